@@ -1,0 +1,110 @@
+"""The composition root: builds every client, the store, the worker, the outbox and the HTTP app
+once from Settings, and starts and stops them together. Nothing else constructs a client."""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import waitress
+from slack_sdk import WebClient
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.metrics import Metrics
+from bot.outbox import Outbox
+from bot.rbac import Rbac
+from bot.server import HttpApp
+from bot.slack import SlashCommands, build_bolt
+from bot.store import Store
+from bot.worker import Worker
+from commands.deps import Deps
+from integrations.aws import AwsClient
+from integrations.kube import KubeClient
+from integrations.prometheus import PrometheusClient
+
+log = logging.getLogger(__name__)
+
+GROUP_REFRESH_SECONDS = 300
+
+
+def _secret(value) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def build_deps(settings: Settings, clock=None) -> Deps:
+    """The clients every command gets; also what `llmbot status` uses without Slack."""
+    clock = clock or SystemClock()
+    k, p, a = settings.kubernetes, settings.prometheus, settings.aws
+    return Deps(
+        kube=KubeClient(str(k.kubeconfig) if k.kubeconfig else None, k.context, k.timeout_seconds),
+        prom=PrometheusClient(str(p.url), p.timeout_seconds),
+        aws=AwsClient(a.region, str(a.endpoint_url) if a.endpoint_url else None, _secret(a.access_key_id),
+                      _secret(a.secret_access_key), a.timeout_seconds),
+        platform=settings.platform,
+        queries=settings.queries,
+        pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="backend"),
+        now=clock.now,
+    )
+
+
+class Bot:
+    def __init__(self, settings: Settings, clock=None):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.metrics = Metrics()
+        self.store = Store(settings.state.db)
+        self.deps = build_deps(settings, self.clock)
+        self.slack = WebClient(token=_secret(settings.slack.bot_token), base_url=str(settings.slack.api_url),
+                               timeout=5)
+        self.rbac = Rbac(settings.rbac)
+        self.worker = Worker(self.store, self.deps, self.metrics, settings.server.workers, self.clock)
+        self.outbox = Outbox(self.store, self.slack, self.metrics, self.clock)
+        self.worker.on_finished = self.outbox.poke
+        slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.clock)
+        self.bolt = build_bolt(_secret(settings.slack.signing_secret), self.slack, slash)
+        self.http = HttpApp(self.bolt, self.store, self.metrics)
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        self.worker.start()
+        self.outbox.start()
+        threading.Thread(target=self._refresh_groups, name="rbac-groups", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.worker.stop()
+        self.outbox.stop()
+        self.deps.pool.shutdown(wait=False, cancel_futures=True)
+        self.store.close()
+
+    def _refresh_groups(self) -> None:
+        """User-group membership for RBAC, read from Slack off the ack path."""
+        while not self._stopping.is_set():
+            for group in self.rbac.groups:
+                try:
+                    users = self.slack.usergroups_users_list(usergroup=group).get("users", [])
+                    self.rbac.set_members(group, users)
+                except Exception as exc:  # keep the last known members; try again next round
+                    log.warning("could not refresh user group", extra={"group": group, "error": type(exc).__name__})
+            self._stopping.wait(GROUP_REFRESH_SECONDS)
+
+
+class RunningServer:
+    """`llmbot serve` in a thread: the bot plus waitress on the configured (or a free) port."""
+
+    def __init__(self, bot: Bot, host: str = "127.0.0.1", port: int = 0):
+        self.bot = bot
+        self.server = waitress.create_server(bot.http, host=host, port=port, threads=bot.settings.server.threads,
+                                             ident="llmbot", clear_untrusted_proxy_headers=True)
+        self.url = f"http://{host}:{self.server.effective_port}"
+        self._thread = threading.Thread(target=self.server.run, name="http", daemon=True)
+
+    def start(self) -> "RunningServer":
+        self.bot.start()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.close()
+        self.bot.stop()

@@ -1,0 +1,191 @@
+"""Settings: one YAML file validated by pydantic, with the environment overriding the keys named in
+ENV_OVERRIDES. Read once at start-up by the composition root; nothing else reads the environment."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError
+
+from commands.platform import Platform, Queries
+
+Role = Literal["viewer", "operator", "approver"]
+
+# environment variable -> key path in the YAML document
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "SLACK_BOT_TOKEN": ("slack", "bot_token"),
+    "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+    "LLMBOT_SLACK_API_URL": ("slack", "api_url"),
+    "PAGERDUTY_API_TOKEN": ("pagerduty", "api_token"),
+    "PAGERDUTY_WEBHOOK_SECRETS": ("pagerduty", "webhook_secrets"),
+    "LLMBOT_PORT": ("server", "port"),
+    "LLMBOT_DB": ("state", "db"),
+}
+
+
+class Section(BaseModel):
+    model_config = {"extra": "forbid"}
+
+
+class SlackSettings(Section):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    api_url: HttpUrl = HttpUrl("https://slack.com/api/")
+    platform_channel: str = Field("llm-platform", description="#llm-platform: id or name")
+    incident_channel: str = Field("incident-response", description="#incident-response: id or name")
+
+
+class ServerSettings(Section):
+    host: str = "0.0.0.0"
+    port: int = Field(3000, ge=0, le=65535)
+    threads: int = Field(8, ge=1, le=64)
+    workers: int = Field(4, ge=1, le=32, description="threads running commands after the ack")
+
+
+class StateSettings(Section):
+    db: Path = Path("llmbot.db")
+
+
+class KubernetesSettings(Section):
+    kubeconfig: Path | None = Field(None, description="None: in-cluster service account")
+    context: str | None = None
+    timeout_seconds: float = Field(2.0, gt=0, le=30)
+
+
+class PrometheusSettings(Section):
+    url: HttpUrl = HttpUrl("http://prometheus-server.monitoring:9090")
+    timeout_seconds: float = Field(2.0, gt=0, le=30)
+
+
+class AwsSettings(Section):
+    region: str = "us-west-2"
+    endpoint_url: HttpUrl | None = Field(None, description="None: the real AWS endpoints")
+    access_key_id: SecretStr | None = Field(None, description="None: the default credential chain (IRSA)")
+    secret_access_key: SecretStr | None = None
+    cluster_name: str = "llm-platform-production"
+    timeout_seconds: float = Field(2.0, gt=0, le=30)
+
+
+class PagerDutySettings(Section):
+    api_url: HttpUrl = HttpUrl("https://api.pagerduty.com")
+    api_token: SecretStr | None = None
+    webhook_secrets: list[SecretStr] = Field(default_factory=list)
+
+
+class RbacSettings(Section):
+    default_role: Role | None = Field("viewer", description="role of users not listed; null refuses them")
+    users: dict[str, Role] = Field(default_factory=dict, description="Slack user id -> role")
+    groups: dict[str, Role] = Field(default_factory=dict, description="Slack user-group id -> role")
+
+
+class Settings(Section):
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    state: StateSettings = Field(default_factory=StateSettings)
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
+    rbac: RbacSettings = Field(default_factory=RbacSettings)
+    platform: Platform = Field(default_factory=Platform)
+    queries: Queries = Field(default_factory=Queries)
+
+
+class Problem(BaseModel):
+    path: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" + (f" ({self.hint})" if self.hint else "")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` says every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def load(path: str | os.PathLike | None, environ: dict[str, str] | None = None) -> Settings:
+    """Read the YAML file (if any), apply the environment overrides and validate, or raise ConfigError."""
+    environ = os.environ if environ is None else environ
+    document = _read_yaml(path)
+    _apply_env(document, environ)
+    try:
+        return Settings.model_validate(document)
+    except ValidationError as exc:
+        raise ConfigError([_problem_from(error) for error in exc.errors()]) from None
+
+
+def serve_problems(settings: Settings) -> list[Problem]:
+    """What `llmbot serve` needs beyond a valid document: the Slack secrets."""
+    needed = {"bot_token": "SLACK_BOT_TOKEN", "signing_secret": "SLACK_SIGNING_SECRET"}
+    return [
+        Problem(path=f"slack.{key}", message="missing", hint=f"set {env} or slack.{key} in the config")
+        for key, env in needed.items()
+        if not getattr(settings.slack, key)
+    ]
+
+
+def _read_yaml(path: str | os.PathLike | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError([Problem(path="(file)", message=f"cannot read {path}: {exc.strerror}")]) from None
+    try:
+        document = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError([Problem(path="(file)", message=f"not valid YAML{where}")]) from None
+    if not isinstance(document, dict):
+        raise ConfigError([Problem(path="(file)", message="the top level must be a mapping of sections")])
+    return document
+
+
+def _apply_env(document: dict[str, Any], environ: dict[str, str]) -> None:
+    for name, (section, key) in ENV_OVERRIDES.items():
+        value = environ.get(name)
+        if value is None or value == "":
+            continue
+        if name == "PAGERDUTY_WEBHOOK_SECRETS":
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        target = document.setdefault(section, {})
+        if isinstance(target, dict):
+            target[key] = value
+
+
+_HINTS = {
+    "extra_forbidden": "unknown key: check the spelling against config.example.yaml",
+    "url_parsing": "expected a URL such as http://127.0.0.1:9090",
+    "url_scheme": "expected an http:// or https:// URL",
+    "literal_error": "one of: viewer, operator, approver",
+}
+
+
+def _problem_from(error: dict[str, Any]) -> Problem:
+    path = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    return Problem(path=path, message=error["msg"], hint=_HINTS.get(error["type"], ""))
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data with every secret shown as '********'."""
+    return _mask(settings.model_dump(mode="python"))
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "********" if value.get_secret_value() else ""
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    if isinstance(value, (Path, HttpUrl)):
+        return str(value)
+    return value

@@ -1,0 +1,84 @@
+"""What the bot says outside a command's own render: acks, refusals, failures, and the outbox rows
+that carry a command's answer back to the channel; plus the audit row every command leaves."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.registry import COMMANDS, CommandSpec, role_allows
+from bot.store import AuditEntry, Store
+from integrations.errors import Forbidden, IntegrationError, NotFound
+
+_SYSTEMS = {"kubernetes": "The Kubernetes API", "prometheus": "Prometheus", "aws": "AWS",
+            "pagerduty": "PagerDuty", "slack": "Slack"}
+
+
+def ephemeral_ack(text: str, blocks: list[dict] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"response_type": "ephemeral", "text": text}
+    if blocks:
+        body["blocks"] = blocks
+    return body
+
+
+def usage(message: str, spec: CommandSpec | None) -> dict[str, Any]:
+    text = f"⚠️ {message}"
+    if spec is not None:
+        text += f"\nUsage: `{spec.usage}`\nExample: `{spec.example}`"
+    return ephemeral_ack(text)
+
+
+def refused(spec: CommandSpec, role: str | None) -> dict[str, Any]:
+    have = f"your role is *{role}*" if role else "you have no role here"
+    return ephemeral_ack(f"⛔ `/llm {spec.name}` needs the *{spec.role}* role; {have}. "
+                         "Ask a platform admin to add you under `rbac` in the bot's config.")
+
+
+def queued(spec: CommandSpec) -> dict[str, Any]:
+    return ephemeral_ack(f"⏳ Working on `/llm {spec.name}`…")
+
+
+def help_blocks(spec: CommandSpec | None, role: str | None) -> dict[str, Any]:
+    if spec is not None:
+        lines = [f"*`{spec.usage}`*", spec.summary]
+        lines += [f"• `{a.name}`: {a.help}" for a in spec.args] + [f"• `--{o.name}`: {o.help}" for o in spec.options]
+        if spec.details:
+            lines.append(spec.details)
+        lines.append(f"Example: `{spec.example}`  ·  needs role: {spec.role}" + ("  ·  changes production" if spec.changes else ""))
+        return ephemeral_ack("\n".join(lines))
+    rows = [f"`{c.usage}`  {c.summary}" + ("" if role_allows(role, c.role) else f" _(needs {c.role})_")
+            for c in COMMANDS]
+    return ephemeral_ack("*llmbot commands*\n" + "\n".join(rows) + "\n`/llm help <command>` explains one.")
+
+
+def unavailable(exc: IntegrationError) -> str:
+    system = _SYSTEMS.get(exc.system, exc.system)
+    if isinstance(exc, Forbidden):
+        return f"⛔ {system} refused the request: {exc.message}."
+    if isinstance(exc, NotFound):
+        return f"⚠️ {system}: {exc.message}."
+    return f"❔ {system} is unavailable: {exc.message}. Try again in a minute."
+
+
+def internal_error(ref: str) -> str:
+    return f"💥 Something went wrong on our side (reference `{ref}`). Quote the reference to the platform team."
+
+
+def fallback_text(spec: CommandSpec, result: Any) -> str:
+    return spec.render_text(result)[:3000] if spec.render_text else spec.summary
+
+
+def channel_post(job: dict[str, Any], blocks: list[dict], text: str) -> tuple[str, str, dict[str, Any]]:
+    body = {"channel": job["channel"], "text": text, "blocks": blocks}
+    return "chat.postMessage", job["channel"], {"body": body, "response_url": job.get("response_url")}
+
+
+def ephemeral(job: dict[str, Any], text: str) -> tuple[str, str, dict[str, Any]]:
+    body = {"response_type": "ephemeral", "replace_original": False, "text": text}
+    return "response_url", job["channel"], {"body": body, "response_url": job.get("response_url")}
+
+
+def audit(store: Store, clock, job: dict[str, Any], outcome: str, seconds: float, detail: str = "") -> None:
+    store.audit(AuditEntry(
+        at=clock.now(), user=job.get("user", ""), verb=job.get("verb", ""), args=job.get("text", ""),
+        channel=job.get("channel", ""), outcome=outcome, duration_ms=int(seconds * 1000),
+        request_id=job.get("request_id", ""), detail=detail,
+    ))

@@ -1,0 +1,26 @@
+"""The one record of clients and policy that every command receives; built once by the composition
+root (bot/app.py), never looked up from a global."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable
+
+from commands.platform import Platform, Queries
+
+if TYPE_CHECKING:
+    from integrations.aws import AwsClient
+    from integrations.kube import KubeClient
+    from integrations.prometheus import PrometheusClient
+
+
+@dataclass
+class Deps:
+    kube: KubeClient
+    prom: PrometheusClient
+    aws: AwsClient
+    platform: Platform
+    queries: Queries
+    pool: ThreadPoolExecutor  # shared by commands that fan out to several backends at once
+    now: Callable[[], datetime]  # timezone-aware; injected so tests can move time

@@ -1,0 +1,87 @@
+"""`/llm status`: the manual's Morning Checks in one message. Every source is asked at once with
+one shared deadline, so a hung backend costs its own line a ❔ and never the whole answer."""
+from __future__ import annotations
+
+import logging
+import uuid
+from concurrent.futures import Future, wait
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from commands.deps import Deps
+from commands.status_checks import CHECKS, Line, State
+from integrations.errors import IntegrationError
+
+log = logging.getLogger(__name__)
+
+
+class StatusReport(BaseModel):
+    at: datetime
+    lines: list[Line]
+
+    @property
+    def healthy(self) -> bool:
+        """Every success criterion holds: the exit code of `llmbot status`."""
+        return all(line.state == State.OK for line in self.lines)
+
+
+def run(request: dict, deps: Deps) -> StatusReport:
+    deadline = deps.platform.status_deadline_seconds
+    futures = [(key, title, deps.pool.submit(check, deps)) for key, title, check in CHECKS]
+    wait([f for _, _, f in futures], timeout=deadline)
+    lines = [_line(key, title, future, deadline) for key, title, future in futures]
+    return StatusReport(at=deps.now(), lines=lines)
+
+
+def _line(key: str, title: str, future: Future, deadline: float) -> Line:
+    if not future.done():
+        future.cancel()
+        return Line(key=key, title=title, state=State.UNKNOWN, text=f"no answer within {deadline:g} s")
+    try:
+        return future.result()
+    except IntegrationError as exc:
+        return Line(key=key, title=title, state=State.UNKNOWN, text=f"{_system(exc.system)}: {exc.message}")
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("status check %s failed", key, extra={"ref": ref})
+        return Line(key=key, title=title, state=State.UNKNOWN, text=f"check failed unexpectedly (ref {ref})")
+
+
+def _system(name: str) -> str:
+    return {"kubernetes": "Kubernetes API", "prometheus": "Prometheus", "aws": "AWS"}.get(name, name)
+
+
+def summary(report: StatusReport) -> str:
+    if report.healthy:
+        return "All morning checks pass"
+    failing = [line.title for line in report.lines if line.state != State.OK]
+    return f"{len(failing)} of {len(report.lines)} checks need attention: " + ", ".join(failing)
+
+
+def render(report: StatusReport) -> list[dict]:
+    head = "✅ " if report.healthy else "⚠️ "
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "LLM platform status"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": head + summary(report)}},
+    ]
+    for line in report.lines:
+        text = f"{line.state.icon} *{line.title}*: {_escape(line.text)}"
+        if line.details:
+            text += "\n" + "\n".join(f"• {_escape(d)}" for d in line.details[:10])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}})
+    stamp = report.at.strftime("%Y-%m-%d %H:%M %Z").strip()
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Checked {stamp}"}]})
+    return blocks
+
+
+def render_text(report: StatusReport) -> str:
+    out = [f"LLM platform status ({report.at:%Y-%m-%d %H:%M %Z})".replace(" )", ")"), summary(report), ""]
+    for line in report.lines:
+        out.append(f"{line.state.icon} {line.title}: {line.text}")
+        out.extend(f"     - {d}" for d in line.details)
+    return "\n".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
