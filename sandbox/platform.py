@@ -1,0 +1,113 @@
+"""The whole simulated platform on loopback: Kubernetes API, a real Prometheus over the synthetic
+exporter, moto for AWS, and the Slack, PagerDuty, Qdrant, RAG and inference stand-ins; plus the bot
+config that points at all of them. Used by `llmbot sandbox`, `llmbot demo`, the tests and benches."""
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from sandbox import aws
+from sandbox.exporter import Exporter
+from sandbox.inference import InferenceStub
+from sandbox.kube_api import KubeApiServer, write_kubeconfig
+from sandbox.pagerduty_api import PagerDutyStub
+from sandbox.prometheus import PrometheusMissing, SandboxPrometheus
+from sandbox.qdrant import QdrantStub
+from sandbox.rag import RagStub
+from sandbox.slack_api import SlackApiStub
+
+log = logging.getLogger(__name__)
+
+SIGNING_SECRET = "sandbox-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-sandbox-0000-llmbot"
+USERS = {"U0OPS1": "approver", "U0OPS2": "approver", "U0VIEW": "viewer"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sandbox:
+    signing_secret = SIGNING_SECRET
+
+    def __init__(self, workdir: Path | None = None, with_prometheus: bool = True, kube_step_seconds: float = 0.3):
+        self._tmp = None if workdir else tempfile.mkdtemp(prefix="llmbot-sandbox-")
+        self.workdir = Path(workdir or self._tmp)
+        self.kube = KubeApiServer(step_seconds=kube_step_seconds)
+        self.exporter = Exporter()
+        self.prometheus = SandboxPrometheus(self.workdir / "prometheus", "") if with_prometheus else None
+        self.aws = aws.SandboxAws()
+        self.slack = SlackApiStub()
+        self.pagerduty = PagerDutyStub()
+        self.qdrant, self.rag, self.inference = QdrantStub(), RagStub(), InferenceStub()
+        self.prometheus_url = ""
+        self.kubeconfig = self.workdir / "kubeconfig.yaml"
+        self._started: list = []
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> "Sandbox":
+        for part in (self.kube, self.exporter, self.aws, self.slack, self.pagerduty, self.qdrant, self.rag,
+                     self.inference):
+            part.start()
+            self._started.append(part)
+        write_kubeconfig(str(self.kubeconfig), self.kube.url)
+        self.prometheus_url = self._start_prometheus()
+        return self
+
+    def _start_prometheus(self) -> str:
+        if self.prometheus is None:
+            return f"http://127.0.0.1:{free_port()}"  # nothing listens: status shows ❔ for metrics
+        self.prometheus.exporter_url = self.exporter.url
+        try:
+            url = self.prometheus.start()
+        except PrometheusMissing as exc:
+            print(f"sandbox: {exc}; running without metrics (status shows ❔ for them)", file=sys.stderr)
+            self.prometheus = None
+            return f"http://127.0.0.1:{free_port()}"
+        self._started.append(self.prometheus)
+        return url
+
+    def stop(self) -> None:
+        while self._started:
+            part = self._started.pop()
+            try:
+                part.stop()
+            except Exception:  # stop the rest regardless
+                log.exception("could not stop a sandbox part")
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def config(self, db: Path | str | None = None, port: int | None = None) -> dict:
+        """A bot config pointing at every part of this sandbox."""
+        return {
+            "slack": {"bot_token": BOT_TOKEN, "signing_secret": SIGNING_SECRET, "api_url": self.slack.api_url,
+                      "platform_channel": "C0PLATFORM", "incident_channel": "C0INCIDENT"},
+            "server": {"host": "127.0.0.1", "port": port or free_port()},
+            "state": {"db": str(db or self.workdir / "llmbot.db")},
+            "kubernetes": {"kubeconfig": str(self.kubeconfig), "timeout_seconds": 2.0},
+            "prometheus": {"url": self.prometheus_url, "timeout_seconds": 2.0},
+            "aws": {"region": aws.REGION, "endpoint_url": self.aws.url, "access_key_id": aws.ACCESS_KEY,
+                    "secret_access_key": aws.SECRET_KEY, "cluster_name": aws.CLUSTER, "timeout_seconds": 2.0},
+            "pagerduty": {"api_url": self.pagerduty.url, "api_token": "sandbox-pagerduty-token"},
+            "rbac": {"default_role": None, "users": dict(USERS), "groups": {}},
+        }
+
+    def write_config(self, path: Path | str, db: Path | str | None = None, port: int | None = None) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("# Written by `llmbot sandbox`: every URL points at the sandbox on loopback.\n"
+                        + yaml.safe_dump(self.config(db, port), sort_keys=False))
+        return path
