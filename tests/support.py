@@ -1,0 +1,58 @@
+"""Helpers for tests that drive the bot over HTTP: start one against the sandbox, send signed
+slash commands, and read back what it posted to the Slack stand-in."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import requests
+
+from bot import config
+from bot.app import Bot, RunningServer
+from sandbox.platform import Sandbox
+from sandbox.slack_sender import SlackSender
+
+
+@dataclass
+class BotUnderTest:
+    server: RunningServer
+    sender: SlackSender
+    sandbox: Sandbox
+    since: int
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def store(self):
+        return self.server.bot.store
+
+    def slash(self, text: str, user: str = "U0OPS1", channel: str = "C0PLATFORM") -> requests.Response:
+        url = self.sandbox.slack.new_response_url(channel, user)
+        return self.sender.slash(text, user, channel, url)
+
+    def posted(self, channel: str | None = None) -> list[dict]:
+        return self.sandbox.slack.messages(channel=channel, after=self.since)
+
+    def wait_for_posts(self, count: int = 1, channel: str | None = None, timeout: float = 15,
+                       where: Callable[[dict], bool] = lambda m: True) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m for m in self.posted(channel) if where(m)]
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} post(s), saw {self.posted(channel)}")
+
+
+def start_bot(sandbox: Sandbox, db: Path, **overrides) -> BotUnderTest:
+    document = sandbox.config(db=db)
+    for section, values in overrides.items():
+        document[section] = {**document.get(section, {}), **values}
+    settings = config.Settings.model_validate(document)
+    since = max([m["seq"] for m in sandbox.slack.messages()] or [0])
+    server = RunningServer(Bot(settings)).start()
+    return BotUnderTest(server, SlackSender(server.url, sandbox.signing_secret), sandbox, since)
