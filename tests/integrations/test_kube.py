@@ -13,6 +13,19 @@ NS = "llm-inference"
 GIB = 2**30
 
 
+@pytest.fixture(scope="module")
+def seen_client(tmp_path_factory):
+    """One seeded sandbox shared by the tests that only read (stopping a server takes 0.5 s)."""
+    server = KubeApiServer(step_seconds=0.02)
+    server.start()
+    path = str(tmp_path_factory.mktemp("kube") / "kubeconfig")
+    write_kubeconfig(path, server.url)
+    api = KubeClient(path, timeout_seconds=0.5)
+    yield api
+    api.close()
+    server.stop()
+
+
 @pytest.fixture
 def kube():
     server = KubeApiServer(step_seconds=0.02)
@@ -47,12 +60,12 @@ def inject(kube, **fault):
     requests.post(f"{kube.url}/_sandbox/fault", json=fault, timeout=2).raise_for_status()
 
 
-def test_list_pods_reports_the_seeded_pods_ready(kube_client):
-    qdrant = next(p for p in kube_client.list_pods(NS) if p.name == "qdrant-0")
+def test_list_pods_reports_the_seeded_pods_ready(seen_client):
+    qdrant = next(p for p in seen_client.list_pods(NS) if p.name == "qdrant-0")
     assert qdrant == PodInfo(name="qdrant-0", phase="Running", ready=True, reason=None, restarts=0,
                              node="ip-10-0-2-21.ec2.internal", labels={"app": "qdrant"},
                              images=["qdrant/qdrant:v1.8.1"])
-    assert sorted((p.labels["app"], p.ready) for p in kube_client.list_pods(NS)).count(("vllm", True)) == 2
+    assert sorted((p.labels["app"], p.ready) for p in seen_client.list_pods(NS)).count(("vllm", True)) == 2
 
 
 def test_a_crash_looping_pod_reports_its_reason_and_restarts(kube, kube_client):
@@ -62,8 +75,8 @@ def test_a_crash_looping_pod_reports_its_reason_and_restarts(kube, kube_client):
     assert (qdrant.phase, qdrant.ready, qdrant.reason) == ("Running", False, "CrashLoopBackOff")
 
 
-def test_list_nodes_reads_capacity_as_numbers(kube_client):
-    nodes = {n.name: n for n in kube_client.list_nodes()}
+def test_list_nodes_reads_capacity_as_numbers(seen_client):
+    nodes = {n.name: n for n in seen_client.list_nodes()}
     assert nodes["ip-10-0-1-11.ec2.internal"] == NodeInfo(
         name="ip-10-0-1-11.ec2.internal", ready=True, nodegroup="a100-node-group", instance_type="p4d.24xlarge",
         cpu_capacity_millicores=96_000, memory_capacity_bytes=1152 * GIB, gpus=8)
@@ -85,14 +98,14 @@ def test_node_usage_parses_nanocores_millicores_and_kibibytes(kube, kube_client)
         NodeUsage(name="ip-10-0-2-21.ec2.internal", cpu_millicores=1_250, memory_bytes=9_876_543 * 1024)]
 
 
-def test_get_deployment_reports_image_generation_and_revision(kube_client):
-    assert kube_client.get_deployment(NS, "vllm-llama-3-70b") == DeploymentInfo(
+def test_get_deployment_reports_image_generation_and_revision(seen_client):
+    assert seen_client.get_deployment(NS, "vllm-llama-3-70b") == DeploymentInfo(
         name="vllm-llama-3-70b", replicas=2, ready_replicas=2, updated_replicas=2, available_replicas=2,
         image="vllm/vllm-openai:v0.3.0", generation=1, observed_generation=1, revision="1")
 
 
-def test_list_deployments_names_both_workloads(kube_client):
-    assert [(d.name, d.replicas) for d in kube_client.list_deployments(NS)] == [
+def test_list_deployments_names_both_workloads(seen_client):
+    assert [(d.name, d.replicas) for d in seen_client.list_deployments(NS)] == [
         ("rag-service", 3), ("vllm-llama-3-70b", 2)]
 
 
@@ -102,16 +115,16 @@ def test_scaling_a_deployment_changes_its_ready_pods(kube_client):
     assert (scaled.replicas, scaled.generation, scaled.observed_generation) == (4, 2, 2)
 
 
-def test_an_unknown_deployment_is_not_found(kube_client):
+def test_an_unknown_deployment_is_not_found(seen_client):
     with pytest.raises(NotFound) as caught:
-        kube_client.get_deployment(NS, "no-such-model")
+        seen_client.get_deployment(NS, "no-such-model")
     assert (caught.value.system, caught.value.message) == (
         "kubernetes", "cannot read deployment llm-inference/no-such-model: not found")
 
 
-def test_scaling_to_a_negative_count_is_rejected_not_retried(kube_client):
+def test_scaling_to_a_negative_count_is_rejected_not_retried(seen_client):
     with pytest.raises(IntegrationError) as caught:
-        kube_client.scale_deployment(NS, "rag-service", -1)
+        seen_client.scale_deployment(NS, "rag-service", -1)
     assert type(caught.value) is IntegrationError
 
 
@@ -153,7 +166,7 @@ def test_a_refusal_of_our_service_account_is_forbidden_without_the_token(kube, k
     assert "sandbox-token" not in str(caught.value)
 
 
-def test_pod_logs_come_back_as_text(kube_client):
-    name = next(p.name for p in kube_client.list_pods(NS) if p.labels["app"] == "vllm")
-    logs = kube_client.pod_logs(NS, name, tail_lines=2)
+def test_pod_logs_come_back_as_text(seen_client):
+    name = next(p.name for p in seen_client.list_pods(NS) if p.labels["app"] == "vllm")
+    logs = seen_client.pod_logs(NS, name, tail_lines=2)
     assert len(logs.splitlines()) == 2 and not logs.startswith("b'")

@@ -12,6 +12,15 @@ NS = "llm-inference"
 VLLM = "vllm-llama-3-70b"
 
 
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    """One seeded sandbox shared by the tests that only read (stopping a server takes 0.5 s)."""
+    server = KubeApiServer(step_seconds=0.02)
+    server.start()
+    yield server, official_client(server, str(tmp_path_factory.mktemp("kube") / "kubeconfig"))
+    server.stop()
+
+
 @pytest.fixture
 def kube():
     server = KubeApiServer(step_seconds=0.02)
@@ -22,12 +31,7 @@ def kube():
 
 @pytest.fixture
 def api(kube, tmp_path):
-    path = str(tmp_path / "kubeconfig")
-    write_kubeconfig(path, kube.url)
-    configuration = client.Configuration()
-    config.load_kube_config(config_file=path, client_configuration=configuration, persist_config=False)
-    with client.ApiClient(configuration) as api_client:
-        yield api_client
+    return official_client(kube, str(tmp_path / "kubeconfig"))
 
 
 @pytest.fixture
@@ -38,6 +42,23 @@ def apps(api):
 @pytest.fixture
 def core(api):
     return client.CoreV1Api(api)
+
+
+@pytest.fixture
+def seen_apps(platform):
+    return client.AppsV1Api(platform[1])
+
+
+@pytest.fixture
+def seen_core(platform):
+    return client.CoreV1Api(platform[1])
+
+
+def official_client(server, path):
+    write_kubeconfig(path, server.url)
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=path, client_configuration=configuration, persist_config=False)
+    return client.ApiClient(configuration)
 
 
 def eventually(check, timeout=5.0):
@@ -67,43 +88,43 @@ def set_image(apps, image, **spec):
     apps.patch_namespaced_deployment(VLLM, NS, body)
 
 
-def test_a_fresh_sandbox_runs_every_pod_ready(core):
-    pods = core.list_namespaced_pod(NS).items
+def test_a_fresh_sandbox_runs_every_pod_ready(seen_core):
+    pods = seen_core.list_namespaced_pod(NS).items
     summary = sorted((p.metadata.labels["app"], p.status.phase, p.status.container_statuses[0].ready) for p in pods)
     assert summary == [("qdrant", "Running", True)] + [("rag-service", "Running", True)] * 3 + \
         [("vllm", "Running", True)] * 2
 
 
-def test_seeded_deployments_report_finished_rollouts(apps):
+def test_seeded_deployments_report_finished_rollouts(seen_apps):
     found = {d.metadata.name: (d.status.replicas, d.status.ready_replicas, d.status.updated_replicas,
                                d.metadata.annotations["deployment.kubernetes.io/revision"])
-             for d in apps.list_namespaced_deployment(NS).items}
+             for d in seen_apps.list_namespaced_deployment(NS).items}
     assert found == {VLLM: (2, 2, 2, "1"), "rag-service": (3, 3, 3, "1")}
-    assert progressing_reason(apps) == "NewReplicaSetAvailable"
+    assert progressing_reason(seen_apps) == "NewReplicaSetAvailable"
 
 
-def test_vllm_pods_request_gpus_and_run_on_the_a100_node_group(core):
-    nodes = {n.metadata.name: n.metadata.labels["eks.amazonaws.com/nodegroup"] for n in core.list_node().items}
-    pods = core.list_namespaced_pod(NS, label_selector="app=vllm,version=stable").items
+def test_vllm_pods_request_gpus_and_run_on_the_a100_node_group(seen_core):
+    nodes = {n.metadata.name: n.metadata.labels["eks.amazonaws.com/nodegroup"] for n in seen_core.list_node().items}
+    pods = seen_core.list_namespaced_pod(NS, label_selector="app=vllm,version=stable").items
     assert [nodes[p.spec.node_name] for p in pods] == ["a100-node-group"] * 2
     assert pods[0].spec.containers[0].resources.requests["nvidia.com/gpu"] == "4"
 
 
-def test_nodes_are_two_a100_gpu_nodes_and_one_system_node(core):
+def test_nodes_are_two_a100_gpu_nodes_and_one_system_node(seen_core):
     found = sorted((n.metadata.labels["node.kubernetes.io/instance-type"], n.status.capacity.get("nvidia.com/gpu"))
-                   for n in core.list_node().items)
+                   for n in seen_core.list_node().items)
     assert found == [("m5.xlarge", None), ("p4d.24xlarge", "8"), ("p4d.24xlarge", "8")]
 
 
-def test_services_across_namespaces_include_the_public_load_balancer(core):
-    found = sorted((s.metadata.namespace, s.metadata.name, s.spec.type) for s in core.list_service_for_all_namespaces().items)
+def test_services_across_namespaces_include_the_public_load_balancer(seen_core):
+    found = sorted((s.metadata.namespace, s.metadata.name, s.spec.type) for s in seen_core.list_service_for_all_namespaces().items)
     assert found == [(NS, "rag-service", "ClusterIP"), (NS, VLLM, "ClusterIP"),
                      ("monitoring", "grafana-public", "LoadBalancer")]
 
 
-def test_an_unknown_deployment_is_a_not_found_status(apps):
+def test_an_unknown_deployment_is_a_not_found_status(seen_apps):
     with pytest.raises(ApiException) as caught:
-        apps.read_namespaced_deployment("no-such-model", NS)
+        seen_apps.read_namespaced_deployment("no-such-model", NS)
     assert caught.value.status == 404
     assert '"reason": "NotFound"' in caught.value.body or '"reason":"NotFound"' in caught.value.body
 
@@ -118,11 +139,11 @@ def test_a_created_deployment_gets_ready_pods_and_deleting_it_removes_them(apps,
     assert core.list_namespaced_pod(NS, label_selector="app=embedder").items == []
 
 
-def test_creating_an_existing_deployment_is_a_conflict(apps):
-    existing = apps.read_namespaced_deployment(VLLM, NS)
+def test_creating_an_existing_deployment_is_a_conflict(seen_apps):
+    existing = seen_apps.read_namespaced_deployment(VLLM, NS)
     existing.metadata.resource_version = None
     with pytest.raises(ApiException) as caught:
-        apps.create_namespaced_deployment(NS, existing)
+        seen_apps.create_namespaced_deployment(NS, existing)
     assert caught.value.status == 409
 
 
@@ -176,9 +197,9 @@ def test_restoring_an_old_template_by_json_patch_makes_it_the_newest_revision(ap
         == ("3", "vllm/vllm-openai:v0.3.0")
 
 
-def test_a_json_patch_content_type_with_an_object_body_is_a_bad_request(kube):
-    answer = requests.patch(f"{kube.url}/apis/apps/v1/namespaces/{NS}/deployments/{VLLM}", json={"spec": {}},
-                            headers={"Content-Type": "application/json-patch+json"}, timeout=2)
+def test_a_json_patch_content_type_with_an_object_body_is_a_bad_request(platform):
+    url = f"{platform[0].url}/apis/apps/v1/namespaces/{NS}/deployments/{VLLM}"
+    answer = requests.patch(url, json={"spec": {}}, headers={"Content-Type": "application/json-patch+json"}, timeout=2)
     assert (answer.status_code, answer.json()["reason"]) == (400, "BadRequest")
 
 
@@ -191,23 +212,23 @@ def test_the_scale_subresource_changes_the_pod_count(apps, core):
     assert (scale.spec.replicas, scale.status.replicas, scale.status.selector) == (1, 1, "app=rag-service")
 
 
-def test_pod_logs_honour_tail_lines_and_hold_seeded_errors(core):
-    pods = core.list_namespaced_pod(NS, label_selector="app=vllm").items
+def test_pod_logs_honour_tail_lines_and_hold_seeded_errors(seen_core):
+    pods = seen_core.list_namespaced_pod(NS, label_selector="app=vllm").items
     name = pods[0].metadata.name
-    tail = core.read_namespaced_pod_log(name, NS, tail_lines=3, _preload_content=False).data.decode()
-    everything = core.read_namespaced_pod_log(name, NS, _preload_content=False).data.decode()
+    tail = seen_core.read_namespaced_pod_log(name, NS, tail_lines=3, _preload_content=False).data.decode()
+    everything = seen_core.read_namespaced_pod_log(name, NS, _preload_content=False).data.decode()
     assert len(tail.splitlines()) == 3
     assert " ERROR " in everything and " INFO " in everything
 
 
-def test_rag_service_logs_record_safety_violations(core):
-    name = core.list_namespaced_pod(NS, label_selector="app=rag-service").items[0].metadata.name
-    logs = core.read_namespaced_pod_log(name, NS, since_seconds=7200, _preload_content=False).data.decode()
+def test_rag_service_logs_record_safety_violations(seen_core):
+    name = seen_core.list_namespaced_pod(NS, label_selector="app=rag-service").items[0].metadata.name
+    logs = seen_core.read_namespaced_pod_log(name, NS, since_seconds=7200, _preload_content=False).data.decode()
     assert "Safety violation" in logs
 
 
-def test_metrics_look_like_metrics_server(api):
-    metrics = client.CustomObjectsApi(api)
+def test_metrics_look_like_metrics_server(platform):
+    metrics = client.CustomObjectsApi(platform[1])
     nodes = metrics.list_cluster_custom_object("metrics.k8s.io", "v1beta1", "nodes")
     pods = metrics.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", NS, "pods")
     assert (nodes["kind"], len(nodes["items"]), sorted(nodes["items"][0]["usage"])) == \
