@@ -90,7 +90,7 @@ class StubServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name=f"stub-{self.name}", daemon=True).start()
+        threading.Thread(target=lambda: self._server.serve_forever(poll_interval=0.05), name=f"stub-{self.name}", daemon=True).start()
         return self.url
 
     @property

@@ -117,7 +117,8 @@ def test_nodes_are_two_a100_gpu_nodes_and_one_system_node(seen_core):
 
 
 def test_services_across_namespaces_include_the_public_load_balancer(seen_core):
-    found = sorted((s.metadata.namespace, s.metadata.name, s.spec.type) for s in seen_core.list_service_for_all_namespaces().items)
+    services = seen_core.list_service_for_all_namespaces().items
+    found = sorted((s.metadata.namespace, s.metadata.name, s.spec.type) for s in services)
     assert found == [(NS, "rag-service", "ClusterIP"), (NS, VLLM, "ClusterIP"),
                      ("monitoring", "grafana-public", "LoadBalancer")]
 
@@ -240,7 +241,8 @@ def test_metrics_look_like_metrics_server(platform):
 def test_a_deleted_statefulset_pod_comes_back_under_the_same_name(core):
     old = core.read_namespaced_pod("qdrant-0", NS)
     core.delete_namespaced_pod("qdrant-0", NS)
-    reborn = eventually(lambda: (p := core.read_namespaced_pod("qdrant-0", NS)).status.container_statuses[0].ready and p)
+    reborn = eventually(lambda: (p := core.read_namespaced_pod("qdrant-0", NS)).status.container_statuses[0].ready
+                        and p)
     assert reborn.metadata.uid != old.metadata.uid
 
 

@@ -1,0 +1,149 @@
+"""The bot's only Kubernetes client: a private ApiClient with no retries and a timeout on every call,
+answers as our own models, and failures as `integrations.errors` (system "kubernetes").
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import urllib3
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from integrations import quantities
+from integrations.errors import Forbidden, IntegrationError, NotFound, Unavailable
+from integrations.kube_models import DeploymentInfo, NodeInfo, NodeUsage, PodInfo
+
+SYSTEM = "kubernetes"
+REVISION = "deployment.kubernetes.io/revision"
+
+
+class KubeClient:
+    def __init__(self, kubeconfig_path: str | None, context: str | None = None, timeout_seconds: float = 2.0):
+        configuration = client.Configuration()
+        if kubeconfig_path is None:
+            config.load_incluster_config(client_configuration=configuration)
+        else:
+            config.load_kube_config(config_file=kubeconfig_path, context=context,
+                                    client_configuration=configuration, persist_config=False)
+        configuration.retries = False  # one attempt: a hung API server costs one timeout, not four
+        self._api = client.ApiClient(configuration)
+        self._core = client.CoreV1Api(self._api)
+        self._apps = client.AppsV1Api(self._api)
+        self._custom = client.CustomObjectsApi(self._api)
+        self.timeout_seconds = timeout_seconds
+
+    def close(self) -> None:
+        self._api.close()
+
+    def list_pods(self, namespace: str) -> list[PodInfo]:
+        pods = self._call(f"list pods in {namespace}", self._core.list_namespaced_pod, namespace)
+        return [pod_info(p) for p in pods.items]
+
+    def list_nodes(self) -> list[NodeInfo]:
+        return [node_info(n) for n in self._call("list nodes", self._core.list_node).items]
+
+    def node_usage(self) -> list[NodeUsage]:
+        found = self._call("read node metrics", self._custom.list_cluster_custom_object,
+                           "metrics.k8s.io", "v1beta1", "nodes")
+        return [node_usage(item) for item in found.get("items", [])]
+
+    def get_deployment(self, namespace: str, name: str) -> DeploymentInfo:
+        found = self._call(f"read deployment {namespace}/{name}", self._apps.read_namespaced_deployment,
+                           name, namespace)
+        return deployment_info(found)
+
+    def list_deployments(self, namespace: str) -> list[DeploymentInfo]:
+        found = self._call(f"list deployments in {namespace}", self._apps.list_namespaced_deployment, namespace)
+        return [deployment_info(d) for d in found.items]
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
+        self._call(f"scale deployment {namespace}/{name}", self._apps.patch_namespaced_deployment_scale,
+                   name, namespace, {"spec": {"replicas": replicas}},
+                   _content_type="application/merge-patch+json")
+
+    def pod_logs(self, namespace: str, name: str, since_seconds: int | None = None, tail_lines: int | None = None,
+                 container: str | None = None) -> str:
+        """The pod's log text; read raw because the client renders text bodies as a bytes repr."""
+        optional = {"since_seconds": since_seconds, "tail_lines": tail_lines, "container": container}
+        response = self._call(f"read logs of pod {namespace}/{name}", self._core.read_namespaced_pod_log, name,
+                              namespace, _preload_content=False, **{k: v for k, v in optional.items() if v})
+        return response.data.decode("utf-8", errors="replace")
+
+    def _call(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, _request_timeout=self.timeout_seconds, **kwargs)
+        except ApiException as exc:
+            raise status_error(exc.status, what) from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise transport_error(exc, self.timeout_seconds) from None
+
+
+def status_error(status: int | None, what: str) -> IntegrationError:
+    if status == 404:
+        return NotFound(SYSTEM, f"cannot {what}: not found")
+    if status == 401:
+        return Forbidden(SYSTEM, f"cannot {what}: the API server rejected our credentials")
+    if status == 403:
+        return Forbidden(SYSTEM, f"cannot {what}: our service account is not allowed to")
+    if status == 429:
+        return Unavailable(SYSTEM, f"cannot {what}: the API server is throttling us, try again shortly")
+    if status and 400 <= status < 500:  # 400/409/422: the request itself was wrong, retrying will not help
+        return IntegrationError(SYSTEM, f"cannot {what}: the API server rejected the request ({status})")
+    return Unavailable(SYSTEM, f"cannot {what}: the API server failed ({status or 'no response'})")
+
+
+def transport_error(exc: urllib3.exceptions.HTTPError, timeout_seconds: float) -> Unavailable:
+    # NewConnectionError subclasses ConnectTimeoutError in urllib3 2, so test it first.
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        return Unavailable(SYSTEM, "the API server refused the connection")
+    if isinstance(exc, urllib3.exceptions.TimeoutError):
+        return Unavailable(SYSTEM, f"the API server did not answer within {timeout_seconds}s")
+    return Unavailable(SYSTEM, "the connection to the API server failed")
+
+
+def pod_info(pod: Any) -> PodInfo:
+    statuses = pod.status.container_statuses or []
+    phase = pod.status.phase or "Unknown"
+    ready = phase == "Running" and bool(statuses) and all(s.ready for s in statuses)
+    return PodInfo(name=pod.metadata.name, phase=phase, ready=ready, reason=None if ready else _reason(phase, statuses),
+                   restarts=sum(s.restart_count or 0 for s in statuses), node=pod.spec.node_name,
+                   labels=pod.metadata.labels or {}, images=[c.image for c in pod.spec.containers])
+
+
+def _reason(phase: str, statuses: list[Any]) -> str:
+    for status in statuses:
+        waiting = status.state.waiting if status.state else None
+        if waiting and waiting.reason:
+            return waiting.reason
+        terminated = status.state.terminated if status.state else None
+        if terminated and terminated.reason:
+            return terminated.reason
+    return phase if phase != "Running" else "NotReady"
+
+
+def node_info(node: Any) -> NodeInfo:
+    labels = node.metadata.labels or {}
+    capacity = node.status.capacity or {}
+    ready = any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+    return NodeInfo(name=node.metadata.name, ready=ready, nodegroup=labels.get("eks.amazonaws.com/nodegroup"),
+                    instance_type=labels.get("node.kubernetes.io/instance-type"),
+                    cpu_capacity_millicores=quantities.millicores(capacity.get("cpu", "0")),
+                    memory_capacity_bytes=quantities.to_bytes(capacity.get("memory", "0")),
+                    gpus=int(quantities.parse(capacity.get("nvidia.com/gpu", "0"))))
+
+
+def node_usage(item: dict) -> NodeUsage:
+    usage = item.get("usage") or {}
+    return NodeUsage(name=item["metadata"]["name"], cpu_millicores=quantities.millicores(usage.get("cpu", "0")),
+                     memory_bytes=quantities.to_bytes(usage.get("memory", "0")))
+
+
+def deployment_info(dep: Any) -> DeploymentInfo:
+    status, containers = dep.status, dep.spec.template.spec.containers
+    return DeploymentInfo(name=dep.metadata.name, replicas=dep.spec.replicas or 0,
+                          ready_replicas=status.ready_replicas or 0, updated_replicas=status.updated_replicas or 0,
+                          available_replicas=status.available_replicas or 0,
+                          image=containers[0].image if containers else None,
+                          generation=dep.metadata.generation or 0,
+                          observed_generation=status.observed_generation or 0,
+                          revision=(dep.metadata.annotations or {}).get(REVISION))
