@@ -55,6 +55,7 @@ class Bot:
         self.metrics = Metrics()
         self.store = Store(settings.state.db)
         self.deps = build_deps(settings, self.clock)
+        self.deps.on_backend_error = lambda system: self.metrics.backend_errors.labels(system).inc()
         self.slack = WebClient(token=_secret(settings.slack.bot_token), base_url=str(settings.slack.api_url),
                                timeout=5)
         self.rbac = Rbac(settings.rbac)

@@ -10,6 +10,7 @@ import sys
 import threading
 
 from bot import config as cfg
+from integrations.errors import IntegrationError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     except cfg.ConfigError as exc:
         for problem in exc.problems:
             print(f"llmbot: config: {problem}", file=sys.stderr)
+        return 2
+    except IntegrationError as exc:  # a client could not even be built: say which and why
+        print(f"llmbot: cannot start: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

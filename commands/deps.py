@@ -24,3 +24,4 @@ class Deps:
     queries: Queries
     pool: ThreadPoolExecutor  # shared by commands that fan out to several backends at once
     now: Callable[[], datetime]  # timezone-aware; injected so tests can move time
+    on_backend_error: Callable[[str], None] = lambda system: None  # metrics hook, by integration

@@ -30,17 +30,19 @@ def run(request: dict, deps: Deps) -> StatusReport:
     deadline = deps.platform.status_deadline_seconds
     futures = [(key, title, deps.pool.submit(check, deps)) for key, title, check in CHECKS]
     wait([f for _, _, f in futures], timeout=deadline)
-    lines = [_line(key, title, future, deadline) for key, title, future in futures]
+    lines = [_line(key, title, future, deadline, deps) for key, title, future in futures]
     return StatusReport(at=deps.now(), lines=lines)
 
 
-def _line(key: str, title: str, future: Future, deadline: float) -> Line:
+def _line(key: str, title: str, future: Future, deadline: float, deps: Deps) -> Line:
     if not future.done():
         future.cancel()
+        deps.on_backend_error("deadline")
         return Line(key=key, title=title, state=State.UNKNOWN, text=f"no answer within {deadline:g} s")
     try:
         return future.result()
     except IntegrationError as exc:
+        deps.on_backend_error(exc.system)
         return Line(key=key, title=title, state=State.UNKNOWN, text=f"{_system(exc.system)}: {exc.message}")
     except Exception:
         ref = uuid.uuid4().hex[:8]

@@ -17,14 +17,25 @@ SYSTEM = "kubernetes"
 REVISION = "deployment.kubernetes.io/revision"
 
 
-class KubeClient:
-    def __init__(self, kubeconfig_path: str | None, context: str | None = None, timeout_seconds: float = 2.0):
-        configuration = client.Configuration()
+def _load_configuration(kubeconfig_path: str | None, context: str | None) -> client.Configuration:
+    """The cluster's address and credentials, or an IntegrationError a person can act on."""
+    configuration = client.Configuration()
+    try:
         if kubeconfig_path is None:
             config.load_incluster_config(client_configuration=configuration)
         else:
             config.load_kube_config(config_file=kubeconfig_path, context=context,
                                     client_configuration=configuration, persist_config=False)
+    except (config.ConfigException, OSError, ValueError) as exc:
+        where = f"kubeconfig {kubeconfig_path}" if kubeconfig_path else "in-cluster service account"
+        hint = "" if kubeconfig_path else " (outside a cluster, set kubernetes.kubeconfig)"
+        raise IntegrationError(SYSTEM, f"cannot load the {where}: {str(exc).splitlines()[0][:160]}{hint}") from None
+    return configuration
+
+
+class KubeClient:
+    def __init__(self, kubeconfig_path: str | None, context: str | None = None, timeout_seconds: float = 2.0):
+        configuration = _load_configuration(kubeconfig_path, context)
         configuration.retries = False  # one attempt: a hung API server costs one timeout, not four
         self._api = client.ApiClient(configuration)
         self._core = client.CoreV1Api(self._api)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 import threading
 import time
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class StubServer:
         self.fault = Fault()
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._server: ThreadingHTTPServer | None = None
+        self.seen: deque[tuple[str, str]] = deque(maxlen=10_000)  # (method, path) served, for tests
         self.route("POST", r"/_sandbox/fault", self._set_fault)
 
     def route(self, method: str, pattern: str, handler: Handler) -> None:
@@ -113,6 +115,8 @@ class StubServer:
         parts = urlsplit(h.path)
         length = int(h.headers.get("Content-Length") or 0)
         req = Request(h.command, parts.path, parse_qs(parts.query), dict(h.headers.items()), h.rfile.read(length))
+        if not req.path.startswith("/_sandbox/"):
+            self.seen.append((req.method, req.path))
         resp = self._faulted(req) or self._dispatch(req)
         payload = resp.encode()
         h.send_response(resp.status)

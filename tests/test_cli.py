@@ -50,3 +50,12 @@ def test_serve_with_an_unreadable_config_file_is_one_clear_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("llmbot: config: (file): cannot read")
     assert "Traceback" not in result.stderr
+
+
+def test_a_missing_kubeconfig_is_one_clear_line_not_a_traceback(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(f"kubernetes:\n  kubeconfig: {tmp_path}/nope\n")
+    result = llmbot("--config", str(config), "status")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"llmbot: cannot start: kubernetes: cannot load the kubeconfig {tmp_path}/nope")
+    assert "Traceback" not in result.stderr

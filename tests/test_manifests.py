@@ -190,3 +190,13 @@ def test_dockerfile_final_stage_runs_as_a_non_root_user_without_build_tools():
     assert users and users[-1] not in {"root", "0"}
     assert not re.search(r"gcc|build-essential|g\+\+|make\b", final)
     assert re.search(r'(?im)^ENTRYPOINT\s+\["llmbot"\]', final)
+
+
+def test_slack_app_manifest_matches_the_code():
+    from bot.server import HttpApp
+    from bot.slack import COMMAND
+
+    routes = {path for method, path in HttpApp(None, None, None).routes if method == "POST"}
+    app = load_slack_app()
+    assert slack_request_paths(app) <= routes
+    assert [c["command"] for c in app["features"]["slash_commands"]] == [COMMAND]

@@ -131,3 +131,15 @@ def test_health_readiness_and_metrics_endpoints(bot):
 def test_unknown_path_and_wrong_method_are_404_and_405(bot):
     assert requests.get(f"{bot.url}/nope", timeout=5).status_code == 404
     assert requests.get(f"{bot.url}/slack/events", timeout=5).status_code == 405
+
+
+def test_backend_errors_are_counted_by_integration(bot, sandbox):
+    requests.post(f"{sandbox.kube.url}/_sandbox/fault", json={"status": 503}, timeout=5)
+    try:
+        bot.slash("status")
+        bot.wait_for_posts(channel="C0PLATFORM")
+    finally:
+        requests.post(f"{sandbox.kube.url}/_sandbox/fault", json={}, timeout=5)
+    metrics = requests.get(f"{bot.url}/metrics", timeout=5).text
+    assert 'llmbot_backend_errors_total{integration="kubernetes"} 2.0' in metrics
+    assert 'llmbot_command_duration_seconds_count{command="status",outcome="ok"} 1.0' in metrics

@@ -1,0 +1,66 @@
+"""The Role in manifests/ must allow every Kubernetes call the bot makes. Each KubeClient method
+runs against the stand-in, which records the requests it served; each request is mapped to the
+RBAC (group, resource, verb) the API server would check, and looked up in the granted rules."""
+import inspect
+import re
+
+import pytest
+import yaml
+
+from integrations.kube import KubeClient
+from sandbox.kube_api import KubeApiServer, write_kubeconfig
+
+NS = "llm-inference"
+# every public KubeClient method, called once with plausible arguments
+CALLS = {
+    "list_pods": (NS,),
+    "list_nodes": (),
+    "node_usage": (),
+    "get_deployment": (NS, "rag-service"),
+    "list_deployments": (NS,),
+    "scale_deployment": (NS, "rag-service", 3),
+    "pod_logs": (NS, "qdrant-0"),
+}
+_PATH = re.compile(r"^/(?:api/v1|apis/(?P<group>[^/]+)/[^/]+)(?:/namespaces/[^/]+)?/(?P<resource>[^/]+)"
+                   r"(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?$")
+_VERBS = {"POST": "create", "PATCH": "patch", "PUT": "update", "DELETE": "delete"}
+
+
+def rbac_attributes(method: str, path: str) -> tuple[str, str, str]:
+    match = _PATH.match(path)
+    assert match, f"unexpected API path {path}"
+    resource = match["resource"] + (f"/{match['sub']}" if match["sub"] else "")
+    verb = _VERBS.get(method) or ("get" if match["name"] else "list")
+    return match["group"] or "", resource, verb
+
+
+def granted() -> set[tuple[str, str, str]]:
+    rules = [rule for doc in yaml.safe_load_all(open("manifests/rbac.yaml"))
+             if doc and doc["kind"] in ("Role", "ClusterRole") for rule in doc["rules"]]
+    return {(group, resource, verb) for rule in rules for group in rule["apiGroups"]
+            for resource in rule["resources"] for verb in rule["verbs"]}
+
+
+@pytest.fixture(scope="module")
+def kube(tmp_path_factory):
+    server = KubeApiServer(step_seconds=0.05)
+    server.start()
+    path = tmp_path_factory.mktemp("kube") / "kubeconfig"
+    write_kubeconfig(str(path), server.url)
+    yield server, KubeClient(str(path))
+    server.stop()
+
+
+def test_every_public_kube_client_method_is_exercised_here():
+    public = {name for name, _ in inspect.getmembers(KubeClient, inspect.isfunction) if not name.startswith("_")}
+    assert public - {"close"} == set(CALLS)
+
+
+def test_the_role_allows_every_call_the_kube_client_makes(kube):
+    server, client = kube
+    for name, args in CALLS.items():
+        server.stub.seen.clear()
+        getattr(client, name)(*args)
+        made = {rbac_attributes(method, path) for method, path in server.stub.seen}
+        assert made, f"{name} made no API call"
+        assert made <= granted(), f"{name} needs {made - granted()}"
