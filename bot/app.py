@@ -16,7 +16,7 @@ from bot.outbox import Outbox
 from bot.rbac import Rbac
 from bot.server import HttpApp
 from bot.slack import SlashCommands, build_bolt
-from bot.store import Store
+from bot.state import Store
 from bot.worker import Worker
 from commands.deps import Deps
 from integrations.aws import AwsClient

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.registry import COMMANDS, CommandSpec, role_allows
-from bot.store import AuditEntry, Store
+from bot.state import AuditEntry, Post, Store
 from integrations.errors import Forbidden, IntegrationError, NotFound
 
 _SYSTEMS = {"kubernetes": "The Kubernetes API", "prometheus": "Prometheus", "aws": "AWS",
@@ -66,14 +66,19 @@ def fallback_text(spec: CommandSpec, result: Any) -> str:
     return spec.render_text(result)[:3000] if spec.render_text else spec.summary
 
 
-def channel_post(job: dict[str, Any], blocks: list[dict], text: str) -> tuple[str, str, dict[str, Any]]:
+def channel_post(job: dict[str, Any], blocks: list[dict], text: str, key: str | None = None) -> Post:
     body = {"channel": job["channel"], "text": text, "blocks": blocks}
-    return "chat.postMessage", job["channel"], {"body": body, "response_url": job.get("response_url")}
+    return Post("chat.postMessage", job["channel"], body, job.get("response_url"), key=key)
 
 
-def ephemeral(job: dict[str, Any], text: str) -> tuple[str, str, dict[str, Any]]:
+def ephemeral(job: dict[str, Any], text: str) -> Post:
     body = {"response_type": "ephemeral", "replace_original": False, "text": text}
-    return "response_url", job["channel"], {"body": body, "response_url": job.get("response_url")}
+    return Post("response_url", job["channel"], body, job.get("response_url"))
+
+
+def file_post(channel: str, file, thread_key: str | None) -> Post:
+    body = {"filename": file.filename, "title": file.title, "content": file.content}
+    return Post("files.upload", channel, body, thread_key=thread_key)
 
 
 def audit(store: Store, clock, job: dict[str, Any], outcome: str, seconds: float, detail: str = "") -> None:

@@ -13,11 +13,13 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.clock import SystemClock
 from bot.metrics import Metrics
-from bot.store import OutboxItem, Store
+from bot.state import OutboxItem, Store
 
 log = logging.getLogger(__name__)
 
 CHANNEL_PACE_SECONDS = 1.0
+PACED = ("chat.postMessage", "files.upload")  # chat.update has its own, looser tier
+PARENT_WAIT_ATTEMPTS = 600  # a reply waits up to ~5 minutes for the message it belongs to
 MAX_BACKOFF_SECONDS = 300.0
 # Slack errors that another attempt cannot fix
 _PERMANENT = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "is_archived",
@@ -64,8 +66,10 @@ class Outbox:
     def _deliver(self, item: OutboxItem) -> int:
         now = self._clock.time()
         paced_until = self._last_post.get(item.channel, 0.0) + CHANNEL_PACE_SECONDS
-        if item.method == "chat.postMessage" and now < paced_until:
-            self._store.defer_post(item.id, paced_until, "paced")
+        if item.method in PACED and now < paced_until:
+            self._store.defer_post(item.id, paced_until, "paced", count_attempt=False)
+            return 0
+        if not self._resolve_keys(item):
             return 0
         try:
             result = self._send(item)
@@ -74,16 +78,43 @@ class Outbox:
         except Exception as exc:  # network: the post waits and tries again
             self._retry(item, f"{type(exc).__name__}")
             return 0
-        if item.method == "chat.postMessage":
+        if item.method in PACED:
             self._last_post[item.channel] = now
         self._store.mark_sent(item.id, self._clock.time(), result)
         self._metrics.outbox.labels("sent").inc()
         return 1
 
+    def _resolve_keys(self, item: OutboxItem) -> bool:
+        """Fill in the ts of the message this post edits or replies to; False while it is unknown."""
+        body = item.payload["body"]
+        if item.method == "chat.update" and self._store.newer_update_pending(item):
+            self._store.fail_post(item.id, "superseded by a later edit", state="superseded")
+            return False
+        for field, key in (("ts", item.key if item.method == "chat.update" else None), ("thread_ts", item.thread_key)):
+            if not key:
+                continue
+            found = self._store.message(key)
+            if found is None:
+                return self._wait_for_parent(item, key)
+            body["channel"], body[field] = found
+        return True
+
+    def _wait_for_parent(self, item: OutboxItem, key: str) -> bool:
+        if self._store.key_failed(key) or item.attempts >= PARENT_WAIT_ATTEMPTS:
+            self._store.fail_post(item.id, f"message {key} was never posted")
+            return False
+        self._store.defer_post(item.id, self._clock.time() + 0.5, f"waiting for {key}")
+        return False
+
     def _send(self, item: OutboxItem) -> dict[str, Any]:
         body = item.payload["body"]
         if item.method == "response_url":
             return self._respond(item.payload["response_url"], body)
+        if item.method == "files.upload":
+            response = self._client.files_upload_v2(channel=body.get("channel", item.channel), filename=body["filename"],
+                                                    title=body["title"], content=body["content"],
+                                                    thread_ts=body.get("thread_ts"))
+            return {"file": (response.get("file") or {}).get("id")}
         response = self._client.api_call(item.method, json=body)
         return {"ts": response.get("ts"), "channel": response.get("channel")}
 

@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 from bot.logs import new_request_id, request_id
 from bot.metrics import Metrics
 from bot.slack import dispatch
-from bot.store import Store
+from bot.state import Store
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from bot.metrics import Metrics
 from bot.rbac import Rbac
 from bot.registry import find, role_allows
 from bot.router import Invocation, UsageError, parse
-from bot.store import Store
+from bot.state import Store
 from bot.worker import Worker
 
 log = logging.getLogger(__name__)

@@ -15,14 +15,12 @@ from bot.clock import SystemClock
 from bot.logs import request_id
 from bot.metrics import Metrics
 from bot.registry import find
-from bot.store import Job, Store
+from bot.state import Job, Post, Store
 from commands.deps import Deps
+from commands.errors import CommandError
 from integrations.errors import IntegrationError
 
 log = logging.getLogger(__name__)
-
-Post = tuple[str, str, dict[str, Any]]
-
 
 class Worker:
     def __init__(self, store: Store, deps: Deps, metrics: Metrics, threads: int = 4, clock=None):
@@ -72,6 +70,8 @@ class Worker:
         spec = find(p["verb"])
         try:
             result = spec.run(p["args"], self._deps)
+        except CommandError as exc:
+            return "usage", [messages.ephemeral(p, messages.usage(exc.message, spec)["text"])], exc.message
         except IntegrationError as exc:
             self._metrics.backend_errors.labels(exc.system).inc()
             return "unavailable", [messages.ephemeral(p, messages.unavailable(exc))], exc.message
@@ -79,4 +79,7 @@ class Worker:
             ref = uuid.uuid4().hex[:8]
             log.exception("command failed", extra={"ref": ref, "verb": p["verb"]})
             return "error", [messages.ephemeral(p, messages.internal_error(ref))], f"ref {ref}"
-        return "ok", [messages.channel_post(p, spec.render(result), messages.fallback_text(spec, result))], ""
+        key = f"job:{job.id}:answer"
+        posts = [messages.channel_post(p, spec.render(result), messages.fallback_text(spec, result), key)]
+        posts += [messages.file_post(p["channel"], f, key) for f in (spec.files(result) if spec.files else [])]
+        return "ok", posts, ""

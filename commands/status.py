@@ -10,6 +10,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from commands.deps import Deps
+from commands.spec import CommandSpec
 from commands.status_checks import CHECKS, Line, State
 from integrations.errors import IntegrationError
 
@@ -87,3 +88,14 @@ def render_text(report: StatusReport) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+SPEC = CommandSpec(
+    name="status",
+    summary="The morning health check: pods, nodes, alerts, cost, error rate, latency, GPUs",
+    example="/llm status",
+    details="Each line is ✅ met, ⚠️ not met, ❌ failing, or ❔ when its source did not answer in time.",
+    run=run,
+    render=render,
+    render_text=render_text,
+)

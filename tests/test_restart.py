@@ -2,7 +2,7 @@
 that had finished with its post still queued is delivered without running twice."""
 import time
 
-from bot.store import Store
+from bot.state import Post, Store
 from tests.support import start_bot
 
 
@@ -32,7 +32,7 @@ def test_a_finished_job_with_an_undelivered_post_is_not_run_twice(sandbox, tmp_p
     job_id = crashed.add_job("command", job_payload(sandbox, "C0RESTART2"), time.time())
     crashed.claim_job(job_id, time.time())
     body = {"channel": "C0RESTART2", "text": "the answer computed before the crash", "blocks": []}
-    crashed.finish_job(job_id, "done", time.time(), posts=[("chat.postMessage", "C0RESTART2", {"body": body})])
+    crashed.finish_job(job_id, "done", time.time(), posts=[Post("chat.postMessage", "C0RESTART2", body)])
     crashed.close()
     running = start_bot(sandbox, db)
     try:

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from bot.clock import ManualClock
 from bot.metrics import Metrics
 from bot.outbox import Outbox
-from bot.store import Store
+from bot.state import Store
 from sandbox.platform import BOT_TOKEN, free_port
 from sandbox.slack_api import SlackApiStub
 
@@ -100,3 +100,52 @@ def test_an_ephemeral_answer_goes_through_the_response_url(tmp_path, slack, cloc
     assert outbox_for(store, slack.api_url, clock).deliver_due() == 1
     [message] = slack.messages()
     assert (message["kind"], message["user"], message["text"]) == ("response_url", "U0OPS1", "only for you")
+
+
+def test_a_thread_reply_waits_for_its_parent_then_lands_in_its_thread(tmp_path, slack, clock):
+    from bot.state import Post
+
+    store = Store(tmp_path / "s.db")
+    outbox = outbox_for(store, slack.api_url, clock)
+    store.enqueue(Post("chat.postMessage", "C0INCIDENT", {"channel": "C0INCIDENT", "text": "reply"},
+                       thread_key="incident:1:root"), clock.time())
+    assert outbox.deliver_due() == 0  # the parent is not posted yet
+    store.enqueue(Post("chat.postMessage", "C0INCIDENT", {"channel": "C0INCIDENT", "text": "root"},
+                       key="incident:1:root"), clock.time())
+    clock.advance(1)
+    assert outbox.deliver_due() == 1  # root
+    clock.advance(1)
+    assert outbox.deliver_due() == 1  # reply
+    root, reply = slack.messages(channel="C0INCIDENT")
+    assert (root["text"], reply["text"], reply["thread_ts"]) == ("root", "reply", root["ts"])
+
+
+def test_only_the_latest_of_several_queued_edits_is_sent(tmp_path, slack, clock):
+    from bot.state import Post
+
+    store = Store(tmp_path / "s.db")
+    outbox = outbox_for(store, slack.api_url, clock)
+    store.enqueue(Post("chat.postMessage", "C0PLATFORM", {"channel": "C0PLATFORM", "text": "v1"}, key="card"), clock.time())
+    assert outbox.deliver_due() == 1
+    for text in ("v2", "v3", "v4"):
+        store.enqueue(Post("chat.update", "C0PLATFORM", {"channel": "C0PLATFORM", "text": text}, key="card"), clock.time())
+    outbox.deliver_due()
+    kinds = [(m["kind"], m["text"]) for m in slack.messages(channel="C0PLATFORM")]
+    assert kinds == [("post", "v1"), ("update", "v4")]
+    assert [p.state for p in store.posts()] == ["sent", "superseded", "superseded", "sent"]
+
+
+def test_a_file_is_uploaded_into_the_thread_of_its_answer(tmp_path, slack, clock):
+    from bot.state import Post
+
+    store = Store(tmp_path / "s.db")
+    outbox = outbox_for(store, slack.api_url, clock)
+    store.enqueue(Post("chat.postMessage", "C0PLATFORM", {"channel": "C0PLATFORM", "text": "answer"}, key="a"), clock.time())
+    store.enqueue(Post("files.upload", "C0PLATFORM", {"filename": "gpus.csv", "title": "GPUs", "content": "gpu,util\n0,55\n"},
+                       thread_key="a"), clock.time())
+    outbox.deliver_due()
+    clock.advance(1)
+    outbox.deliver_due()
+    answer, upload = slack.messages(channel="C0PLATFORM")
+    assert upload["kind"] == "file" and upload["thread_ts"] == answer["ts"]
+    assert upload["file"]["content"] == "gpu,util\n0,55\n"

@@ -1,0 +1,14 @@
+"""The state store: one SQLite file (WAL). Callers see only Store's methods, grouped by row family,
+so a Postgres backend is a second package of the same shape, not a rewrite."""
+from bot.state.audit import AuditEntry, AuditRows
+from bot.state.base import Database
+from bot.state.jobs import Job, JobRows
+from bot.state.outbox import OutboxItem, OutboxRows, Post
+from bot.state.timers import Timer, TimerRows
+
+
+class Store(AuditRows, JobRows, OutboxRows, TimerRows, Database):
+    """Every row family on one connection."""
+
+
+__all__ = ["AuditEntry", "Job", "OutboxItem", "Post", "Store", "Timer"]

@@ -1,0 +1,37 @@
+"""The audit log: one row per command, decision and outcome, never updated."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    user: str
+    verb: str
+    args: str
+    channel: str
+    outcome: str
+    duration_ms: int
+    request_id: str = ""
+    detail: str = ""
+
+
+class AuditRows:
+    def _create(self, db) -> None:
+        db["audit"].create(
+            {"id": int, "at": str, "user": str, "verb": str, "args": str, "channel": str, "outcome": str,
+             "duration_ms": int, "request_id": str, "detail": str},
+            pk="id", if_not_exists=True,
+        )
+
+    def audit(self, entry: AuditEntry) -> None:
+        row = entry.model_dump()
+        row["at"] = entry.at.isoformat()
+        with self._lock:
+            self._db["audit"].insert(row)
+
+    def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
+        rows = self._rows("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+        return [AuditEntry.model_validate(row) for row in rows]
