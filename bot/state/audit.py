@@ -27,10 +27,10 @@ class AuditRows:
         )
 
     def audit(self, entry: AuditEntry) -> None:
+        # a plain INSERT: sqlite-utils' Table.insert re-reads the schema each call, and this runs on the ack path
         row = entry.model_dump()
         row["at"] = entry.at.isoformat()
-        with self._lock:
-            self._db["audit"].insert(row)
+        self._write(f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
 
     def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
         rows = self._rows("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))

@@ -1,0 +1,57 @@
+"""Where an ack's CPU goes: the bot's WSGI app (no sockets, no waitress) called in-process with
+signed `/llm help` requests under cProfile; prints the top functions by cumulative and own time.
+Usage: python bench/profile_ack.py [--requests 3000] [--text help]"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bot import config
+from bot.app import Bot
+from sandbox.platform import Sandbox
+from sandbox.slack_sender import signed_headers, slash_body
+
+
+def environ(body: bytes, headers: dict[str, str]) -> dict:
+    env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1",
+           "CONTENT_TYPE": headers["Content-Type"], "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
+    env.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k != "Content-Type"})
+    return env
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--text", default="help")
+    args = parser.parse_args()
+    with Sandbox(with_prometheus=False) as sb, tempfile.TemporaryDirectory() as tmp:
+        bot = Bot(config.Settings.model_validate(sb.config(db=Path(tmp) / "llmbot.db")))
+        body = slash_body(args.text, "U0OPS1")
+        headers = signed_headers(sb.signing_secret, body)
+        call = lambda: b"".join(bot.http(environ(body, headers), lambda status, hdrs: None))  # noqa: E731
+        for _ in range(200):  # warm: auth.test, imports, caches
+            call()
+        started = time.perf_counter()
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(args.requests):
+            call()
+        profile.disable()
+        elapsed = time.perf_counter() - started
+        print(f"{args.requests} in-process `/llm {args.text}` requests: {1000 * elapsed / args.requests:.3f} ms "
+              "each under cProfile (profiling roughly doubles it)")
+        stats = pstats.Stats(profile)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(20)
+        bot.store.close()  # workers were never started; only the store holds a resource
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
