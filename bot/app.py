@@ -9,13 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 import waitress
 from slack_sdk import WebClient
 
+from bot.approvals import EXPIRE, Approvals
 from bot.clock import SystemClock
+from bot.jobs import JobKinds
 from bot.config import Settings
 from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.rbac import Rbac
 from bot.server import HttpApp
-from bot.slack import SlashCommands, build_bolt
+from bot.scheduler import Scheduler
+from bot.slack import Buttons, SlashCommands, build_bolt
 from bot.state import Store
 from bot.worker import Worker
 from commands.deps import Deps
@@ -40,7 +43,8 @@ def build_deps(settings: Settings, clock=None) -> Deps:
         kube=KubeClient(str(k.kubeconfig) if k.kubeconfig else None, k.context, k.timeout_seconds),
         prom=PrometheusClient(str(p.url), p.timeout_seconds),
         aws=AwsClient(a.region, str(a.endpoint_url) if a.endpoint_url else None, _secret(a.access_key_id),
-                      _secret(a.secret_access_key), a.timeout_seconds),
+                      _secret(a.secret_access_key), a.timeout_seconds,
+                      endpoints={service: str(url) for service, url in a.endpoints.items()}),
         platform=settings.platform,
         queries=settings.queries,
         pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="backend"),
@@ -59,21 +63,28 @@ class Bot:
         self.slack = WebClient(token=_secret(settings.slack.bot_token), base_url=str(settings.slack.api_url),
                                timeout=5)
         self.rbac = Rbac(settings.rbac)
-        self.worker = Worker(self.store, self.deps, self.metrics, settings.server.workers, self.clock)
+        self.worker = Worker(self.store, self.metrics, settings.server.workers, self.clock)
         self.outbox = Outbox(self.store, self.slack, self.metrics, self.clock)
+        self.approvals = Approvals(self.store, settings.approvals, self.rbac, self.deps, self.clock,
+                                   self.worker.submit, self.outbox.poke)
+        self.worker.handlers = JobKinds(self.deps, self.metrics, self.approvals).handlers()
         self.worker.on_finished = self.outbox.poke
-        slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.clock)
-        self.bolt = build_bolt(_secret(settings.slack.signing_secret), self.slack, slash)
+        self.scheduler = Scheduler(self.store, {EXPIRE: self.approvals.expire}, self.clock)
+        slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.approvals, self.clock)
+        buttons = Buttons(self.store, self.rbac, self.worker, self.approvals, self.outbox.poke, self.clock)
+        self.bolt = build_bolt(_secret(settings.slack.signing_secret), self.slack, slash, buttons)
         self.http = HttpApp(self.bolt, self.store, self.metrics)
         self._stopping = threading.Event()
 
     def start(self) -> None:
         self.worker.start()
         self.outbox.start()
+        self.scheduler.start()
         threading.Thread(target=self._refresh_groups, name="rbac-groups", daemon=True).start()
 
     def stop(self) -> None:
         self._stopping.set()
+        self.scheduler.stop()
         self.worker.stop()
         self.outbox.stop()
         self.deps.pool.shutdown(wait=False, cancel_futures=True)

@@ -62,6 +62,7 @@ class PrometheusSettings(Section):
 class AwsSettings(Section):
     region: str = "us-west-2"
     endpoint_url: HttpUrl | None = Field(None, description="None: the real AWS endpoints")
+    endpoints: dict[str, HttpUrl] = Field(default_factory=dict, description="per-service overrides, e.g. ce")
     access_key_id: SecretStr | None = Field(None, description="None: the default credential chain (IRSA)")
     secret_access_key: SecretStr | None = None
     cluster_name: str = "llm-platform-production"
@@ -80,6 +81,26 @@ class RbacSettings(Section):
     groups: dict[str, Role] = Field(default_factory=dict, description="Slack user-group id -> role")
 
 
+class ApprovalPolicy(Section):
+    required: int = Field(1, ge=0, le=5, description="approvals needed; 0 runs the change without one")
+    roles: list[Role] = Field(default_factory=lambda: ["approver"], description="roles that may approve")
+    users: list[str] = Field(default_factory=list, description="Slack user ids that may approve whatever their role")
+    groups: list[str] = Field(default_factory=list, description="Slack user groups whose members may approve")
+    allow_self: bool = Field(False, description="may the requester approve their own request")
+    expiry_minutes: float = Field(30, gt=0, le=24 * 60)
+
+
+class ApprovalSettings(Section):
+    default: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+    commands: dict[str, ApprovalPolicy] = Field(
+        default_factory=lambda: {"canary abort": ApprovalPolicy(required=0)},
+        description="per command name, e.g. 'canary promote'; unset keys fall back to default",
+    )
+
+    def policy(self, command: str) -> ApprovalPolicy:
+        return self.commands.get(command, self.default)
+
+
 class Settings(Section):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
@@ -89,6 +110,7 @@ class Settings(Section):
     aws: AwsSettings = Field(default_factory=AwsSettings)
     pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
     rbac: RbacSettings = Field(default_factory=RbacSettings)
+    approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     platform: Platform = Field(default_factory=Platform)
     queries: Queries = Field(default_factory=Queries)
 

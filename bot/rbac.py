@@ -22,6 +22,10 @@ class Rbac:
         with self._lock:
             self._members[group] = frozenset(users)
 
+    def is_member(self, user: str, group: str) -> bool:
+        with self._lock:
+            return user in self._members.get(group, ())
+
     def role_of(self, user: str) -> str | None:
         roles = [self._settings.users.get(user)]
         with self._lock:

@@ -2,7 +2,8 @@
 anything, and the command functions behind it. `/llm help`, parsing and RBAC are all driven from here."""
 from __future__ import annotations
 
-from commands import status
+from commands import scale, status
+from commands import cost, waste
 from commands.spec import Arg, CommandSpec, Option
 
 ROLES = ("viewer", "operator", "approver")
@@ -21,6 +22,21 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="Show your role and what it allows",
         example="/llm whoami",
     ),
+    CommandSpec(
+        name="approvals",
+        summary="List the changes waiting for approval",
+        example="/llm approvals",
+    ),
+    CommandSpec(
+        name="approvals cancel",
+        summary="Cancel a change you asked for while it waits for approval",
+        example="/llm approvals cancel 12",
+        role="operator",
+        args=(Arg("id", "the request number shown on its card", kind="int", minimum=1),),
+    ),
+    scale.SPEC,
+    *cost.SPECS,
+    waste.SPEC,
 )
 
 

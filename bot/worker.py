@@ -1,33 +1,32 @@
-"""Runs commands after the ack. A job is a row before it is work: the ack path inserts it, a worker
-thread claims it (compare-and-set), runs the command, and queues its posts in the same transaction
-that closes the job. Jobs a crash interrupted run again on start-up."""
+"""Runs work after the ack. A job is a row before it is work: the ack path inserts it, a worker
+thread claims it (compare-and-set), runs the handler for its kind, and queues its posts in the same
+transaction that closes the job. Jobs a crash interrupted run again on start-up."""
 from __future__ import annotations
 
 import logging
 import queue
 import threading
 import time
-import uuid
 from typing import Any, Callable
 
 from bot import messages
 from bot.clock import SystemClock
 from bot.logs import request_id
 from bot.metrics import Metrics
-from bot.registry import find
-from bot.state import Job, Post, Store
-from commands.deps import Deps
-from commands.errors import CommandError
-from integrations.errors import IntegrationError
+from bot.state import Job, JobResult, Store
 
 log = logging.getLogger(__name__)
 
+Handler = Callable[[Job], JobResult]
+
+
 class Worker:
-    def __init__(self, store: Store, deps: Deps, metrics: Metrics, threads: int = 4, clock=None):
-        self._store, self._deps, self._metrics = store, deps, metrics
+    def __init__(self, store: Store, metrics: Metrics, threads: int = 4, clock=None):
+        self._store, self._metrics = store, metrics
         self._clock = clock or SystemClock()
-        self._queue: queue.Queue[int | None] = queue.Queue()
+        self.handlers: dict[str, Handler] = {}  # kind -> handler; filled in by the composition root
         self.on_finished: Callable[[], None] = lambda: None  # the outbox's poke
+        self._queue: queue.Queue[int | None] = queue.Queue()
         self._threads = [threading.Thread(target=self._loop, name=f"worker-{i}", daemon=True) for i in range(threads)]
 
     def start(self) -> None:
@@ -57,29 +56,16 @@ class Worker:
     def run(self, job: Job) -> None:
         request_id.set(job.payload.get("request_id", ""))
         started = time.perf_counter()
-        outcome, posts, error = self._execute(job)
-        self._store.finish_job(job.id, "failed" if error else "done", self._clock.time(), error, posts)
+        try:
+            result = self.handlers[job.kind](job)
+        except Exception:  # a handler bug: the job fails visibly in the log, the worker lives on
+            log.exception("job handler failed", extra={"job_id": job.id, "kind": job.kind})
+            result = JobResult("error", error="handler failed")
+        self._store.finish_job(job.id, "failed" if result.error else "done", self._clock.time(), result.error,
+                               result.posts)
         self.on_finished()
         duration = time.perf_counter() - started
-        verb = job.payload["verb"]
-        self._metrics.command_seconds.labels(verb, outcome).observe(duration)
-        messages.audit(self._store, self._clock, job.payload, outcome, duration, error)
-
-    def _execute(self, job: Job) -> tuple[str, list[Post], str]:
-        p = job.payload
-        spec = find(p["verb"])
-        try:
-            result = spec.run(p["args"], self._deps)
-        except CommandError as exc:
-            return "usage", [messages.ephemeral(p, messages.usage(exc.message, spec)["text"])], exc.message
-        except IntegrationError as exc:
-            self._metrics.backend_errors.labels(exc.system).inc()
-            return "unavailable", [messages.ephemeral(p, messages.unavailable(exc))], exc.message
-        except Exception:
-            ref = uuid.uuid4().hex[:8]
-            log.exception("command failed", extra={"ref": ref, "verb": p["verb"]})
-            return "error", [messages.ephemeral(p, messages.internal_error(ref))], f"ref {ref}"
-        key = f"job:{job.id}:answer"
-        posts = [messages.channel_post(p, spec.render(result), messages.fallback_text(spec, result), key)]
-        posts += [messages.file_post(p["channel"], f, key) for f in (spec.files(result) if spec.files else [])]
-        return "ok", posts, ""
+        verb = job.payload.get("verb", job.kind)
+        self._metrics.command_seconds.labels(verb, result.outcome).observe(duration)
+        if not result.audited and "verb" in job.payload:
+            messages.audit(self._store, self._clock, job.payload, result.outcome, duration, result.error)

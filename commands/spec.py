@@ -46,6 +46,10 @@ class CommandSpec:
     render: Callable[[Any], list[dict]] | None = None  # Block Kit
     render_text: Callable[[Any], str] | None = None  # terminal
     files: Callable[[Any], list[FileOut]] | None = None  # uploads that go with the answer
+    # change commands (changes=True): plan(args, deps) -> ChangePlan, then after approval
+    # apply(plan, deps, progress) -> ChangeOutcome
+    plan: Callable[..., Any] | None = None
+    apply: Callable[..., Any] | None = None
     details: str = ""
     aliases: tuple[str, ...] = field(default=())
 

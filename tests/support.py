@@ -12,7 +12,7 @@ import requests
 from bot import config
 from bot.app import Bot, RunningServer
 from sandbox.platform import Sandbox
-from sandbox.slack_sender import SlackSender
+from sandbox.slack_sender import SlackSender, action_body
 
 
 @dataclass
@@ -34,6 +34,13 @@ class BotUnderTest:
         url = self.sandbox.slack.new_response_url(channel, user)
         return self.sender.slash(text, user, channel, url)
 
+    def click(self, message: dict, action_id: str, user: str) -> requests.Response:
+        """`user` clicks the button `action_id` on `message` (as recorded by the Slack stand-in)."""
+        value = next(e.get("value", "") for b in message["blocks"] if b["type"] == "actions"
+                     for e in b["elements"] if e["action_id"] == action_id)
+        url = self.sandbox.slack.new_response_url(message["channel"], user)
+        return self.sender.post(action_body(action_id, value, user, message["channel"], message, url))
+
     def posted(self, channel: str | None = None) -> list[dict]:
         return self.sandbox.slack.messages(channel=channel, after=self.since)
 
@@ -48,11 +55,11 @@ class BotUnderTest:
         raise AssertionError(f"expected {count} post(s), saw {self.posted(channel)}")
 
 
-def start_bot(sandbox: Sandbox, db: Path, **overrides) -> BotUnderTest:
+def start_bot(sandbox: Sandbox, db: Path, clock=None, **overrides) -> BotUnderTest:
     document = sandbox.config(db=db)
     for section, values in overrides.items():
         document[section] = {**document.get(section, {}), **values}
     settings = config.Settings.model_validate(document)
     since = max([m["seq"] for m in sandbox.slack.messages()] or [0])
-    server = RunningServer(Bot(settings)).start()
+    server = RunningServer(Bot(settings, clock)).start()
     return BotUnderTest(server, SlackSender(server.url, sandbox.signing_secret), sandbox, since)

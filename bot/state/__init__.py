@@ -1,14 +1,15 @@
 """The state store: one SQLite file (WAL). Callers see only Store's methods, grouped by row family,
 so a Postgres backend is a second package of the same shape, not a rewrite."""
+from bot.state.approvals import Approval, ApprovalRows, Vote
 from bot.state.audit import AuditEntry, AuditRows
 from bot.state.base import Database
-from bot.state.jobs import Job, JobRows
+from bot.state.jobs import Job, JobResult, JobRows
 from bot.state.outbox import OutboxItem, OutboxRows, Post
 from bot.state.timers import Timer, TimerRows
 
 
-class Store(AuditRows, JobRows, OutboxRows, TimerRows, Database):
+class Store(AuditRows, JobRows, OutboxRows, TimerRows, ApprovalRows, Database):
     """Every row family on one connection."""
 
 
-__all__ = ["AuditEntry", "Job", "OutboxItem", "Post", "Store", "Timer"]
+__all__ = ["Approval", "AuditEntry", "Vote", "Job", "JobResult", "OutboxItem", "Post", "Store", "Timer"]

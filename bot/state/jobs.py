@@ -3,6 +3,7 @@ each step compare-and-set; closing a job and queueing its posts is one transacti
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,6 +17,16 @@ class Job(BaseModel):
     payload: dict[str, Any]
     state: str
     attempts: int
+
+
+@dataclass
+class JobResult:
+    """How a job ended: an outcome word for metrics and audit, the posts to queue, an error text."""
+
+    outcome: str
+    posts: list[Post] = field(default_factory=list)
+    error: str = ""
+    audited: bool = False  # True when the handler wrote its own audit rows
 
 
 def _job(row: dict[str, Any]) -> Job:

@@ -59,7 +59,9 @@ class TimerRows:
         return [_timer(r) for r in rows]
 
     def claim_timer(self, timer_id: int, now: float) -> bool:
-        cursor = self._write("UPDATE timers SET state='fired', fired_at=? WHERE id=? AND state='pending'", (now, timer_id))
+        # due_at<=now: a handler that re-armed its own timer for later keeps it pending
+        cursor = self._write("UPDATE timers SET state='fired', fired_at=? WHERE id=? AND state='pending' AND due_at<=?",
+                             (now, timer_id, now))
         return cursor.rowcount == 1
 
     def timer(self, kind: str, key: str) -> Timer | None:
