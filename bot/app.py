@@ -71,9 +71,10 @@ class Bot:
         self.worker.on_finished = self.outbox.poke
         self.scheduler = Scheduler(self.store, {EXPIRE: self.approvals.expire}, self.clock)
         slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.approvals, self.clock)
-        buttons = Buttons(self.store, self.rbac, self.worker, self.approvals, self.outbox.poke, self.clock)
+        buttons = Buttons(self.store, self.outbox.poke, self.clock)
+        buttons.routes.update({"approval": self.approvals.on_click, "rollout": self.approvals.on_click})
         self.bolt = build_bolt(_secret(settings.slack.signing_secret), self.slack, slash, buttons)
-        self.http = HttpApp(self.bolt, self.store, self.metrics)
+        self.http = HttpApp(self.bolt, self.store, self.metrics, pagerduty=None)
         self._stopping = threading.Event()
 
     def start(self) -> None:

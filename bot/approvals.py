@@ -11,7 +11,7 @@ from typing import Callable
 from bot import approval_card, messages
 from bot.config import ApprovalPolicy, ApprovalSettings
 from bot.rbac import Rbac
-from bot.registry import find
+from bot.registry import find, role_allows
 from bot.state import Approval, Job, Post, Store
 from bot.state.jobs import JobResult
 from commands.change import ChangeOutcome, ChangePlan
@@ -53,7 +53,26 @@ class Approvals:
                                                                                "blocks": blocks},
                                             p.get("response_url"), key=card_key(approval.id))])
 
-    # --- deciding: a button click, on the ack path (store only, no backend) --------------------
+    # --- clicks: on the ack path (store only, no backend) -------------------------------------
+    def on_click(self, click) -> str:
+        """Approve / Reject on a card, or a Roll back button under a failed rollout."""
+        if click.action_id == approval_card.ROLLBACK:
+            return self.request_change(click, "rollback", {"deployment": click.value}, f"rollback {click.value}")
+        if not click.value.isdigit():
+            return "That button is broken: it carries no request number."
+        return self.decide(int(click.value), click.user, "reject" if click.action_id == approval_card.REJECT else "approve")
+
+    def request_change(self, click, verb: str, args: dict, text: str) -> str:
+        """A button that asks for a change: the clicker becomes the requester, as if they had typed it."""
+        spec = find(verb)
+        role = self._rbac.role_of(click.user)
+        if not role_allows(role, spec.role):
+            return f"`/llm {verb}` needs the {spec.role} role (yours: {role or 'none'}); nothing changed."
+        self._submit("change", {"user": click.user, "channel": click.channel, "verb": verb, "args": args,
+                                "text": text, "response_url": click.response_url, "request_id": ""})
+        return f"Asking for approval: `/llm {text}`…"
+
+    # --- deciding ------------------------------------------------------------------------------
     def decide(self, approval_id: int, user: str, decision: str) -> str:
         """Record `user`'s decision; returns what to tell them privately ('' when the card says it all)."""
         approval, now = self._store.approval(approval_id), self._clock.time()

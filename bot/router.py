@@ -68,8 +68,8 @@ def _match_verb(words: list[str]) -> tuple[CommandSpec, list[str]]:
 
 def _unknown_verb(words: list[str]) -> str:
     names = [spec.name for spec in COMMANDS]
-    guesses = difflib.get_close_matches(" ".join(words[:2]).lower(), names, n=3, cutoff=0.5)
-    guesses += [g for g in difflib.get_close_matches(words[0].lower(), names, n=3, cutoff=0.5) if g not in guesses]
+    guesses = difflib.get_close_matches(" ".join(words[:2]).lower(), names, n=3, cutoff=0.6)
+    guesses += [g for g in difflib.get_close_matches(words[0].lower(), names, n=3, cutoff=0.6) if g not in guesses]
     shown = _clip(words[0])
     message = f"Unknown command `{shown}`."
     if guesses:

@@ -23,8 +23,10 @@ def _json(status: int, body: dict) -> Reply:
 
 
 class HttpApp:
-    def __init__(self, bolt_app, store: Store, metrics: Metrics):
+    def __init__(self, bolt_app, store: Store, metrics: Metrics,
+                 pagerduty: Callable[[dict[str, str], bytes], Reply] | None = None):
         self._bolt, self._store, self._metrics = bolt_app, store, metrics
+        self._pagerduty = pagerduty  # (lower-cased headers, raw body) -> reply
         self.routes: dict[tuple[str, str], Callable[[dict, bytes], Reply]] = {
             ("POST", "/slack/events"): self.slack_events,
             ("POST", "/pagerduty/webhook"): self.pagerduty_webhook,
@@ -60,15 +62,16 @@ class HttpApp:
             return _json(500, {"error": "internal error"})
 
     def slack_events(self, environ: dict, body: bytes) -> Reply:
-        headers = {k[5:].replace("_", "-").lower(): [v] for k, v in environ.items() if k.startswith("HTTP_")}
-        headers["content-type"] = [environ.get("CONTENT_TYPE", "")]
+        headers = {k: [v] for k, v in _headers(environ).items()}
         response = dispatch(self._bolt, body, environ.get("QUERY_STRING", ""), headers, request_id.get())
         out_headers = [(k, v) for k, values in response.headers.items() for v in values
                        if k.lower() != "content-length"]
         return response.status, out_headers, response.body.encode() if isinstance(response.body, str) else response.body
 
     def pagerduty_webhook(self, environ: dict, body: bytes) -> Reply:
-        return _json(404, {"error": "PagerDuty webhooks are not enabled in this version"})
+        if self._pagerduty is None:
+            return _json(404, {"error": "PagerDuty webhooks are not enabled in this version"})
+        return self._pagerduty(_headers(environ), body)
 
     def healthz(self, environ: dict, body: bytes) -> Reply:
         return _json(200, {"status": "ok"})
@@ -80,3 +83,9 @@ class HttpApp:
     def metrics(self, environ: dict, body: bytes) -> Reply:
         return 200, [("Content-Type", self._metrics.content_type)], self._metrics.render()
 
+
+
+def _headers(environ: dict) -> dict[str, str]:
+    headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+    headers["content-type"] = environ.get("CONTENT_TYPE", "")
+    return headers

@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
-from bot import approval_card, messages
+from bot import messages
 from bot.approvals import Approvals
 from bot.clock import SystemClock
 from bot.metrics import Metrics
@@ -78,43 +79,50 @@ def _help_topic(invocation: Invocation):
     return find(topic) or parse(topic).spec  # parse raises UsageError with "did you mean"
 
 
-class Buttons:
-    """Clicks on the bot's buttons, from the signed block_actions payload: the clicker is
-    body["user"]["id"], never a value the bot put in the message."""
+@dataclass
+class Click:
+    """One click from a signed block_actions payload. The clicker is body["user"]["id"], never a
+    value the bot put in the message."""
 
-    def __init__(self, store: Store, rbac: Rbac, worker: Worker, approvals: Approvals, poke, clock=None):
-        self._store, self._rbac, self._worker, self._approvals, self._poke = store, rbac, worker, approvals, poke
+    action_id: str
+    value: str
+    user: str
+    channel: str
+    response_url: str | None
+    selected: list[str]  # checkboxes: the values ticked now
+    message_ts: str | None
+
+    @property
+    def prefix(self) -> str:
+        return self.action_id.split(":", 1)[0]
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> "Click":
+        action = body["actions"][0]
+        return cls(action_id=action["action_id"], value=action.get("value", ""), user=body["user"]["id"],
+                   channel=(body.get("channel") or {}).get("id", ""), response_url=body.get("response_url"),
+                   selected=[o["value"] for o in action.get("selected_options") or []],
+                   message_ts=(body.get("container") or {}).get("message_ts"))
+
+
+class Buttons:
+    """Routes clicks by the prefix of their action id ("approval:approve" -> routes["approval"]); a
+    handler returns what to tell the clicker privately, or ''."""
+
+    def __init__(self, store: Store, poke, clock=None):
+        self._store, self._poke = store, poke
         self._clock = clock or SystemClock()
+        self.routes: dict[str, Callable[[Click], str]] = {}
 
     def handle(self, body: dict[str, Any]) -> None:
-        action = body["actions"][0]
-        user, channel = body["user"]["id"], (body.get("channel") or {}).get("id", "")
-        reply = self._reply(action["action_id"], action.get("value", ""), user, channel, body)
+        click = Click.from_body(body)
+        handler = self.routes.get(click.prefix)
+        reply = handler(click) if handler else "That button belongs to an older version of llmbot; nothing changed."
         if reply:
-            post = Post("response_url", channel, {"response_type": "ephemeral", "replace_original": False,
-                                                  "text": reply}, body.get("response_url"))
+            post = Post("response_url", click.channel, {"response_type": "ephemeral", "replace_original": False,
+                                                        "text": reply}, click.response_url)
             self._store.enqueue(post, self._clock.time())
             self._poke()
-
-    def _reply(self, action_id: str, value: str, user: str, channel: str, body: dict) -> str:
-        if action_id in (approval_card.APPROVE, approval_card.REJECT):
-            if not value.isdigit():
-                return "That button is broken: no request number."
-            decision = "approve" if action_id == approval_card.APPROVE else "reject"
-            return self._approvals.decide(int(value), user, decision)
-        if action_id == approval_card.ROLLBACK:
-            return self._rollback(value, user, channel, body)
-        return ""
-
-    def _rollback(self, deployment: str, user: str, channel: str, body: dict) -> str:
-        spec = find("rollback")
-        role = self._rbac.role_of(user)
-        if spec is None or not role_allows(role, spec.role):
-            return f"Rolling back needs the {spec.role if spec else 'operator'} role (yours: {role or 'none'})."
-        self._worker.submit("change", {"user": user, "channel": channel, "verb": "rollback",
-                                       "args": {"deployment": deployment}, "text": f"rollback {deployment}",
-                                       "response_url": body.get("response_url"), "request_id": ""})
-        return f"Asking for approval to roll back {deployment}…"
 
 
 def build_bolt(signing_secret: str, client: WebClient, slash: SlashCommands, buttons: Buttons) -> App:
@@ -130,7 +138,7 @@ def build_bolt(signing_secret: str, client: WebClient, slash: SlashCommands, but
     def on_llm(ack, command, context):
         ack(slash.handle(command, context.get("request_id", "")))
 
-    @app.action(re.compile(r"^(approval|rollout):"))
+    @app.action(re.compile(r"^[a-z_]+:"))
     def on_button(ack, body):
         ack()
         buttons.handle(body)
