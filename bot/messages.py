@@ -2,6 +2,7 @@
 that carry a command's answer back to the channel; plus the audit row every command leaves."""
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from bot.registry import COMMANDS, CommandSpec, role_allows
@@ -77,7 +78,12 @@ def ephemeral(job: dict[str, Any], text: str) -> Post:
 
 
 def file_post(channel: str, file, thread_key: str | None) -> Post:
-    body = {"filename": file.filename, "title": file.title, "content": file.content}
+    """An upload; binary content is base64 in the stored row and bytes again when sent."""
+    body = {"filename": file.filename, "title": file.title}
+    if isinstance(file.content, bytes):
+        body["content_b64"] = base64.b64encode(file.content).decode()
+    else:
+        body["content"] = file.content
     return Post("files.upload", channel, body, thread_key=thread_key)
 
 

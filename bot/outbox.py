@@ -3,6 +3,7 @@ channel, 429 Retry-After honoured, transient failures retried with backoff. A po
 only when Slack took it or refused it for good, so a crash or an alert storm delays posts, never drops them."""
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 from typing import Any
@@ -111,8 +112,9 @@ class Outbox:
         if item.method == "response_url":
             return self._respond(item.payload["response_url"], body)
         if item.method == "files.upload":
+            content = base64.b64decode(body["content_b64"]) if "content_b64" in body else body["content"]
             response = self._client.files_upload_v2(channel=body.get("channel", item.channel), filename=body["filename"],
-                                                    title=body["title"], content=body["content"],
+                                                    title=body["title"], content=content,
                                                     thread_ts=body.get("thread_ts"))
             return {"file": (response.get("file") or {}).get("id")}
         response = self._client.api_call(item.method, json=body)

@@ -30,7 +30,7 @@ class FileOut:
 
     filename: str
     title: str
-    content: str
+    content: str | bytes  # text (CSV, Markdown) or binary (PNG)
 
 
 @dataclass(frozen=True)

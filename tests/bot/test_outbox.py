@@ -149,3 +149,15 @@ def test_a_file_is_uploaded_into_the_thread_of_its_answer(tmp_path, slack, clock
     answer, upload = slack.messages(channel="C0PLATFORM")
     assert upload["kind"] == "file" and upload["thread_ts"] == answer["ts"]
     assert upload["file"]["content"] == "gpu,util\n0,55\n"
+
+
+def test_a_binary_file_survives_the_queue_byte_for_byte(tmp_path, slack, clock):
+    from bot import messages
+    from commands.spec import FileOut
+
+    store = Store(tmp_path / "s.db")
+    png = b"\x89PNG\r\n\x1a\n\x00\x01binary"
+    store.enqueue(messages.file_post("C0PLATFORM", FileOut("chart.png", "Chart", png), None), clock.time())
+    assert outbox_for(store, slack.api_url, clock).deliver_due() == 1
+    [upload] = slack.messages(channel="C0PLATFORM")
+    assert upload["file"]["name"] == "chart.png"
