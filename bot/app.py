@@ -10,6 +10,7 @@ import waitress
 from slack_sdk import WebClient
 
 from bot.approvals import EXPIRE, Approvals
+from bot.canary_watch import JOB as CANARY_JOB, TIMER as CANARY_TIMER, CanaryWatch
 from bot.clock import SystemClock
 from bot.jobs import JobKinds
 from bot.config import Settings
@@ -23,7 +24,9 @@ from bot.state import Store
 from bot.worker import Worker
 from commands.deps import Deps
 from integrations.aws import AwsClient
+from integrations.eks import EksClient
 from integrations.kube import KubeClient
+from integrations.kube_audit import KubeAudit
 from integrations.prometheus import PrometheusClient
 
 log = logging.getLogger(__name__)
@@ -45,10 +48,15 @@ def build_deps(settings: Settings, clock=None) -> Deps:
         aws=AwsClient(a.region, str(a.endpoint_url) if a.endpoint_url else None, _secret(a.access_key_id),
                       _secret(a.secret_access_key), a.timeout_seconds,
                       endpoints={service: str(url) for service, url in a.endpoints.items()}),
+        eks=EksClient(a.region, str(a.endpoint_url) if a.endpoint_url else None, _secret(a.access_key_id),
+                      _secret(a.secret_access_key), a.timeout_seconds),
+        cluster=a.cluster_name,
+        canary=settings.canary,
         platform=settings.platform,
         queries=settings.queries,
         pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="backend"),
         now=clock.now,
+        kube_audit=KubeAudit(str(k.kubeconfig) if k.kubeconfig else None, k.context, k.timeout_seconds),
     )
 
 
@@ -68,8 +76,12 @@ class Bot:
         self.approvals = Approvals(self.store, settings.approvals, self.rbac, self.deps, self.clock,
                                    self.worker.submit, self.outbox.poke)
         self.worker.handlers = JobKinds(self.deps, self.metrics, self.approvals).handlers()
+        canary_watch = CanaryWatch(self.store, self.deps, self.clock, self.worker.submit)
+        self.worker.handlers[CANARY_JOB] = canary_watch.run
+        self.approvals.after_success["canary start"] = canary_watch.start
         self.worker.on_finished = self.outbox.poke
-        self.scheduler = Scheduler(self.store, {EXPIRE: self.approvals.expire}, self.clock)
+        self.scheduler = Scheduler(self.store, {EXPIRE: self.approvals.expire, CANARY_TIMER: canary_watch.on_timer},
+                                   self.clock)
         slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.approvals, self.clock)
         buttons = Buttons(self.store, self.outbox.poke, self.clock)
         buttons.routes.update({"approval": self.approvals.on_click, "rollout": self.approvals.on_click})

@@ -32,6 +32,7 @@ class Approvals:
                  submit: Callable[[str, dict], int], poke: Callable[[], None] = lambda: None):
         self._store, self._policies, self._rbac, self._deps = store, policies, rbac, deps
         self._clock, self._submit, self._poke = clock, submit, poke
+        self.after_success: dict[str, Callable[[Approval], None]] = {}  # command -> follow-up, e.g. the canary watch
 
     # --- proposing: a worker job of kind "change" ----------------------------------------------
     def propose(self, job: Job, plan: ChangePlan) -> JobResult:
@@ -175,11 +176,13 @@ class Approvals:
         final = "succeeded" if outcome.ok else "failed"
         self._store.move_approval(approval.id, "executing", final, self._clock.time(), result=outcome.model_dump())
         self._audit(approval, approval.requester, final, outcome.summary)
+        if outcome.ok and approval.command in self.after_success:
+            self.after_success[approval.command](approval)
         text, blocks = approval_card.outcome_blocks(outcome)
         posts = [Post("chat.postMessage", approval.channel, {"channel": approval.channel, "text": text, "blocks": blocks},
                       thread_key=card_key(approval.id))]
         self._update_card(approval.id)
-        return JobResult(final, posts, "" if outcome.ok else outcome.summary)
+        return JobResult(final, posts, "" if outcome.ok else outcome.summary, audited=True)
 
     def _apply(self, approval: Approval) -> ChangeOutcome:
         spec, plan = find(approval.command), ChangePlan.model_validate(approval.plan)

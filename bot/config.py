@@ -9,6 +9,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError
 
+from commands.canary_analysis import CanaryPolicy
+from commands.oncall import OnCallPolicy
 from commands.platform import Platform, Queries
 
 Role = Literal["viewer", "operator", "approver"]
@@ -73,6 +75,9 @@ class PagerDutySettings(Section):
     api_url: HttpUrl = HttpUrl("https://api.pagerduty.com")
     api_token: SecretStr | None = None
     webhook_secrets: list[SecretStr] = Field(default_factory=list)
+    from_email: str = Field("", description="From for calls the bot makes itself (escalation)")
+    ca_file: Path | None = Field(None, description="extra CA bundle to trust (the sandbox's self-signed cert)")
+    timeout_seconds: float = Field(3.0, gt=0, le=30)
 
 
 class RbacSettings(Section):
@@ -111,8 +116,10 @@ class Settings(Section):
     pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
     rbac: RbacSettings = Field(default_factory=RbacSettings)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    canary: CanaryPolicy = Field(default_factory=CanaryPolicy)
     platform: Platform = Field(default_factory=Platform)
     queries: Queries = Field(default_factory=Queries)
+    oncall: OnCallPolicy = Field(default_factory=OnCallPolicy)
 
 
 class Problem(BaseModel):

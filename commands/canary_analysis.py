@@ -52,6 +52,7 @@ class CanaryPolicy(BaseModel):
     min_requests: int = Field(100, ge=1, description="canary requests in the window needed for a verdict")
     window: str = Field("5m", description="PromQL range, e.g. 1m, 5m, 1h30m")
     status_update_seconds: float = Field(60, gt=0, description="how often the canary status message is refreshed")
+    deployment: str = Field("vllm-llama-3-70b", description="the production Deployment a canary shadows")
     canary_version: str = "canary"
     stable_version: str = "stable"
     queries: CanaryQueries = Field(default_factory=CanaryQueries)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
+from commands.canary_analysis import CanaryPolicy
 from commands.platform import Platform, Queries
 
 if TYPE_CHECKING:
     from integrations.aws import AwsClient
+    from integrations.eks import EksClient
     from integrations.kube import KubeClient
+    from integrations.kube_audit import KubeAudit
     from integrations.prometheus import PrometheusClient
 
 
@@ -22,6 +25,11 @@ class Deps:
     aws: AwsClient
     platform: Platform
     queries: Queries
+    eks: EksClient
+    cluster: str  # the EKS cluster whose node groups /llm nodes changes
+    canary: CanaryPolicy
     pool: ThreadPoolExecutor  # shared by commands that fan out to several backends at once
     now: Callable[[], datetime]  # timezone-aware; injected so tests can move time
     on_backend_error: Callable[[str], None] = lambda system: None  # metrics hook, by integration
+    calendar: Any = None  # bot.calendar.Calendar: maintenance windows and drains (rows in the state store)
+    kube_audit: KubeAudit | None = None  # cluster-wide reads for /llm audit security

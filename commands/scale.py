@@ -6,7 +6,7 @@ from commands import rollout
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
 from commands.errors import CommandError
-from commands.spec import Arg, CommandSpec, Option
+from commands.spec import DRY_RUN, Arg, CommandSpec
 from integrations.errors import NotFound
 
 
@@ -52,7 +52,8 @@ def follow(deps: Deps, name: str, progress: Progress) -> rollout.RolloutResult:
     return rollout.follow(deps.kube, deps.platform.namespace, name,
                           lambda state: progress(f"{name}: {rollout.describe(state)}"),
                           timeout_seconds=deps.platform.rollout_timeout_seconds,
-                          poll_seconds=deps.platform.rollout_poll_seconds)
+                          poll_seconds=deps.platform.rollout_poll_seconds,
+                          crash_grace_seconds=deps.platform.rollout_crash_grace_seconds)
 
 
 def failed(name: str, result: rollout.RolloutResult, offer_rollback: bool = False) -> ChangeOutcome:
@@ -69,7 +70,7 @@ SPEC = CommandSpec(
     changes=True,
     args=(Arg("deployment", "vllm-llama-3-70b or rag-service"),
           Arg("replicas", "the new replica count", kind="int", minimum=0)),
-    options=(Option("dry-run", "show what would change; change nothing"),),
+    options=(DRY_RUN,),
     plan=plan,
     apply=apply,
 )

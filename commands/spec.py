@@ -14,6 +14,7 @@ class Arg:
     required: bool = True
     choices: tuple[str, ...] = ()
     minimum: int | None = None
+    rest: bool = False  # the last argument takes every remaining word: a free-text reason
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,6 @@ class CommandSpec:
         for opt in self.options:
             parts.append(f"[--{opt.name}]" if opt.kind == "flag" else f"[--{opt.name} {opt.kind.upper()}]")
         return " ".join(parts)
+
+
+DRY_RUN = Option("dry-run", "show what would change; change nothing")
