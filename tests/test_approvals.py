@@ -242,3 +242,18 @@ def test_a_restart_during_execution_is_reported_and_resumed_not_silently_rerun(s
         assert replicas(sandbox, "rag-service") == 4
     finally:
         second.server.stop()
+
+
+def test_a_pending_approval_survives_a_restart_and_its_buttons_still_work(sandbox, tmp_path, restore_rag):
+    first = start_bot(sandbox, tmp_path / "db")
+    first.slash("scale rag-service 4")
+    card = card_of(first)
+    first.server.stop()
+    second = start_bot(sandbox, tmp_path / "db")
+    second.since = first.since
+    try:
+        second.click(card, APPROVE, "U0OPS2")
+        wait_until(lambda: second.store.approval(1).state == "succeeded")
+        assert replicas(sandbox, "rag-service") == 4
+    finally:
+        second.server.stop()
