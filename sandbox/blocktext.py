@@ -17,6 +17,7 @@ class Button:
 
 
 def mrkdwn(text: str) -> str:
+    text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]*)>", r"\1", text)  # Slack's local-time dates: the fallback
     text = re.sub(r"<@(\w+)>", r"@\1", text)
     text = re.sub(r"<#\w+\|([^>]*)>", r"#\1", text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)

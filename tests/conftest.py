@@ -3,6 +3,7 @@ per test, served over HTTP on a free port with its own state file."""
 from __future__ import annotations
 
 import pytest
+import requests
 
 from sandbox.platform import Sandbox
 from tests.support import BotUnderTest, start_bot
@@ -19,3 +20,11 @@ def bot(sandbox, tmp_path) -> BotUnderTest:
     running = start_bot(sandbox, tmp_path / "llmbot.db")
     yield running
     running.server.stop()
+
+
+@pytest.fixture
+def restore_rag(sandbox):
+    """rag-service back to the manual's 3 replicas after a test that scales it."""
+    yield
+    requests.patch(f"{sandbox.kube.url}/apis/apps/v1/namespaces/llm-inference/deployments/rag-service/scale",
+                   json={"spec": {"replicas": 3}}, headers={"Content-Type": "application/merge-patch+json"}, timeout=5)

@@ -18,13 +18,6 @@ def replicas(sandbox, name):
     return sandbox.kube.cluster.get("deployments", NS, name)["spec"]["replicas"]
 
 
-@pytest.fixture
-def restore_rag(sandbox):
-    yield
-    requests.patch(f"{sandbox.kube.url}/apis/apps/v1/namespaces/{NS}/deployments/rag-service/scale",
-                   json={"spec": {"replicas": 3}}, headers={"Content-Type": "application/merge-patch+json"}, timeout=5)
-
-
 def card_of(bot, channel="C0PLATFORM"):
     return bot.wait_for_posts(channel=channel, where=lambda m: m["kind"] == "post" and m.get("blocks")
                               and "Approval needed" in m["blocks"][0]["text"]["text"])[0]

@@ -46,3 +46,17 @@ def test_llmbot_demo_runs_a_command_and_stops_cleanly_on_end_of_input():
     assert "sandbox and bot are up" in result.stdout
     assert "`/llm status`  The morning health check" in result.stdout
     assert "LLM PLATFORM STATUS" in result.stdout
+
+
+def test_a_person_can_approve_a_change_by_typing_the_buttons_number(bot, sandbox, restore_rag):
+    out = io.StringIO()
+    chat = Chat(sandbox, SlackSender(bot.url, sandbox.signing_secret), "U0OPS1", out=out)
+    chat.seen = bot.since
+    chat.say("/llm scale rag-service 4")
+    assert "[1] Approve  [2] Reject" in out.getvalue()
+    chat.say(":user U0OPS2")
+    chat.say(":click 1")
+    chat.follow(seconds=15)
+    text = out.getvalue()
+    assert "✅ rag-service scaled to 4" in text
+    assert "expires " in text and "<!date" not in text
