@@ -3,18 +3,22 @@ answers as our own models, and failures as `integrations.errors` (system "kubern
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from integrations import quantities
+from integrations import kube_deployments, quantities
 from integrations.errors import Forbidden, IntegrationError, NotFound, Unavailable
-from integrations.kube_models import DeploymentInfo, NodeInfo, NodeUsage, PodInfo
+from integrations.kube_deployments import REVISION
+from integrations.kube_models import DeploymentInfo, NodeInfo, NodeUsage, PodInfo, Revision, RolloutState
 
 SYSTEM = "kubernetes"
-REVISION = "deployment.kubernetes.io/revision"
+STRATEGIC = "application/strategic-merge-patch+json"
+MERGE = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
 
 
 def _load_configuration(kubeconfig_path: str | None, context: str | None) -> client.Configuration:
@@ -70,7 +74,67 @@ class KubeClient:
     def scale_deployment(self, namespace: str, name: str, replicas: int) -> None:
         self._call(f"scale deployment {namespace}/{name}", self._apps.patch_namespaced_deployment_scale,
                    name, namespace, {"spec": {"replicas": replicas}},
-                   _content_type="application/merge-patch+json")
+                   _content_type=MERGE)
+
+    def set_image(self, namespace: str, name: str, image: str, container: str | None = None) -> None:
+        """Point one container (the first when None) at `image`; the same image again changes nothing."""
+        what = f"set the image of deployment {namespace}/{name}"
+        names = [c["name"] for c in self._deployment_json(namespace, name)["spec"]["template"]["spec"]["containers"]]
+        target = container or names[0]
+        if target not in names:
+            raise NotFound(SYSTEM, f"cannot {what}: it has no container {target!r} (it has {', '.join(names)})")
+        patch = {"spec": {"template": {"spec": {"containers": [{"name": target, "image": image}]}}}}
+        self._call(what, self._apps.patch_namespaced_deployment, name, namespace, patch, _content_type=STRATEGIC)
+
+    def deployment_manifest(self, namespace: str, name: str) -> dict:
+        """The Deployment as plain JSON without status and server bookkeeping: a template to clone from."""
+        return kube_deployments.manifest(self._deployment_json(namespace, name))
+
+    def create_deployment(self, namespace: str, manifest: dict) -> None:
+        name = (manifest.get("metadata") or {}).get("name", "")
+        self._call(f"create deployment {namespace}/{name}", self._apps.create_namespaced_deployment,
+                   namespace, manifest)
+
+    def delete_deployment(self, namespace: str, name: str) -> bool:
+        """Delete it with its ReplicaSets and pods; False when there was nothing to delete."""
+        try:
+            self._call(f"delete deployment {namespace}/{name}", self._apps.delete_namespaced_deployment,
+                       name, namespace, propagation_policy="Background")
+        except NotFound:
+            return False
+        return True
+
+    def deployment_exists(self, namespace: str, name: str) -> bool:
+        try:
+            self._deployment_json(namespace, name)
+        except NotFound:
+            return False
+        return True
+
+    def revisions(self, namespace: str, name: str) -> list[Revision]:
+        """The pod templates the Deployment has run (its ReplicaSets), newest first."""
+        dep = self._deployment_json(namespace, name)
+        found = self._call(f"list replicasets of deployment {namespace}/{name}",
+                           self._apps.list_namespaced_replica_set, namespace,
+                           label_selector=kube_deployments.selector(dep))
+        sets = kube_deployments.owned(dep, [self._api.sanitize_for_serialization(rs) for rs in found.items])
+        return sorted(map(kube_deployments.revision, sets), key=lambda r: r.number, reverse=True)
+
+    def apply_template(self, namespace: str, name: str, template: dict) -> None:
+        """Replace the pod template, as `kubectl rollout undo` does with an earlier revision's."""
+        patch = [{"op": "replace", "path": "/spec/template", "value": kube_deployments.without_hash(template)}]
+        self._call(f"replace the pod template of deployment {namespace}/{name}",
+                   self._apps.patch_namespaced_deployment, name, namespace, patch, _content_type=JSON_PATCH)
+
+    def rollout(self, namespace: str, name: str) -> RolloutState:
+        return kube_deployments.rollout_state(self._deployment_json(namespace, name))
+
+    def pods_for(self, namespace: str, deployment: str) -> list[PodInfo]:
+        """The pods the Deployment's selector matches, old and new."""
+        dep = self._deployment_json(namespace, deployment)
+        pods = self._call(f"list pods of deployment {namespace}/{deployment}", self._core.list_namespaced_pod,
+                          namespace, label_selector=kube_deployments.selector(dep))
+        return [pod_info(p) for p in pods.items]
 
     def pod_logs(self, namespace: str, name: str, since_seconds: int | None = None, tail_lines: int | None = None,
                  container: str | None = None) -> str:
@@ -80,27 +144,43 @@ class KubeClient:
                               namespace, _preload_content=False, **{k: v for k, v in optional.items() if v})
         return response.data.decode("utf-8", errors="replace")
 
+    def _deployment_json(self, namespace: str, name: str) -> dict:
+        found = self._call(f"read deployment {namespace}/{name}", self._apps.read_namespaced_deployment,
+                           name, namespace)
+        return self._api.sanitize_for_serialization(found)
+
     def _call(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, _request_timeout=self.timeout_seconds, **kwargs)
         except ApiException as exc:
-            raise status_error(exc.status, what) from None
+            raise status_error(exc.status, what, _status_reason(exc)) from None
         except urllib3.exceptions.HTTPError as exc:
             raise transport_error(exc, self.timeout_seconds) from None
 
 
-def status_error(status: int | None, what: str) -> IntegrationError:
+def status_error(status: int | None, what: str, reason: str | None = None) -> IntegrationError:
     if status == 404:
         return NotFound(SYSTEM, f"cannot {what}: not found")
     if status == 401:
         return Forbidden(SYSTEM, f"cannot {what}: the API server rejected our credentials")
     if status == 403:
         return Forbidden(SYSTEM, f"cannot {what}: our service account is not allowed to")
+    if reason == "AlreadyExists":
+        return IntegrationError(SYSTEM, f"cannot {what}: it already exists")
     if status == 429:
         return Unavailable(SYSTEM, f"cannot {what}: the API server is throttling us, try again shortly")
     if status and 400 <= status < 500:  # 400/409/422: the request itself was wrong, retrying will not help
         return IntegrationError(SYSTEM, f"cannot {what}: the API server rejected the request ({status})")
     return Unavailable(SYSTEM, f"cannot {what}: the API server failed ({status or 'no response'})")
+
+
+def _status_reason(exc: ApiException) -> str | None:
+    """The `reason` of the Status object the API server answered with (AlreadyExists, Conflict, ...)."""
+    try:
+        body = json.loads(exc.body or "")
+    except (TypeError, ValueError):
+        return None
+    return body.get("reason") if isinstance(body, dict) else None
 
 
 def transport_error(exc: urllib3.exceptions.HTTPError, timeout_seconds: float) -> Unavailable:

@@ -47,3 +47,33 @@ class DeploymentInfo(_Frozen):
     generation: int
     observed_generation: int
     revision: str | None
+
+
+class Revision(_Frozen):
+    """One ReplicaSet of a Deployment: a pod template it ran, to compare with or roll back to."""
+    number: int  # the deployment.kubernetes.io/revision annotation; highest is current
+    images: list[str]
+    template: dict  # the pod template spec as plain JSON, without the pod-template-hash label
+    replicas: int  # pods it runs now
+    pod_template_hash: str | None  # the label its pods carry, to tell new pods from old
+
+
+class RolloutState(_Frozen):
+    """A Deployment's rollout as `kubectl rollout status` judges it. Until `caught_up`, the counts
+    still describe the previous rollout: the controller has not seen the latest change yet."""
+    generation: int
+    observed_generation: int
+    replicas: int  # wanted (spec)
+    updated: int  # pods of the current template
+    ready: int  # old and new
+    available: int
+    unavailable: int
+    old: int  # pods of earlier templates still running
+    progressing_reason: str | None
+    progressing_message: str | None
+    deadline_exceeded: bool
+    done: bool
+
+    @property
+    def caught_up(self) -> bool:
+        return self.observed_generation >= self.generation

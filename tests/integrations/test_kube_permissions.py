@@ -20,6 +20,19 @@ CALLS = {
     "list_deployments": (NS,),
     "scale_deployment": (NS, "rag-service", 3),
     "pod_logs": (NS, "qdrant-0"),
+    "set_image": (NS, "rag-service", "ghcr.io/example/rag-service:1.4.3"),
+    "deployment_manifest": (NS, "rag-service"),
+    "create_deployment": (NS, {"metadata": {"name": "rbac-check", "labels": {"app": "rbac-check"}},
+                               "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "rbac-check"}},
+                                        "template": {"metadata": {"labels": {"app": "rbac-check"}},
+                                                     "spec": {"containers": [{"name": "c", "image": "busybox:1"}]}}}}),
+    "deployment_exists": (NS, "rbac-check"),
+    "delete_deployment": (NS, "rbac-check"),
+    "revisions": (NS, "rag-service"),
+    "apply_template": (NS, "rag-service", {"metadata": {"labels": {"app": "rag-service"}}, "spec": {
+        "containers": [{"name": "rag-service", "image": "ghcr.io/example/rag-service:1.4.2"}]}}),
+    "rollout": (NS, "rag-service"),
+    "pods_for": (NS, "rag-service"),
 }
 _PATH = re.compile(r"^/(?:api/v1|apis/(?P<group>[^/]+)/[^/]+)(?:/namespaces/[^/]+)?/(?P<resource>[^/]+)"
                    r"(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?$")
