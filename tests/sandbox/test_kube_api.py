@@ -187,6 +187,9 @@ def test_a_bad_image_crash_loops_and_exceeds_the_progress_deadline(apps, core):
 
 def test_restoring_an_old_template_by_json_patch_makes_it_the_newest_revision(apps):
     set_image(apps, "vllm/vllm-openai:v0.4.0-bad")
+    revisions = lambda: {rs.metadata.annotations["deployment.kubernetes.io/revision"]  # noqa: E731
+                         for rs in apps.list_namespaced_replica_set(NS, label_selector="app=vllm").items}
+    eventually(lambda: "2" in revisions())  # the controller has made the bad revision
     old = next(rs for rs in apps.list_namespaced_replica_set(NS, label_selector="app=vllm").items
                if rs.metadata.annotations["deployment.kubernetes.io/revision"] == "1")
     template = apps.api_client.sanitize_for_serialization(old.spec.template)
