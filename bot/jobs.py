@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any, Callable
 
 from bot import messages
@@ -38,6 +39,8 @@ class JobKinds:
         p, spec = job.payload, find(job.payload["verb"])
         key = f"job:{job.id}:answer"
         posts = [messages.channel_post(p, spec.render(result), messages.fallback_text(spec, result), key)]
+        if p.get("thread_key"):  # asked from an incident thread: answer there
+            posts = [replace(posts[0], thread_key=p["thread_key"], response_url=None)]
         posts += [messages.file_post(p["channel"], f, key) for f in (spec.files(result) if spec.files else [])]
         return JobResult("ok", posts)
 

@@ -34,6 +34,8 @@ class SlashCommands:
         self._store, self._rbac, self._worker, self._metrics = store, rbac, worker, metrics
         self._approvals = approvals
         self._clock = clock or SystemClock()
+        # verb -> answer(verb, args, job) -> (outcome, ack): verbs answered by an engine (incidents)
+        self.answerers: dict[str, Callable[[str, dict, dict], tuple[str, dict[str, Any]]]] = {}
 
     def handle(self, command: dict[str, Any], request_id: str = "") -> dict[str, Any]:
         started = time.perf_counter()
@@ -64,6 +66,8 @@ class SlashCommands:
                 return "usage", messages.usage(exc.message, None)
         if spec.name == "whoami":
             return "help", messages.ephemeral_ack(f"You are <@{job['user']}>, role *{role}*.")
+        if spec.name in self.answerers:
+            return self.answerers[spec.name](spec.name, invocation.args, job)
         if spec.name == "approvals":
             return "ok", messages.ephemeral_ack(self._approvals.pending_text())
         if spec.name == "approvals cancel":

@@ -1,0 +1,123 @@
+"""The manual's On-Call Responsibilities as data: severities, the escalation matrix, business hours
+for P3, response checklists and who is who. Loaded from the `oncall` section of the config."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+Severity = Literal["P0", "P1", "P2", "P3"]
+SEVERITIES: tuple[str, ...] = ("P0", "P1", "P2", "P3")
+
+
+class Strict(BaseModel):
+    model_config = {"extra": "forbid"}
+
+
+class Level(Strict):
+    name: str = Field(description="Primary, Secondary, Manager, CTO, Team Lead")
+    pagerduty_level: int = Field(ge=1, description="the level in the PagerDuty escalation policy")
+
+
+class Escalation(Strict):
+    levels: list[Level]
+    minutes: float | None = Field(None, gt=0, description="per level; None: next business day")
+
+
+class ChecklistItem(Strict):
+    text: str
+    observes: Literal["acknowledged", "posted", "resolved", "report"] | None = None
+    command: str | None = Field(None, description="a /llm command offered as a button, e.g. 'status'")
+    monitor_minutes: float | None = Field(None, gt=0, description="ticking it starts a monitoring window")
+
+
+class BusinessHours(Strict):
+    zone: str = "America/Los_Angeles"
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    weekend_days: list[int] = Field(default_factory=lambda: [5, 6], description="0 = Monday")
+    holidays: list[date] = Field(default_factory=list)
+
+    def next_business_start(self, now: datetime) -> datetime:
+        """The start of business hours on the first business day after `now`'s day."""
+        zone = ZoneInfo(self.zone)
+        day = now.astimezone(zone).date() + timedelta(days=1)
+        while day.weekday() in self.weekend_days or day in self.holidays:
+            day += timedelta(days=1)
+        return datetime.combine(day, self.start, tzinfo=zone)
+
+
+def _level(name: str, number: int) -> Level:
+    return Level(name=name, pagerduty_level=number)
+
+
+def _matrix() -> dict[str, Escalation]:
+    primary, secondary, manager, cto, lead = (_level("Primary", 1), _level("Secondary", 2), _level("Manager", 3),
+                                              _level("CTO", 4), _level("Team Lead", 3))
+    return {"P0": Escalation(levels=[primary, secondary, manager, cto], minutes=15),
+            "P1": Escalation(levels=[primary, secondary, lead], minutes=30),
+            "P2": Escalation(levels=[primary, lead], minutes=120),
+            "P3": Escalation(levels=[primary], minutes=None)}
+
+
+def _item(text: str, **extra) -> ChecklistItem:
+    return ChecklistItem(text=text, **extra)
+
+
+def _checklists() -> dict[str, list[ChecklistItem]]:
+    return {
+        "P0": [_item("Acknowledge in PagerDuty", observes="acknowledged"),
+               _item("Post in #incident-response", observes="posted"),
+               _item("Run quick diagnostics", command="status"),
+               _item("Implement fix or rollback"),
+               _item("Monitor for 30 minutes", monitor_minutes=30),
+               _item("Post resolution", observes="resolved"),
+               _item("Write the incident report within 24 hours", observes="report")],
+        "P1": [_item("Acknowledge in PagerDuty", observes="acknowledged"),
+               _item("Check dashboards", command="status"),
+               _item("Identify the bottleneck"),
+               _item("Scale resources if needed", command="scale"),
+               _item("Monitor for 15 minutes", monitor_minutes=15),
+               _item("Document in the weekly report", observes="report")],
+        "P2": [_item("Acknowledge in PagerDuty", observes="acknowledged"),
+               _item("Check dashboards", command="status"),
+               _item("Fix or schedule the fix"),
+               _item("Document in the weekly report", observes="report")],
+        "P3": [_item("Acknowledge in PagerDuty", observes="acknowledged"),
+               _item("Triage next business day"),
+               _item("File a ticket for the fix")],
+    }
+
+
+class OnCallPolicy(Strict):
+    escalation: dict[Severity, Escalation] = Field(default_factory=_matrix)
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    priorities: dict[str, Severity] = Field(
+        default_factory=lambda: {"P0": "P0", "P1": "P1", "P2": "P2", "P3": "P3", "P4": "P3", "P5": "P3"},
+        description="PagerDuty priority name -> severity")
+    urgency: dict[str, Severity] = Field(default_factory=lambda: {"high": "P1", "low": "P3"},
+                                         description="severity when an incident has no priority")
+    checklists: dict[Severity, list[ChecklistItem]] = Field(default_factory=_checklists)
+    pagerduty_emails: dict[str, str] = Field(default_factory=dict,
+                                             description="Slack user id -> PagerDuty login email")
+    people: dict[str, str] = Field(default_factory=dict,
+                                   description="level name -> Slack user id, when PagerDuty on-calls are unavailable")
+    hold_during_maintenance: list[str] = Field(default_factory=list,
+                                               description="PagerDuty service names whose escalation waits "
+                                                           "while a maintenance window is open")
+    escalation_policy_id: str = Field("", description="PagerDuty escalation policy `/llm oncall` shows")
+    scale_deployment: str = Field("vllm-llama-3-70b", description="what the 'scale resources' button scales")
+    report_reminder_hours: float = Field(24, gt=0)
+
+    def severity(self, priority: str | None, urgency: str | None) -> str:
+        if priority and priority in self.priorities:
+            return self.priorities[priority]
+        return self.urgency.get(urgency or "", "P3")
+
+    def delay_seconds(self, severity: str, now: datetime) -> float:
+        minutes = self.escalation[severity].minutes
+        if minutes is not None:
+            return minutes * 60
+        return max((self.business_hours.next_business_start(now) - now).total_seconds(), 0.0)
