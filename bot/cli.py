@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="the morning check in a terminal; exit 0 when all pass")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=status_cmd)
+    report = sub.add_parser("report", help="reports as Markdown on stdout").add_subparsers(dest="report", required=True)
+    report.add_parser("weekly", help="the weekly performance report").set_defaults(func=report_weekly)
     return parser
 
 
@@ -90,6 +92,17 @@ def status_cmd(args) -> int:
     print(report.model_dump_json(indent=2) if args.json else status.render_text(report))
     deps.pool.shutdown(wait=False, cancel_futures=True)
     return 0 if report.healthy else 1
+
+
+def report_weekly(args) -> int:
+    """The manual's generate-weekly-report.sh: this week against last, as Markdown."""
+    from bot.app import build_deps
+    from commands import weekly
+
+    deps = build_deps(cfg.load(args.config))
+    print(weekly.render_text(weekly.run({}, deps)))
+    deps.pool.shutdown(wait=False, cancel_futures=True)
+    return 0
 
 
 def run_sandbox(args) -> int:

@@ -97,6 +97,8 @@ def _bind(spec: CommandSpec, words: list[str]) -> dict[str, Any]:
         if not queue:
             raise UsageError(f"`--{name}` needs a value.", spec)
         values[name.replace("-", "_")] = _convert(Arg(name, opt.help, kind=opt.kind), queue.pop(0), spec)
+    if spec.args and spec.args[-1].rest and len(positional) > len(spec.args):
+        positional[len(spec.args) - 1:] = [" ".join(positional[len(spec.args) - 1:])]
     if len(positional) > len(spec.args):
         extra = " ".join(_clip(w) for w in positional[len(spec.args):])
         raise UsageError(f"`{spec.name}` does not take `{extra}`.", spec)

@@ -1,0 +1,95 @@
+"""The `maintenance`, `schedules` and `reviews` sections of the config: the default maintenance window,
+its notices and smoke test, the recurring reviews and their thresholds. Validated once at start-up."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
+
+from commands.recurrence import cron_to_rrule, occurrences
+
+_EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
+ReviewKind = Literal["status", "capacity", "performance", "incidents"]
+
+
+class _Section(BaseModel):
+    model_config = {"extra": "forbid"}
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Los_Angeles") from None
+    return value
+
+
+class WindowRule(_Section):
+    """The manual's default: the first Saturday of each month, 02:00-06:00 Pacific."""
+
+    rrule: str = "FREQ=MONTHLY;BYDAY=+1SA;BYHOUR=2;BYMINUTE=0;BYSECOND=0"
+    duration_minutes: int = Field(240, gt=0, le=24 * 60)
+    zone: str = "America/Los_Angeles"
+    enabled: bool = Field(True, description="false: only windows scheduled with /llm maintenance schedule")
+
+    _check_zone = field_validator("zone")(_zone)
+
+
+class SmokeTest(_Section):
+    inference_url: HttpUrl | None = Field(None, description="vLLM's OpenAI API, e.g. http://vllm-llama-3-70b:8000")
+    rag_url: HttpUrl | None = Field(None, description="the RAG service, e.g. http://rag-service:8080")
+    model: str = "meta-llama/Meta-Llama-3-70B-Instruct"
+    timeout_seconds: float = Field(10.0, gt=0, le=120)
+
+
+class MaintenanceSettings(_Section):
+    window: WindowRule = Field(default_factory=WindowRule)
+    announce_before_minutes: int = Field(3 * 24 * 60, ge=0, description="the announcement; 0 turns it off")
+    remind_before_minutes: int = Field(60, ge=0, description="the reminder; 0 turns it off")
+    late_policy: Literal["post_late", "skip"] = Field(
+        "post_late", description="a notice due while the bot was down: post it with a note, or skip it")
+    late_grace_minutes: float = Field(10, ge=0, description="later than this counts as late")
+    hold_escalation: bool = Field(True, description="hold incident escalation during a window or a drain")
+    metrics_check_minutes: float = Field(30, gt=0, description="the manual's 'monitor for 30 minutes'")
+    smoke: SmokeTest = Field(default_factory=SmokeTest)
+
+
+class Schedule(_Section):
+    """One recurring post: an RRULE (or a five-field cron) expanded in `zone`."""
+
+    review: ReviewKind
+    rrule: str | None = None
+    cron: str | None = None
+    zone: str = "America/Los_Angeles"
+    enabled: bool = True
+
+    _check_zone = field_validator("zone")(_zone)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "Schedule":
+        if (self.rrule is None) == (self.cron is None):
+            raise ValueError("give exactly one of rrule or cron")
+        occurrences(self.rule, self.zone, _EPOCH)  # raises ValueError on a bad rule
+        return self
+
+    @property
+    def rule(self) -> str:
+        return self.rrule or cron_to_rrule(self.cron or "")
+
+
+def default_schedules() -> dict[str, Schedule]:
+    at_nine = "BYHOUR=9;BYMINUTE=0;BYSECOND=0"
+    return {
+        "morning-check": Schedule(review="status", rrule=f"FREQ=DAILY;{at_nine}"),
+        "capacity-review": Schedule(review="capacity", rrule="FREQ=WEEKLY;BYDAY=MO;BYHOUR=10;BYMINUTE=0;BYSECOND=0"),
+        "performance-report": Schedule(review="performance", rrule="FREQ=WEEKLY;BYDAY=WE;BYHOUR=10;BYMINUTE=0;BYSECOND=0"),
+        "incident-review": Schedule(review="incidents", rrule="FREQ=WEEKLY;BYDAY=FR;BYHOUR=14;BYMINUTE=0;BYSECOND=0"),
+    }
+
+
+class ReviewThresholds(_Section):
+    scale_up_percent: float = Field(80, gt=0, le=100, description="7-day GPU average above this: scale up")
+    scale_down_percent: float = Field(40, ge=0, lt=100, description="below this: scale down")
+    capacity_deployment: str = Field("vllm-llama-3-70b", description="what the capacity review offers to scale")
