@@ -10,11 +10,14 @@ import waitress
 from slack_sdk import WebClient
 
 from bot.approvals import EXPIRE, Approvals
+from bot.calendar import Calendar
+from bot.reviews import OCCURRENCE, REVIEW_JOB, Reviews
 from bot.canary_watch import JOB as CANARY_JOB, TIMER as CANARY_TIMER, CanaryWatch
 from bot.clock import SystemClock
 from bot.jobs import JobKinds
 from bot.config import Settings
 from bot.metrics import Metrics
+from bot.oncall import OnCall
 from bot.outbox import Outbox
 from bot.rbac import Rbac
 from bot.server import HttpApp
@@ -23,10 +26,12 @@ from bot.slack import Buttons, SlashCommands, build_bolt
 from bot.state import Store
 from bot.worker import Worker
 from commands.deps import Deps
+from commands import smoke
 from integrations.aws import AwsClient
 from integrations.eks import EksClient
 from integrations.kube import KubeClient
 from integrations.kube_audit import KubeAudit
+from integrations.pagerduty import PagerDutyClient
 from integrations.prometheus import PrometheusClient
 
 log = logging.getLogger(__name__)
@@ -73,6 +78,13 @@ class Bot:
         self.rbac = Rbac(settings.rbac)
         self.worker = Worker(self.store, self.metrics, settings.server.workers, self.clock)
         self.outbox = Outbox(self.store, self.slack, self.metrics, self.clock)
+        self.calendar = Calendar(self.store, settings.maintenance, settings.slack.platform_channel,
+                                 settings.platform.namespace, self.clock, self.outbox.poke,
+                                 lambda: smoke.metrics_check(self.deps))
+        self.deps.calendar = self.calendar
+        self.reviews = Reviews(self.store, settings.schedules, settings.maintenance, settings.reviews,
+                               settings.slack.platform_channel, self.deps, self.clock, self.worker.submit)
+        self.calendar.recurring = self.reviews.upcoming
         self.approvals = Approvals(self.store, settings.approvals, self.rbac, self.deps, self.clock,
                                    self.worker.submit, self.outbox.poke)
         self.worker.handlers = JobKinds(self.deps, self.metrics, self.approvals).handlers()
@@ -80,18 +92,33 @@ class Bot:
         self.worker.handlers[CANARY_JOB] = canary_watch.run
         self.approvals.after_success["canary start"] = canary_watch.start
         self.worker.on_finished = self.outbox.poke
-        self.scheduler = Scheduler(self.store, {EXPIRE: self.approvals.expire, CANARY_TIMER: canary_watch.on_timer},
+        self.worker.handlers[REVIEW_JOB] = self.reviews.run_job
+        pd = settings.pagerduty
+        self.pagerduty = PagerDutyClient(str(pd.api_url), _secret(pd.api_token) or "", pd.from_email,
+                                         pd.timeout_seconds, str(pd.ca_file) if pd.ca_file else None)
+        self.oncall = OnCall(settings, self.store, self.deps, self.slack, self.rbac, self.clock, self.worker.submit,
+                             self.outbox.poke, self.approvals, self.metrics, self.pagerduty)
+        self.worker.handlers.update(self.oncall.job_handlers())
+        self.scheduler = Scheduler(self.store, {EXPIRE: self.approvals.expire, CANARY_TIMER: canary_watch.on_timer,
+                                                **self.calendar.timer_handlers(), OCCURRENCE: self.reviews.on_occurrence,
+                                                **self.oncall.timer_handlers()},
                                    self.clock)
         slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.approvals, self.clock)
+        slash.answerers.update(self.oncall.answerers())
         buttons = Buttons(self.store, self.outbox.poke, self.clock)
         buttons.routes.update({"approval": self.approvals.on_click, "rollout": self.approvals.on_click})
+        buttons.routes.update(self.oncall.routes())
+        buttons.routes["review"] = lambda click: self.reviews.on_click(click, self.approvals)
         self.bolt = build_bolt(_secret(settings.slack.signing_secret), self.slack, slash, buttons)
-        self.http = HttpApp(self.bolt, self.store, self.metrics, pagerduty=None)
+        self.http = HttpApp(self.bolt, self.store, self.metrics, pagerduty=self.oncall.intake)
         self._stopping = threading.Event()
 
     def start(self) -> None:
         self.worker.start()
+        self.oncall.resume()
         self.outbox.start()
+        self.calendar.arm()
+        self.reviews.arm()
         self.scheduler.start()
         threading.Thread(target=self._refresh_groups, name="rbac-groups", daemon=True).start()
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError
 from commands.canary_analysis import CanaryPolicy
 from commands.oncall import OnCallPolicy
 from commands.platform import Platform, Queries
+from commands.calendar_settings import MaintenanceSettings, ReviewThresholds, Schedule, default_schedules
 
 Role = Literal["viewer", "operator", "approver"]
 
@@ -119,6 +120,9 @@ class Settings(Section):
     canary: CanaryPolicy = Field(default_factory=CanaryPolicy)
     platform: Platform = Field(default_factory=Platform)
     queries: Queries = Field(default_factory=Queries)
+    maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
+    schedules: dict[str, Schedule] = Field(default_factory=default_schedules, description="recurring reviews by name")
+    reviews: ReviewThresholds = Field(default_factory=ReviewThresholds)
     oncall: OnCallPolicy = Field(default_factory=OnCallPolicy)
 
 

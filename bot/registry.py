@@ -2,8 +2,12 @@
 anything, and the command functions behind it. `/llm help`, parsing and RBAC are all driven from here."""
 from __future__ import annotations
 
-from commands import scale, status
+from commands import canary, deploy, nodes, scale, status
 from commands import cost, waste
+from commands import gpu, gpu_export
+from commands import guardrails, logs, security
+from commands import drain, maintenance, schedule_list, weekly
+from commands import incidents
 from commands.spec import Arg, CommandSpec, Option
 
 ROLES = ("viewer", "operator", "approver")
@@ -35,8 +39,21 @@ COMMANDS: tuple[CommandSpec, ...] = (
         args=(Arg("id", "the request number shown on its card", kind="int", minimum=1),),
     ),
     scale.SPEC,
+    *deploy.SPECS,
+    *canary.SPECS,
+    nodes.SPEC,
     *cost.SPECS,
     waste.SPEC,
+    gpu.SPEC,
+    gpu_export.SPEC,
+    *guardrails.SPECS,
+    logs.SPEC,
+    security.SPEC,
+    *maintenance.SPECS,
+    *drain.SPECS,
+    weekly.SPEC,
+    schedule_list.SPEC,
+    *incidents.SPECS,
 )
 
 

@@ -1,10 +1,13 @@
 """AWS for the sandbox: moto's server on loopback, seeded with the manual's account: the EKS cluster
-and its GPU node group, the backup bucket, some EC2 leftovers, and Cost Explorer daily figures."""
+and its GPU node group, the backup bucket, some EC2 and ELB leftovers (unattached volumes, an old
+snapshot, a spot request, a load balancer without targets), the platform's IAM policy, and Cost
+Explorer daily figures (moto's; the bot asks sandbox/cost_explorer.py, which can group and forecast)."""
 from __future__ import annotations
 
+import json
 import logging
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import boto3
 import requests
@@ -17,6 +20,18 @@ CLUSTER = "llm-platform-production"
 NODEGROUP = "a100-node-group"
 BACKUP_BUCKET = "llm-platform-backups"
 DAILY_COST_USD = 3380.0  # around the manual's $3,500 budget, inside the tolerance
+OLD_SNAPSHOT_DAYS = 200
+SPOT_PRICE = "1.2120"  # USD an hour, the most the spot request pays
+IDLE_LOAD_BALANCER = "old-demo-ui"
+POLICY_NAME = "llm-platform-policy"
+POLICY_V1 = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Backups", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+     "Resource": f"arn:aws:s3:::{BACKUP_BUCKET}/*"}]}
+POLICY_V2 = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Backups", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+     "Resource": f"arn:aws:s3:::{BACKUP_BUCKET}/*"},
+    {"Sid": "CostReports", "Effect": "Allow", "Action": ["ce:GetCostAndUsage", "ce:GetCostForecast"], "Resource": "*"},
+    {"Sid": "Debugging", "Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}
 
 
 class SandboxAws:
@@ -40,9 +55,13 @@ class SandboxAws:
                             aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
 
     def seed(self) -> None:
+        if CLUSTER in self.client("eks").list_clusters()["clusters"]:
+            return  # moto keeps one account per process: an earlier sandbox in this process seeded it
         self._seed_eks()
         self.client("s3").create_bucket(Bucket=BACKUP_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         self._seed_ec2()
+        self._seed_elb()
+        self._seed_iam()
         self.set_daily_costs(daily_costs(date.today()))
 
     def _seed_eks(self) -> None:
@@ -58,6 +77,29 @@ class SandboxAws:
         volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=500, VolumeType="gp3")
         ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=200, VolumeType="gp2")
         ec2.create_snapshot(VolumeId=volume["VolumeId"], Description="qdrant data, pre-upgrade")
+        old = ec2.create_snapshot(VolumeId=volume["VolumeId"], Description="vllm model cache, llama-2 era")
+        _backdate_snapshot(old["SnapshotId"], OLD_SNAPSHOT_DAYS)
+        ec2.request_spot_instances(SpotPrice=SPOT_PRICE, InstanceCount=1, Type="persistent",
+                                   LaunchSpecification={"ImageId": "ami-12c6146b", "InstanceType": "g5.2xlarge"})
+
+    def _seed_elb(self) -> None:
+        """One load balancer left behind with no targets at all: waste."""
+        vpc = self.client("ec2").create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+        subnets = [self.client("ec2").create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24",
+                                                    AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
+                   for i, zone in enumerate("ab")]
+        elb = self.client("elbv2")
+        lb = elb.create_load_balancer(Name=IDLE_LOAD_BALANCER, Subnets=subnets, Type="application")
+        group = elb.create_target_group(Name="old-demo-ui", Protocol="HTTP", Port=80, VpcId=vpc)
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                            DefaultActions=[{"Type": "forward",
+                                             "TargetGroupArn": group["TargetGroups"][0]["TargetGroupArn"]}])
+
+    def _seed_iam(self) -> None:
+        """The platform's policy: version 1 was tight, version 2 (the default) grew wildcards."""
+        iam = self.client("iam")
+        arn = iam.create_policy(PolicyName=POLICY_NAME, PolicyDocument=json.dumps(POLICY_V1))["Policy"]["Arn"]
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(POLICY_V2), SetAsDefault=True)
 
     def set_daily_costs(self, rows: list[tuple[date, float]]) -> None:
         """Cost Explorer answers: moto hands one queued result to each distinct query, so queue many
@@ -66,6 +108,16 @@ class SandboxAws:
         response = requests.post(f"{self.url}/moto-api/static/ce/cost-and-usage-results",
                                  json={"results": [result] * 200}, timeout=5)
         response.raise_for_status()
+
+
+def _backdate_snapshot(snapshot_id: str, days: int) -> None:
+    """moto's API cannot create an old snapshot; ThreadedMotoServer runs in this process, so set the
+    start time on moto's own backend object. Sandbox seeding only: nothing else reaches into moto."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models import ec2_backends
+
+    snapshot = ec2_backends[DEFAULT_ACCOUNT_ID][REGION].snapshots[snapshot_id]
+    snapshot.start_time = datetime.now(timezone.utc) - timedelta(days=days)
 
 
 def daily_costs(today: date, days_back: int = 60, days_ahead: int = 3) -> list[tuple[date, float]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from sandbox import aws
+from sandbox.cost_explorer import CostExplorerStub
 from sandbox.exporter import Exporter
 from sandbox.inference import InferenceStub
 from sandbox.kube_api import KubeApiServer, write_kubeconfig
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 SIGNING_SECRET = "sandbox-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-sandbox-0000-llmbot"
 USERS = {"U0OPS1": "approver", "U0OPS2": "approver", "U0VIEW": "viewer"}
+# two secrets, as during a rotation: PagerDuty signs with both, either one verifies
+PAGERDUTY_WEBHOOK_SECRETS = ("sandbox-pd-webhook-secret-2024", "sandbox-pd-webhook-secret-2025")
 
 
 def free_port() -> int:
@@ -45,6 +48,7 @@ class Sandbox:
         self.exporter = Exporter()
         self.prometheus = SandboxPrometheus(self.workdir / "prometheus", "") if with_prometheus else None
         self.aws = aws.SandboxAws()
+        self.cost_explorer = CostExplorerStub()
         self.slack = SlackApiStub()
         self.pagerduty = PagerDutyStub()
         self.qdrant, self.rag, self.inference = QdrantStub(), RagStub(), InferenceStub()
@@ -60,7 +64,7 @@ class Sandbox:
 
     def start(self) -> "Sandbox":
         for part in (self.kube, self.exporter, self.aws, self.slack, self.pagerduty, self.qdrant, self.rag,
-                     self.inference):
+                     self.inference, self.cost_explorer):
             part.start()
             self._started.append(part)
         write_kubeconfig(str(self.kubeconfig), self.kube.url)
@@ -100,9 +104,15 @@ class Sandbox:
             "kubernetes": {"kubeconfig": str(self.kubeconfig), "timeout_seconds": 2.0},
             "prometheus": {"url": self.prometheus_url, "timeout_seconds": 2.0},
             "aws": {"region": aws.REGION, "endpoint_url": self.aws.url, "access_key_id": aws.ACCESS_KEY,
-                    "secret_access_key": aws.SECRET_KEY, "cluster_name": aws.CLUSTER, "timeout_seconds": 2.0},
-            "pagerduty": {"api_url": self.pagerduty.url, "api_token": "sandbox-pagerduty-token"},
+                    "secret_access_key": aws.SECRET_KEY, "cluster_name": aws.CLUSTER, "timeout_seconds": 2.0,
+                    "endpoints": {"ce": self.cost_explorer.url}},
+            "pagerduty": {"api_url": self.pagerduty.url, "api_token": "sandbox-pagerduty-token",
+                          "webhook_secrets": list(PAGERDUTY_WEBHOOK_SECRETS), "from_email": "llmbot@example.com",
+                          "ca_file": self.pagerduty.ca_file, "timeout_seconds": 2.0},
+            "oncall": {"escalation_policy_id": "PEPLLM1",
+                       "pagerduty_emails": {"U0OPS1": "ops1@example.com", "U0OPS2": "ops2@example.com"}},
             "rbac": {"default_role": None, "users": dict(USERS), "groups": {}},
+            "maintenance": {"smoke": {"inference_url": self.inference.url, "rag_url": self.rag.url}},
         }
 
     def write_config(self, path: Path | str, db: Path | str | None = None, port: int | None = None) -> Path:

@@ -109,7 +109,7 @@ def test_cost_explorer_throttling_is_named_on_the_cost_line(sandbox, tmp_path):
     throttling.route("POST", r"/", lambda req: Response(
         400, {"__type": "ThrottlingException", "message": "Rate exceeded"}, content_type="application/x-amz-json-1.1"))
     throttling.start()
-    running = start_bot(sandbox, tmp_path / "db.sqlite", aws={"endpoint_url": throttling.url})
+    running = start_bot(sandbox, tmp_path / "db.sqlite", aws={"endpoint_url": throttling.url, "endpoints": {}})
     try:
         running.slash("status")
         [message] = running.wait_for_posts(channel="C0PLATFORM")

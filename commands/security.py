@@ -1,0 +1,135 @@
+"""`/llm audit security`: what an attacker or an auditor would look at first: LoadBalancer services
+in any namespace, the last 30 days' guardrail violations (high risk first), wildcards in the
+platform's IAM policy, and container images from outside the allowed registries."""
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from commands import guardrails
+from commands.blockkit import context, escape, header, listing, section
+from commands.deps import Deps
+from commands.parts import Missing, gather
+from commands.spec import CommandSpec
+from integrations.aws_models import PolicyVersion
+
+ICONS = {"fail": "❌", "warn": "⚠️", "ok": "✅", "unknown": "❔"}
+
+
+class Part(BaseModel):
+    title: str
+    state: str  # ok, warn, fail, unknown
+    summary: str
+    findings: list[str] = []
+
+
+class Audit(BaseModel):
+    parts: list[Part]
+
+    @property
+    def state(self) -> str:
+        states = [p.state for p in self.parts]
+        return next((s for s in ("fail", "warn", "unknown") if s in states), "ok")
+
+
+def load_balancers(deps: Deps) -> Part:
+    if deps.kube_audit is None:
+        raise RuntimeError("no cluster-wide Kubernetes client configured")
+    exposed = [s for s in deps.kube_audit.list_services() if s.type == "LoadBalancer"]
+    findings = [f"`{s.namespace}/{s.name}` ports {', '.join(map(str, s.ports)) or '-'}"
+                + (f" at {', '.join(s.external)}" if s.external else " (address pending)") for s in exposed]
+    summary = f"{len(exposed)} LoadBalancer service(s): reachable from outside the cluster" if exposed else "none"
+    return Part(title="LoadBalancer services", state="warn" if exposed else "ok", summary=summary, findings=findings)
+
+
+def violations(deps: Deps) -> Part:
+    report = guardrails.violations(deps, "30d")
+    high = [c for c in report.counts if c.risk_level == "high"]
+    high_total = sum(c.now for c in high)
+    findings = [f"{c.risk_level} {c.violation_type}: {c.now:,.0f}" for c in report.counts]
+    summary = f"{report.total:,.0f} in the last 30 days, {high_total:,.0f} high risk"
+    return Part(title="Guardrail violations", state="warn" if high_total else "ok", summary=summary, findings=findings)
+
+
+def wildcards(policy: PolicyVersion) -> list[tuple[str, str]]:
+    """(severity, finding) for each Allow statement granting a wildcard action or resource."""
+    found = []
+    for i, statement in enumerate(policy.statements):
+        if statement.get("Effect") != "Allow":
+            continue
+        name = statement.get("Sid") or f"#{i + 1}"
+        actions, resources = _listed(statement.get("Action")), _listed(statement.get("Resource"))
+        wild_actions = [a for a in actions if "*" in a]
+        if wild_actions:
+            found.append(("fail", f"{name}: wildcard action {', '.join(wild_actions)} on {', '.join(resources)}"))
+        elif "*" in resources:
+            found.append(("warn", f"{name}: {', '.join(actions)} on every resource (*)"))
+    return found
+
+
+def _listed(value) -> list[str]:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def iam(deps: Deps) -> Part:
+    policy = deps.aws.managed_policy(deps.platform.iam_policy_name)
+    found = wildcards(policy)
+    state = "fail" if any(s == "fail" for s, _ in found) else "warn" if found else "ok"
+    summary = f"`{policy.name}` version {policy.version_id}: {len(found)} wildcard statement(s)"
+    return Part(title="IAM policy", state=state, summary=summary, findings=[f"{ICONS[s]} {f}" for s, f in found])
+
+
+def outside(image: str, allowed: list[str]) -> bool:
+    return not any(image.startswith(prefix) for prefix in allowed)
+
+
+def images(deps: Deps) -> Part:
+    allowed = deps.platform.allowed_registries
+    pods = deps.kube.list_pods(deps.platform.namespace)
+    foreign = sorted({(image, p.name) for p in pods for image in p.images if outside(image, allowed)})
+    findings = [f"`{image}` in {pod}" for image, pod in foreign]
+    summary = (f"{len({i for i, _ in foreign})} image(s) from outside {', '.join(allowed)}" if foreign
+               else f"all {len(pods)} pods use {', '.join(allowed)}")
+    return Part(title="Container images", state="fail" if foreign else "ok", summary=summary, findings=findings)
+
+
+PARTS = (("LoadBalancer services", load_balancers), ("Guardrail violations", violations),
+         ("IAM policy", iam), ("Container images", images))
+
+
+def run(args: dict, deps: Deps) -> Audit:
+    found = gather(deps, {title: (lambda check=check: check(deps)) for title, check in PARTS})
+    return Audit(parts=[Part(title=title, state="unknown", summary=value.reason) if isinstance(value, Missing)
+                        else value for title, value in found.items()])
+
+
+def headline(audit: Audit) -> str:
+    attention = [p.title for p in audit.parts if p.state != "ok"]
+    if not attention:
+        return "✅ Nothing to follow up"
+    return f"{ICONS[audit.state]} {len(attention)} of {len(audit.parts)} areas need attention: {', '.join(attention)}"
+
+
+def render(audit: Audit) -> list[dict]:
+    blocks = [header("Security audit"), section(headline(audit))]
+    for part in audit.parts:
+        title = f"{ICONS[part.state]} {part.title}: {escape(part.summary)}"
+        findings = [f"• {escape(f)}" for f in part.findings]
+        blocks.append(listing(title, findings) if findings else section(f"*{title}*"))
+    return blocks + [context("Namespace-wide pods; services in every namespace; guardrails over 30 days; "
+                             "the IAM policy's default version")]
+
+
+def render_text(audit: Audit) -> str:
+    out = [headline(audit)]
+    for part in audit.parts:
+        out += [f"{ICONS[part.state]} {part.title}: {part.summary}"] + [f"    - {f}" for f in part.findings]
+    return "\n".join(out)
+
+
+SPEC = CommandSpec(
+    name="audit security",
+    summary="LoadBalancer services, guardrail violations, IAM wildcards and images from unknown registries",
+    example="/llm audit security",
+    details="Allowed registries: platform.allowed_registries; the policy: platform.iam_policy_name.",
+    run=run, render=render, render_text=render_text,
+)

@@ -1,0 +1,113 @@
+"""`/llm cost waste`: money spent on nothing: unattached EBS volumes, snapshots older than 90 days,
+load balancers without a healthy target and running spot instances, each with a monthly estimate."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+
+from commands.blockkit import context, escape, header, listing, money, section
+from commands.deps import Deps
+from commands.parts import Missing, gather
+from commands.spec import CommandSpec
+
+HOURS_PER_MONTH = 730
+# us-west-2 list prices, USD per GB-month (EBS) and per load balancer-hour (ELB, before LCUs)
+VOLUME_GB_MONTH = {"gp3": 0.08, "gp2": 0.10, "io1": 0.125, "io2": 0.125, "st1": 0.045, "sc1": 0.015, "standard": 0.05}
+SNAPSHOT_GB_MONTH = 0.05
+LB_HOUR = {"application": 0.0225, "network": 0.0225, "gateway": 0.0125}
+SNAPSHOT_MAX_AGE = timedelta(days=90)
+
+
+class Item(BaseModel):
+    name: str
+    detail: str
+    monthly_usd: float
+
+
+class Part(BaseModel):
+    title: str
+    items: list[Item] = []
+    missing: str | None = None  # why this part could not be read
+
+
+class WasteReport(BaseModel):
+    parts: list[Part]
+
+    @property
+    def monthly_usd(self) -> float:
+        return sum(i.monthly_usd for p in self.parts for i in p.items)
+
+
+def volumes(deps: Deps) -> list[Item]:
+    return [Item(name=v.id, detail=f"{v.size_gib} GiB {v.volume_type}, unattached",
+                 monthly_usd=v.size_gib * VOLUME_GB_MONTH.get(v.volume_type, 0.10))
+            for v in deps.aws.unattached_volumes()]
+
+
+def snapshots(deps: Deps, now: datetime) -> list[Item]:
+    old = [s for s in deps.aws.own_snapshots() if now - s.started > SNAPSHOT_MAX_AGE]
+    return [Item(name=s.id, detail=f"{(now - s.started).days} days old, from a {s.size_gib} GiB volume"
+                 + (f" ({s.description})" if s.description else ""),
+                 monthly_usd=s.size_gib * SNAPSHOT_GB_MONTH) for s in sorted(old, key=lambda s: s.started)]
+
+
+def load_balancers(deps: Deps) -> list[Item]:
+    idle = [lb for lb in deps.aws.load_balancers() if lb.healthy == 0]
+    return [Item(name=lb.name, detail=f"{lb.kind}, {'no targets' if not lb.targets else f'0/{lb.targets} healthy'}",
+                 monthly_usd=LB_HOUR.get(lb.kind, 0.0225) * HOURS_PER_MONTH) for lb in idle]
+
+
+def spot_instances(deps: Deps) -> list[Item]:
+    return [Item(name=r.instance_id or r.id, detail=f"{r.instance_type} spot, pays up to ${r.max_price_usd_hour:.4f}/h",
+                 monthly_usd=r.max_price_usd_hour * HOURS_PER_MONTH) for r in deps.aws.active_spot_requests()]
+
+
+TITLES = {"volumes": "Unattached EBS volumes", "snapshots": "Snapshots older than 90 days",
+          "load_balancers": "Load balancers without healthy targets", "spot": "Active spot instances"}
+
+
+def run(args: dict, deps: Deps) -> WasteReport:
+    now = deps.now()
+    found = gather(deps, {"volumes": lambda: volumes(deps), "snapshots": lambda: snapshots(deps, now),
+                          "load_balancers": lambda: load_balancers(deps), "spot": lambda: spot_instances(deps)})
+    return WasteReport(parts=[Part(title=TITLES[key], missing=value.reason) if isinstance(value, Missing)
+                              else Part(title=TITLES[key], items=value) for key, value in found.items()])
+
+
+def _lines(part: Part) -> list[str]:
+    if part.missing:
+        return [f"❔ {escape(part.missing)}"]
+    if not part.items:
+        return ["✅ none"]
+    return [f"• `{escape(i.name)}`: {escape(i.detail)}, ~{money(i.monthly_usd)}/month" for i in part.items]
+
+
+def _summary(report: WasteReport) -> str:
+    count = sum(len(p.items) for p in report.parts)
+    unread = [p.title for p in report.parts if p.missing]
+    text = f"{count} item(s) costing about {money(report.monthly_usd)} a month"
+    return text + (f"; could not check: {', '.join(unread)}" if unread else "")
+
+
+def render(report: WasteReport) -> list[dict]:
+    blocks = [header("AWS waste"), section(("⚠️ " if report.monthly_usd else "✅ ") + _summary(report))]
+    blocks += [listing(f"{p.title}" + (f" · {money(sum(i.monthly_usd for i in p.items))}/month" if p.items else ""),
+                       _lines(p)) for p in report.parts]
+    return blocks + [context("Estimates from list prices: gp3 $0.08 and gp2 $0.10 per GB-month, snapshots $0.05 "
+                             "per GB-month of source volume, load balancers $0.0225/h, spot at its maximum price")]
+
+
+def render_text(report: WasteReport) -> str:
+    out = [f"AWS waste: {_summary(report)}"]
+    for part in report.parts:
+        out += [part.title + ":"] + [f"  {line.lstrip('• ')}" for line in _lines(part)]
+    return "\n".join(out)
+
+
+SPEC = CommandSpec(
+    name="cost waste",
+    summary="Unattached volumes, old snapshots, idle load balancers and spot instances, with monthly cost",
+    example="/llm cost waste",
+    run=run, render=render, render_text=render_text,
+)
