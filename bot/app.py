@@ -99,6 +99,7 @@ class Bot:
         self.oncall = OnCall(settings, self.store, self.deps, self.slack, self.rbac, self.clock, self.worker.submit,
                              self.outbox.poke, self.approvals, self.metrics, self.pagerduty)
         self.worker.handlers.update(self.oncall.job_handlers())
+        self.oncall.escalation.held = self._escalation_held
         self.scheduler = Scheduler(self.store, {EXPIRE: self.approvals.expire, CANARY_TIMER: canary_watch.on_timer,
                                                 **self.calendar.timer_handlers(), OCCURRENCE: self.reviews.on_occurrence,
                                                 **self.oncall.timer_handlers()},
@@ -112,6 +113,11 @@ class Bot:
         self.bolt = build_bolt(_secret(settings.slack.signing_secret), self.slack, slash, buttons)
         self.http = HttpApp(self.bolt, self.store, self.metrics, pagerduty=self.oncall.intake)
         self._stopping = threading.Event()
+
+    def _escalation_held(self, incident) -> bool:
+        """A maintenance window is open (or the platform drained) and this service is one we hold for."""
+        services = self.settings.oncall.hold_during_maintenance
+        return self.calendar.escalation_held(self.clock.now()) and (not services or incident.service in services)
 
     def start(self) -> None:
         self.worker.start()

@@ -134,19 +134,20 @@ class IncidentActions:
         return JobResult("ok", [messages.ephemeral(p, text)])
 
     def report(self, job) -> JobResult:
-        """"incident-report": the Markdown draft (and a PNG when charts exist) into the thread."""
+        """"incident-report": the Markdown draft and a PNG chart per metric into the thread."""
         incident = self._store.incident(job.payload["incident_id"])
         end = incident.resolved_at or self._clock.time()
         stats = incident_report.snapshot(self._deps, incident.created_at, end)
-        png, chart_note = incident_report.chart(stats)
+        pngs, chart_note = incident_report.charts(stats)
         text = incident_report.markdown(incident, self._store.timeline(incident.id), stats, chart_note)
         self._store.update_incident(incident.id, report=text)
         channel, thread = self._thread.channel, root_key(incident.id)
         posts = [messages.file_post(channel, FileOut(f"incident-{incident.number}-report.md",
                                                      f"Incident #{incident.number} report draft", text), thread)]
-        if png:
-            posts.append(messages.file_post(channel, FileOut(f"incident-{incident.number}-metrics.png",
-                                                             f"Incident #{incident.number} metrics", png), thread))
+        for name, png in pngs:
+            slug = name.lower().replace(" ", "-")
+            posts.append(messages.file_post(channel, FileOut(f"incident-{incident.number}-{slug}.png",
+                                                             f"Incident #{incident.number}: {name}", png), thread))
         summary = (f"📄 Report draft for #{incident.number} attached. Fill in root cause, impact and action items, "
                    "then mark it done.")
         posts.append(Post("chat.postMessage", channel, {"channel": channel, "text": summary,

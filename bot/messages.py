@@ -56,7 +56,8 @@ def unavailable(exc: IntegrationError) -> str:
         return f"⛔ {system} refused the request: {exc.message}."
     if isinstance(exc, NotFound):
         return f"⚠️ {system}: {exc.message}."
-    return f"❔ {system} is unavailable: {exc.message}. Try again in a minute."
+    advice = "" if "try again" in exc.message.lower() else " Try again in a minute."
+    return f"❔ {system} is unavailable: {exc.message}.{advice}"
 
 
 def internal_error(ref: str) -> str:

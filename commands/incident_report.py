@@ -4,10 +4,10 @@ throughput) and the sections people fill in. Plain functions over plain data; no
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
 
 from pydantic import BaseModel
 
+from commands.charts import line_chart
 from integrations.errors import IntegrationError
 
 METRICS = (("Error rate", "error_rate", "{:.2%}"), ("p95 latency", "p95_latency_seconds", "{:.2f} s"),
@@ -93,19 +93,17 @@ def _stat_row(stat: Stat) -> str:
     return f"| {stat.name} | " + " | ".join(cells) + " |"
 
 
-def chart(stats: list[Stat]) -> tuple[bytes | None, str]:
-    """A PNG of the window if commands/charts.py is there; else None and a sentence saying so."""
-    try:
-        from commands import charts  # written by another engineer; optional until it lands
-    except ImportError:
-        return None, "_No chart: the chart renderer (commands/charts.py) is not available in this version._"
-    series: dict[str, Any] = {s.name: s.points for s in stats if s.points}
-    if not series:
-        return None, "_No chart: Prometheus had no data for the window._"
-    try:
-        return charts.line_chart(series, title="Incident window"), "Chart: see the attached PNG."
-    except Exception as exc:  # the chart is a nicety; the report must still go out
-        return None, f"_No chart: rendering failed ({type(exc).__name__})._"
+def charts(stats: list[Stat]) -> tuple[list[tuple[str, bytes]], str]:
+    """One PNG per metric that has data in the window (their units differ), and a note for the report."""
+    pngs = []
+    for stat in stats:
+        if not stat.points:
+            continue
+        points = [(_dt(ts), value) for ts, value in stat.points]
+        pngs.append((stat.name, line_chart(f"{stat.name} during the incident", {stat.name: points}, stat.name)))
+    if not pngs:
+        return [], "_No chart: Prometheus had no data for the window._"
+    return pngs, "Charts: " + ", ".join(name for name, _ in pngs) + " (attached PNGs)."
 
 
 def _span(seconds: float) -> str:

@@ -106,7 +106,7 @@ class OnCallPolicy(Strict):
                                    description="level name -> Slack user id, when PagerDuty on-calls are unavailable")
     hold_during_maintenance: list[str] = Field(default_factory=list,
                                                description="PagerDuty service names whose escalation waits "
-                                                           "while a maintenance window is open")
+                                                           "while a maintenance window is open; empty: all")
     escalation_policy_id: str = Field("", description="PagerDuty escalation policy `/llm oncall` shows")
     scale_deployment: str = Field("vllm-llama-3-70b", description="what the 'scale resources' button scales")
     report_reminder_hours: float = Field(24, gt=0)

@@ -135,3 +135,18 @@ def test_p3_waits_for_the_next_business_day_skipping_weekends_and_holidays():
     friday_evening = datetime(2024, 5, 3, 23, 0, tzinfo=timezone.utc)  # 16:00 in Los Angeles
     assert hours.next_business_start(friday_evening).isoformat() == "2024-05-07T09:00:00-07:00"
 
+
+
+def test_escalation_is_held_during_a_maintenance_window_and_the_thread_says_so(sandbox, tmp_path):
+    clock = ManualClock(START)  # 02:00 in Los Angeles
+    bot = start_bot(sandbox, tmp_path / "llmbot.db", clock)
+    try:
+        bot.server.bot.calendar.schedule("2024-05-01", "01:00-05:00", "driver upgrade", "U0OPS1")
+        parent = trigger(bot, clock)
+        clock.advance(15 * 60 + 1)
+        pump(clock, lambda: any(t.startswith("⏸️ Escalation held") for t in replies(bot, parent)))
+        assert bot.store.incident("PINC001").level == 0
+        assert sandbox.pagerduty.escalation_level("PINC001") != 2
+        assert not escalations(bot, parent)
+    finally:
+        bot.server.stop()

@@ -54,3 +54,16 @@ def test_images_count_as_allowed_only_under_a_listed_registry_prefix():
     assert [security.outside(i, allowed) for i in ("vllm/vllm-openai:v0.3.0", "ghcr.io/example/rag:1",
                                                     "ghcr.io/examples/rag:1", "docker.io/vllm/vllm-openai")] == [
         False, False, True, True]
+
+
+def test_incident_report_charts_one_png_per_metric_with_data():
+    from commands.incident_report import Stat, charts
+
+    stats = [Stat(name="Error rate", points=[(1_700_000_000 + 60 * i, 0.002 + i / 1e4) for i in range(10)]),
+             Stat(name="p95 latency", points=[(1_700_000_000 + 60 * i, 1.8) for i in range(10)]),
+             Stat(name="Throughput", error="Prometheus did not answer")]
+    pngs, note = charts(stats)
+    assert [name for name, _ in pngs] == ["Error rate", "p95 latency"]
+    assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for _, png in pngs)
+    assert note == "Charts: Error rate, p95 latency (attached PNGs)."
+    assert charts(stats[2:]) == ([], "_No chart: Prometheus had no data for the window._")
