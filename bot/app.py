@@ -10,6 +10,7 @@ import waitress
 from slack_sdk import WebClient
 
 from bot.approvals import EXPIRE, Approvals
+from bot.backup_schedule import TIMER as BACKUP_TIMER, DailyBackup
 from bot.calendar import Calendar
 from bot.reviews import OCCURRENCE, REVIEW_JOB, Reviews
 from bot.canary_watch import JOB as CANARY_JOB, TIMER as CANARY_TIMER, CanaryWatch
@@ -33,6 +34,9 @@ from integrations.kube import KubeClient
 from integrations.kube_audit import KubeAudit
 from integrations.pagerduty import PagerDutyClient
 from integrations.prometheus import PrometheusClient
+from integrations.qdrant import QdrantClient
+from integrations.rag import RagClient
+from integrations.s3 import S3Client
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,12 @@ def build_deps(settings: Settings, clock=None) -> Deps:
         pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="backend"),
         now=clock.now,
         kube_audit=KubeAudit(str(k.kubeconfig) if k.kubeconfig else None, k.context, k.timeout_seconds),
+        qdrant=QdrantClient(str(settings.backups.qdrant_url), settings.backups.timeout_seconds),
+        rag=RagClient(str(settings.indexing.rag_url), settings.indexing.timeout_seconds),
+        s3=S3Client(a.region, str(a.endpoints.get("s3") or a.endpoint_url or "") or None, _secret(a.access_key_id),
+                    _secret(a.secret_access_key), max(a.timeout_seconds, 10.0)),
+        backups=settings.backups,
+        indexing=settings.indexing,
     )
 
 
@@ -82,6 +92,7 @@ class Bot:
                                  settings.platform.namespace, self.clock, self.outbox.poke,
                                  lambda: smoke.metrics_check(self.deps))
         self.deps.calendar = self.calendar
+        self.deps.index_ledger = self.store
         self.reviews = Reviews(self.store, settings.schedules, settings.maintenance, settings.reviews,
                                settings.slack.platform_channel, self.deps, self.clock, self.worker.submit)
         self.calendar.recurring = self.reviews.upcoming
@@ -96,12 +107,15 @@ class Bot:
         pd = settings.pagerduty
         self.pagerduty = PagerDutyClient(str(pd.api_url), _secret(pd.api_token) or "", pd.from_email,
                                          pd.timeout_seconds, str(pd.ca_file) if pd.ca_file else None)
+        self.daily_backup = DailyBackup(self.store, settings.backups, settings.slack.platform_channel, self.clock,
+                                        self.worker.submit)
         self.oncall = OnCall(settings, self.store, self.deps, self.slack, self.rbac, self.clock, self.worker.submit,
                              self.outbox.poke, self.approvals, self.metrics, self.pagerduty)
         self.worker.handlers.update(self.oncall.job_handlers())
         self.oncall.escalation.held = self._escalation_held
         self.scheduler = Scheduler(self.store, {EXPIRE: self.approvals.expire, CANARY_TIMER: canary_watch.on_timer,
                                                 **self.calendar.timer_handlers(), OCCURRENCE: self.reviews.on_occurrence,
+                                                BACKUP_TIMER: self.daily_backup.on_timer,
                                                 **self.oncall.timer_handlers()},
                                    self.clock)
         slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.approvals, self.clock)
@@ -125,6 +139,7 @@ class Bot:
         self.outbox.start()
         self.calendar.arm()
         self.reviews.arm()
+        self.daily_backup.arm()
         self.scheduler.start()
         threading.Thread(target=self._refresh_groups, name="rbac-groups", daemon=True).start()
 

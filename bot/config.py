@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError
 
 from commands.canary_analysis import CanaryPolicy
+from commands.data_settings import BackupSettings, IndexingSettings
 from commands.oncall import OnCallPolicy
 from commands.platform import Platform, Queries
 from commands.calendar_settings import MaintenanceSettings, ReviewThresholds, Schedule, default_schedules
@@ -99,7 +100,9 @@ class ApprovalPolicy(Section):
 class ApprovalSettings(Section):
     default: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
     commands: dict[str, ApprovalPolicy] = Field(
-        default_factory=lambda: {"canary abort": ApprovalPolicy(required=0)},
+        # backups and indexing write data, not serving config: audited and run by the engine, no approval
+        default_factory=lambda: {"canary abort": ApprovalPolicy(required=0), "backup qdrant": ApprovalPolicy(required=0),
+                                 "index": ApprovalPolicy(required=0)},
         description="per command name, e.g. 'canary promote'; unset keys fall back to default",
     )
 
@@ -124,6 +127,8 @@ class Settings(Section):
     schedules: dict[str, Schedule] = Field(default_factory=default_schedules, description="recurring reviews by name")
     reviews: ReviewThresholds = Field(default_factory=ReviewThresholds)
     oncall: OnCallPolicy = Field(default_factory=OnCallPolicy)
+    backups: BackupSettings = Field(default_factory=BackupSettings)
+    indexing: IndexingSettings = Field(default_factory=IndexingSettings)
 
 
 class Problem(BaseModel):

@@ -10,7 +10,7 @@ from bot.state import AuditEntry, Post, Store
 from integrations.errors import Forbidden, IntegrationError, NotFound
 
 _SYSTEMS = {"kubernetes": "The Kubernetes API", "prometheus": "Prometheus", "aws": "AWS",
-            "pagerduty": "PagerDuty", "slack": "Slack"}
+            "pagerduty": "PagerDuty", "slack": "Slack", "qdrant": "Qdrant", "rag": "The RAG service"}
 
 
 def ephemeral_ack(text: str, blocks: list[dict] | None = None) -> dict[str, Any]:

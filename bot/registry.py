@@ -8,6 +8,7 @@ from commands import gpu, gpu_export
 from commands import guardrails, logs, security
 from commands import drain, maintenance, schedule_list, weekly
 from commands import incidents
+from commands import backup, backup_list, index, restore
 from commands.spec import Arg, CommandSpec, Option
 
 ROLES = ("viewer", "operator", "approver")
@@ -54,6 +55,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     weekly.SPEC,
     schedule_list.SPEC,
     *incidents.SPECS,
+    backup.SPEC,
+    backup_list.SPEC,
+    restore.SPEC,
+    index.SPEC,
 )
 
 

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from integrations.kube import KubeClient
     from integrations.kube_audit import KubeAudit
     from integrations.prometheus import PrometheusClient
+    from integrations.qdrant import QdrantClient
+    from integrations.rag import RagClient
+    from integrations.s3 import S3Client
+    from commands.data_settings import BackupSettings, IndexingSettings
 
 
 @dataclass
@@ -33,3 +37,9 @@ class Deps:
     on_backend_error: Callable[[str], None] = lambda system: None  # metrics hook, by integration
     calendar: Any = None  # bot.calendar.Calendar: maintenance windows and drains (rows in the state store)
     kube_audit: KubeAudit | None = None  # cluster-wide reads for /llm audit security
+    qdrant: QdrantClient | None = None  # snapshots for /llm backup and /llm restore
+    rag: RagClient | None = None  # document ingestion for /llm index
+    s3: S3Client | None = None  # the backup bucket and files to index
+    backups: BackupSettings | None = None
+    indexing: IndexingSettings | None = None
+    index_ledger: Any = None  # bot.state.Store: index_batches / record_index_batch, so /llm index resumes

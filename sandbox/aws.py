@@ -19,6 +19,8 @@ SECRET_KEY = "sandbox-secret-key"
 CLUSTER = "llm-platform-production"
 NODEGROUP = "a100-node-group"
 BACKUP_BUCKET = "llm-platform-backups"
+UPLOAD_BUCKET = "llm-platform-uploads"  # files for /llm index: a sample, a malformed one, an empty one
+SANDBOX_PART_BYTES = 128 * 1024  # S3 wants 5 MiB parts; moto is told to accept these so a 300 KiB snapshot goes in 3
 DAILY_COST_USD = 3380.0  # around the manual's $3,500 budget, inside the tolerance
 OLD_SNAPSHOT_DAYS = 200
 SPOT_PRICE = "1.2120"  # USD an hour, the most the spot request pays
@@ -41,6 +43,7 @@ class SandboxAws:
 
     def start(self) -> str:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto logs every request otherwise
+        _allow_small_parts()
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
@@ -62,6 +65,7 @@ class SandboxAws:
         self._seed_ec2()
         self._seed_elb()
         self._seed_iam()
+        self._seed_uploads()
         self.set_daily_costs(daily_costs(date.today()))
 
     def _seed_eks(self) -> None:
@@ -101,6 +105,12 @@ class SandboxAws:
         arn = iam.create_policy(PolicyName=POLICY_NAME, PolicyDocument=json.dumps(POLICY_V1))["Policy"]["Arn"]
         iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(POLICY_V2), SetAsDefault=True)
 
+    def _seed_uploads(self) -> None:
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=UPLOAD_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        for key, body in upload_files().items():
+            s3.put_object(Bucket=UPLOAD_BUCKET, Key=key, Body=body)
+
     def set_daily_costs(self, rows: list[tuple[date, float]]) -> None:
         """Cost Explorer answers: moto hands one queued result to each distinct query, so queue many
         copies of one result that spans every day a query might ask about."""
@@ -108,6 +118,35 @@ class SandboxAws:
         response = requests.post(f"{self.url}/moto-api/static/ce/cost-and-usage-results",
                                  json={"results": [result] * 200}, timeout=5)
         response.raise_for_status()
+
+
+def _allow_small_parts() -> None:
+    """moto's documented knob (S3_UPLOAD_PART_MIN_SIZE) is read at import; set the module value so the
+    sandbox's small snapshots still exercise multipart uploads."""
+    from moto.s3 import models
+
+    models.S3_UPLOAD_PART_MIN_SIZE = SANDBOX_PART_BYTES
+
+
+SECTIONS = ("Morning Checks", "Scaling", "Canary Deployments", "Backup and Restore", "Incident Response")
+
+
+def upload_files() -> dict[str, bytes]:
+    """handbook.jsonl: 2,500 runbook passages (three batches of 1,000); malformed.jsonl: good lines
+    among bad JSON, a missing id, empty text, metadata that is not an object and a repeated id."""
+    lines = [json.dumps({"id": f"kb-{n:04d}", "text": f"{SECTIONS[n % 5]}, passage {n}: check the dashboards, "
+                         f"then follow step {n % 7 + 1} of the runbook.",
+                         "metadata": {"source": "operations-manual", "section": SECTIONS[n % 5]}})
+             for n in range(1, 2501)]
+    malformed = [json.dumps({"id": "mf-1", "text": "Scale rag-service before a launch.", "metadata": {}}),
+                 '{"id": "mf-2", "text": "unterminated',
+                 json.dumps({"text": "no id here"}),
+                 json.dumps({"id": "mf-4", "text": "   "}),
+                 json.dumps({"id": "mf-5", "text": "Metadata must be an object.", "metadata": "runbook"}),
+                 json.dumps({"id": "mf-1", "text": "the same id again"}),
+                 json.dumps({"id": "mf-7", "text": "Restore Qdrant from the newest verified snapshot."})]
+    return {"handbook.jsonl": ("\n".join(lines) + "\n").encode(), "malformed.jsonl": ("\n".join(malformed) + "\n").encode(),
+            "empty.jsonl": b"", "not-json.jsonl": b"<html>this is not JSON</html>\n"}
 
 
 def _backdate_snapshot(snapshot_id: str, days: int) -> None:

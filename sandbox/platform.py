@@ -113,6 +113,9 @@ class Sandbox:
                        "pagerduty_emails": {"U0OPS1": "ops1@example.com", "U0OPS2": "ops2@example.com"}},
             "rbac": {"default_role": None, "users": dict(USERS), "groups": {}},
             "maintenance": {"smoke": {"inference_url": self.inference.url, "rag_url": self.rag.url}},
+            "backups": {"qdrant_url": self.qdrant.url, "bucket": aws.BACKUP_BUCKET, "timeout_seconds": 10.0,
+                        "multipart_threshold_bytes": aws.SANDBOX_PART_BYTES, "part_size_bytes": aws.SANDBOX_PART_BYTES},
+            "indexing": {"rag_url": self.rag.url, "timeout_seconds": 10.0},
         }
 
     def write_config(self, path: Path | str, db: Path | str | None = None, port: int | None = None) -> Path:

@@ -4,13 +4,15 @@ from bot.state.approvals import Approval, ApprovalRows, Vote
 from bot.state.audit import AuditEntry, AuditRows
 from bot.state.base import Database
 from bot.state.incidents import Incident, IncidentRows
+from bot.state.index_batches import IndexBatchRows
 from bot.state.jobs import Job, JobResult, JobRows
 from bot.state.maintenance import Drain, MaintenanceRows, WindowRow
 from bot.state.outbox import OutboxItem, OutboxRows, Post
 from bot.state.timers import Timer, TimerRows
 
 
-class Store(AuditRows, JobRows, OutboxRows, TimerRows, ApprovalRows, IncidentRows, MaintenanceRows, Database):
+class Store(AuditRows, JobRows, OutboxRows, TimerRows, ApprovalRows, IncidentRows, MaintenanceRows, IndexBatchRows,
+            Database):
     """Every row family on one connection."""
 
 
