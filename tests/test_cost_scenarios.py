@@ -67,7 +67,7 @@ def test_cost_explorer_throttling_is_named_in_the_reply(bot, sandbox):
         answer, _ = ask(bot, "cost today")
     assert answer["kind"] == "response_url"
     assert answer["text"] == ("❔ AWS is unavailable: Cost Explorer is throttling requests (ThrottlingException); "
-                              "try again in a minute. Try again in a minute.")
+                              "try again in a minute.")
 
 
 def test_cost_explorer_access_denied_says_to_check_the_iam_role(bot, sandbox):
