@@ -118,7 +118,8 @@ class Bot:
                                                 BACKUP_TIMER: self.daily_backup.on_timer,
                                                 **self.oncall.timer_handlers()},
                                    self.clock)
-        slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.approvals, self.clock)
+        slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.clock)
+        slash.answerers.update(self.approvals.answerers())
         slash.answerers.update(self.oncall.answerers())
         buttons = Buttons(self.store, self.outbox.poke, self.clock)
         buttons.routes.update({"approval": self.approvals.on_click, "rollout": self.approvals.on_click})

@@ -151,6 +151,13 @@ class Approvals:
             self._update_card(approval_id)
         return f"Request #{approval_id} cancelled; nothing was changed."
 
+    def answerers(self) -> dict[str, Callable[[str, dict, dict], tuple[str, dict]]]:
+        """The verbs answered from the store inside the ack."""
+        return {
+            "approvals": lambda verb, args, job: ("ok", messages.ephemeral_ack(self.pending_text())),
+            "approvals cancel": lambda verb, args, job: ("ok", messages.ephemeral_ack(self.cancel(args["id"], job["user"]))),
+        }
+
     def pending_text(self) -> str:
         pending = self._store.approvals(("pending",))
         if not pending:

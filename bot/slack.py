@@ -13,7 +13,6 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot import messages
-from bot.approvals import Approvals
 from bot.clock import SystemClock
 from bot.metrics import Metrics
 from bot.rbac import Rbac
@@ -30,11 +29,11 @@ COMMAND = "/llm"
 class SlashCommands:
     """`/llm` from parse to ack."""
 
-    def __init__(self, store: Store, rbac: Rbac, worker: Worker, metrics: Metrics, approvals: Approvals, clock=None):
+    def __init__(self, store: Store, rbac: Rbac, worker: Worker, metrics: Metrics, clock=None):
         self._store, self._rbac, self._worker, self._metrics = store, rbac, worker, metrics
-        self._approvals = approvals
         self._clock = clock or SystemClock()
-        # verb -> answer(verb, args, job) -> (outcome, ack): verbs answered by an engine (incidents)
+        # verb -> answer(verb, args, job) -> (outcome, ack): verbs an engine answers from the store alone,
+        # inside the ack (approvals, incidents); everything else becomes a worker job
         self.answerers: dict[str, Callable[[str, dict, dict], tuple[str, dict[str, Any]]]] = {}
 
     def handle(self, command: dict[str, Any], request_id: str = "") -> dict[str, Any]:
@@ -68,10 +67,6 @@ class SlashCommands:
             return "help", messages.ephemeral_ack(f"You are <@{job['user']}>, role *{role}*.")
         if spec.name in self.answerers:
             return self.answerers[spec.name](spec.name, invocation.args, job)
-        if spec.name == "approvals":
-            return "ok", messages.ephemeral_ack(self._approvals.pending_text())
-        if spec.name == "approvals cancel":
-            return "ok", messages.ephemeral_ack(self._approvals.cancel(invocation.args["id"], job["user"]))
         self._worker.submit("change" if spec.changes else "command", job)
         return "queued", messages.queued(spec)
 

@@ -1,11 +1,14 @@
-"""Helpers for tests of the change calls: a Kubernetes stand-in with our client on it, deployments
-cloned from the seeded ones so each test rolls out its own, and polling with a deadline."""
+"""Helpers for Kubernetes tests: a stand-in with our client on it, deployments cloned from the seeded
+ones so each test rolls out its own, polling with a deadline, and the RBAC a request needs."""
 from __future__ import annotations
 
+import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+import yaml
 
 from integrations.kube import KubeClient
 from sandbox.kube_api import KubeApiServer, write_kubeconfig
@@ -44,3 +47,28 @@ def eventually(check, timeout: float = 8.0):
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.02)
     return result
+
+
+# --- RBAC: which (group, resource, verb, scope) a request needs, and what manifests/ grant ---
+_PATH = re.compile(r"^/(?:api/v1|apis/(?P<group>[^/]+)/[^/]+)(?:/namespaces/[^/]+)?/(?P<resource>[^/]+)"
+                   r"(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?$")
+_VERBS = {"POST": "create", "PATCH": "patch", "PUT": "update", "DELETE": "delete"}
+
+
+def rbac_attributes(method: str, path: str) -> tuple[str, str, str, str]:
+    """(group, resource, verb, scope): a path without /namespaces/ needs a ClusterRole."""
+    match = _PATH.match(path)
+    assert match, f"unexpected API path {path}"
+    resource = match["resource"] + (f"/{match['sub']}" if match["sub"] else "")
+    verb = _VERBS.get(method) or ("get" if match["name"] else "list")
+    return match["group"] or "", resource, verb, "namespaced" if "/namespaces/" in path else "cluster"
+
+
+def granted() -> set[tuple[str, str, str, str]]:
+    found = set()
+    for doc in yaml.safe_load_all(open("manifests/rbac.yaml")):
+        if doc and doc["kind"] in ("Role", "ClusterRole"):
+            scope = "cluster" if doc["kind"] == "ClusterRole" else "namespaced"
+            found |= {(g, r, v, scope) for rule in doc["rules"] for g in rule["apiGroups"]
+                      for r in rule["resources"] for v in rule["verbs"]}
+    return found

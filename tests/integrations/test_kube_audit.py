@@ -2,41 +2,16 @@
 and every call it makes granted by manifests/rbac.yaml (requests mapped to RBAC attributes the way
 tests/integrations/test_kube_permissions.py does for KubeClient)."""
 import inspect
-import re
 
 import pytest
 import requests
-import yaml
 
 from integrations.errors import Unavailable
 from integrations.kube_audit import KubeAudit, ServiceInfo
 from sandbox.kube_api import KubeApiServer, write_kubeconfig
+from tests.kube_support import granted, rbac_attributes
 
 CALLS = {"list_services": ()}
-_PATH = re.compile(r"^/(?:api/v1|apis/(?P<group>[^/]+)/[^/]+)(?:/namespaces/[^/]+)?/(?P<resource>[^/]+)"
-                   r"(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?$")
-_VERBS = {"POST": "create", "PATCH": "patch", "PUT": "update", "DELETE": "delete"}
-
-
-def rbac_attributes(method: str, path: str) -> tuple[str, str, str, str]:
-    """(group, resource, verb, scope): a path without /namespaces/ needs a ClusterRole."""
-    match = _PATH.match(path)
-    assert match, f"unexpected API path {path}"
-    resource = match["resource"] + (f"/{match['sub']}" if match["sub"] else "")
-    verb = _VERBS.get(method) or ("get" if match["name"] else "list")
-    return match["group"] or "", resource, verb, "namespaced" if "/namespaces/" in path else "cluster"
-
-
-def granted() -> set[tuple[str, str, str, str]]:
-    found = set()
-    for doc in yaml.safe_load_all(open("manifests/rbac.yaml")):
-        if doc and doc["kind"] in ("Role", "ClusterRole"):
-            scope = "cluster" if doc["kind"] == "ClusterRole" else "namespaced"
-            found |= {(g, r, v, scope) for rule in doc["rules"] for g in rule["apiGroups"]
-                      for r in rule["resources"] for v in rule["verbs"]}
-    return found
-
-
 @pytest.fixture(scope="module")
 def kube(tmp_path_factory):
     server = KubeApiServer(step_seconds=0.05)

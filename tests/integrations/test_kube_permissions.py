@@ -2,13 +2,12 @@
 runs against the stand-in, which records the requests it served; each request is mapped to the
 RBAC (group, resource, verb) the API server would check, and looked up in the granted rules."""
 import inspect
-import re
 
 import pytest
-import yaml
 
 from integrations.kube import KubeClient
 from sandbox.kube_api import KubeApiServer, write_kubeconfig
+from tests.kube_support import granted, rbac_attributes
 
 NS = "llm-inference"
 # every public KubeClient method, called once with plausible arguments
@@ -34,26 +33,6 @@ CALLS = {
     "rollout": (NS, "rag-service"),
     "pods_for": (NS, "rag-service"),
 }
-_PATH = re.compile(r"^/(?:api/v1|apis/(?P<group>[^/]+)/[^/]+)(?:/namespaces/[^/]+)?/(?P<resource>[^/]+)"
-                   r"(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?$")
-_VERBS = {"POST": "create", "PATCH": "patch", "PUT": "update", "DELETE": "delete"}
-
-
-def rbac_attributes(method: str, path: str) -> tuple[str, str, str]:
-    match = _PATH.match(path)
-    assert match, f"unexpected API path {path}"
-    resource = match["resource"] + (f"/{match['sub']}" if match["sub"] else "")
-    verb = _VERBS.get(method) or ("get" if match["name"] else "list")
-    return match["group"] or "", resource, verb
-
-
-def granted() -> set[tuple[str, str, str]]:
-    rules = [rule for doc in yaml.safe_load_all(open("manifests/rbac.yaml"))
-             if doc and doc["kind"] in ("Role", "ClusterRole") for rule in doc["rules"]]
-    return {(group, resource, verb) for rule in rules for group in rule["apiGroups"]
-            for resource in rule["resources"] for verb in rule["verbs"]}
-
-
 @pytest.fixture(scope="module")
 def kube(tmp_path_factory):
     server = KubeApiServer(step_seconds=0.05)
