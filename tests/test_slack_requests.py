@@ -143,3 +143,17 @@ def test_backend_errors_are_counted_by_integration(bot, sandbox):
     metrics = requests.get(f"{bot.url}/metrics", timeout=5).text
     assert 'llmbot_backend_errors_total{integration="kubernetes"} 2.0' in metrics
     assert 'llmbot_command_duration_seconds_count{command="status",outcome="ok"} 1.0' in metrics
+
+
+def test_a_user_group_grants_its_role_to_its_members(sandbox, tmp_path):
+    from tests.support import start_bot
+
+    running = start_bot(sandbox, tmp_path / "db", rbac={"users": {}, "groups": {"S0ONCALL": "operator"}})
+    try:
+        deadline = time.monotonic() + 10  # membership arrives from usergroups.users.list after start
+        while running.server.bot.rbac.role_of("U0OPS1") is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert running.slash("scale rag-service 3 --dry-run", user="U0OPS1").json()["text"].startswith("⏳")
+        assert running.slash("status", user="U0VIEW").json()["text"].startswith("⛔")
+    finally:
+        running.server.stop()
