@@ -172,13 +172,22 @@ class RunningServer:
         self.server = waitress.create_server(bot.http, host=host, port=port, threads=bot.settings.server.threads,
                                              ident="llmbot", clear_untrusted_proxy_headers=True)
         self.url = f"http://{host}:{self.server.effective_port}"
-        self._thread = threading.Thread(target=self.server.run, name="http", daemon=True)
+        self._closing = False
+        self._thread = threading.Thread(target=self._serve, name="http", daemon=True)
 
     def start(self) -> "RunningServer":
         self.bot.start()
         self._thread.start()
         return self
 
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except OSError:  # closing the listening socket under waitress's poll loop ends it this way
+            if not self._closing:
+                raise
+
     def stop(self) -> None:
-        self.server.close()
+        self._closing = True
+        self.server.close()  # the loop thread ends with the last open keep-alive connection
         self.bot.stop()
