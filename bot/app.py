@@ -12,22 +12,22 @@ from slack_sdk import WebClient
 from bot.approvals import EXPIRE, Approvals
 from bot.backup_schedule import TIMER as BACKUP_TIMER, DailyBackup
 from bot.calendar import Calendar
-from bot.reviews import OCCURRENCE, REVIEW_JOB, Reviews
 from bot.canary_watch import JOB as CANARY_JOB, TIMER as CANARY_TIMER, CanaryWatch
 from bot.clock import SystemClock
-from bot.jobs import JobKinds
 from bot.config import Settings
+from bot.jobs import JobKinds
 from bot.metrics import Metrics
 from bot.oncall import OnCall
 from bot.outbox import Outbox
 from bot.rbac import Rbac
-from bot.server import HttpApp
+from bot.reviews import OCCURRENCE, REVIEW_JOB, Reviews
 from bot.scheduler import Scheduler
+from bot.server import HttpApp
 from bot.slack import Buttons, SlashCommands, build_bolt
 from bot.state import Store
 from bot.worker import Worker
-from commands.deps import Deps
 from commands import smoke
+from commands.deps import Deps
 from integrations.aws import AwsClient
 from integrations.eks import EksClient
 from integrations.kube import KubeClient
@@ -76,6 +76,9 @@ def build_deps(settings: Settings, clock=None) -> Deps:
 
 
 class Bot:
+    """Every part of the running bot, built once; the tables below are the whole wiring: which job
+    kinds, timer kinds, in-ack verbs and button prefixes exist, and who handles each."""
+
     def __init__(self, settings: Settings, clock=None):
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -88,46 +91,61 @@ class Bot:
         self.rbac = Rbac(settings.rbac)
         self.worker = Worker(self.store, self.metrics, settings.server.workers, self.clock)
         self.outbox = Outbox(self.store, self.slack, self.metrics, self.clock)
-        self.calendar = Calendar(self.store, settings.maintenance, settings.slack.platform_channel,
-                                 settings.platform.namespace, self.clock, self.outbox.poke,
-                                 lambda: smoke.metrics_check(self.deps))
-        self.deps.calendar = self.calendar
-        self.deps.index_ledger = self.store
-        self.reviews = Reviews(self.store, settings.schedules, settings.maintenance, settings.reviews,
-                               settings.slack.platform_channel, self.deps, self.clock, self.worker.submit)
-        self.calendar.recurring = self.reviews.upcoming
-        self.approvals = Approvals(self.store, settings.approvals, self.rbac, self.deps, self.clock,
-                                   self.worker.submit, self.outbox.poke)
-        self.worker.handlers = JobKinds(self.deps, self.metrics, self.approvals).handlers()
-        canary_watch = CanaryWatch(self.store, self.deps, self.clock, self.worker.submit)
-        self.worker.handlers[CANARY_JOB] = canary_watch.run
-        self.approvals.after_success["canary start"] = canary_watch.start
+        self._build_engines(settings)
+        self.worker.handlers = self._job_handlers()
         self.worker.on_finished = self.outbox.poke
-        self.worker.handlers[REVIEW_JOB] = self.reviews.run_job
+        self.scheduler = Scheduler(self.store, self._timer_handlers(), self.clock)
+        self.bolt = build_bolt(_secret(settings.slack.signing_secret), self.slack, self._slash_commands(),
+                               self._buttons())
+        self.http = HttpApp(self.bolt, self.store, self.metrics, pagerduty=self.oncall.intake)
+        self._stopping = threading.Event()
+
+    def _build_engines(self, settings: Settings) -> None:
+        submit, poke = self.worker.submit, self.outbox.poke
+        channel = settings.slack.platform_channel
+        self.calendar = Calendar(self.store, settings.maintenance, channel, settings.platform.namespace,
+                                 self.clock, poke, lambda: smoke.metrics_check(self.deps))
+        self.deps.calendar = self.calendar  # maintenance commands read windows and recorded counts
+        self.deps.index_ledger = self.store  # /llm index records the batches it sent
+        self.reviews = Reviews(self.store, settings.schedules, settings.maintenance, settings.reviews, channel,
+                               self.deps, self.clock, submit)
+        self.calendar.recurring = self.reviews.upcoming
+        self.approvals = Approvals(self.store, settings.approvals, self.rbac, self.deps, self.clock, submit, poke)
+        self.canary_watch = CanaryWatch(self.store, self.deps, self.clock, submit)
+        self.approvals.after_success["canary start"] = self.canary_watch.start
+        self.daily_backup = DailyBackup(self.store, settings.backups, channel, self.clock, submit)
         pd = settings.pagerduty
         self.pagerduty = PagerDutyClient(str(pd.api_url), _secret(pd.api_token) or "", pd.from_email,
                                          pd.timeout_seconds, str(pd.ca_file) if pd.ca_file else None)
-        self.daily_backup = DailyBackup(self.store, settings.backups, settings.slack.platform_channel, self.clock,
-                                        self.worker.submit)
-        self.oncall = OnCall(settings, self.store, self.deps, self.slack, self.rbac, self.clock, self.worker.submit,
-                             self.outbox.poke, self.approvals, self.metrics, self.pagerduty)
-        self.worker.handlers.update(self.oncall.job_handlers())
+        self.oncall = OnCall(settings, self.store, self.deps, self.slack, self.rbac, self.clock, submit, poke,
+                             self.approvals, self.metrics, self.pagerduty)
         self.oncall.escalation.held = self._escalation_held
-        self.scheduler = Scheduler(self.store, {EXPIRE: self.approvals.expire, CANARY_TIMER: canary_watch.on_timer,
-                                                **self.calendar.timer_handlers(), OCCURRENCE: self.reviews.on_occurrence,
-                                                BACKUP_TIMER: self.daily_backup.on_timer,
-                                                **self.oncall.timer_handlers()},
-                                   self.clock)
+
+    def _job_handlers(self) -> dict:
+        return {**JobKinds(self.deps, self.metrics, self.approvals).handlers(),
+                CANARY_JOB: self.canary_watch.run,
+                REVIEW_JOB: self.reviews.run_job,
+                **self.oncall.job_handlers()}
+
+    def _timer_handlers(self) -> dict:
+        return {EXPIRE: self.approvals.expire,
+                CANARY_TIMER: self.canary_watch.on_timer,
+                OCCURRENCE: self.reviews.on_occurrence,
+                BACKUP_TIMER: self.daily_backup.on_timer,
+                **self.calendar.timer_handlers(),
+                **self.oncall.timer_handlers()}
+
+    def _slash_commands(self) -> SlashCommands:
         slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.clock)
-        slash.answerers.update(self.approvals.answerers())
-        slash.answerers.update(self.oncall.answerers())
+        slash.answerers.update({**self.approvals.answerers(), **self.oncall.answerers()})
+        return slash
+
+    def _buttons(self) -> Buttons:
         buttons = Buttons(self.store, self.outbox.poke, self.clock)
-        buttons.routes.update({"approval": self.approvals.on_click, "rollout": self.approvals.on_click})
-        buttons.routes.update(self.oncall.routes())
-        buttons.routes["review"] = lambda click: self.reviews.on_click(click, self.approvals)
-        self.bolt = build_bolt(_secret(settings.slack.signing_secret), self.slack, slash, buttons)
-        self.http = HttpApp(self.bolt, self.store, self.metrics, pagerduty=self.oncall.intake)
-        self._stopping = threading.Event()
+        buttons.routes.update({"approval": self.approvals.on_click, "rollout": self.approvals.on_click,
+                               "review": lambda click: self.reviews.on_click(click, self.approvals),
+                               **self.oncall.routes()})
+        return buttons
 
     def _escalation_held(self, incident) -> bool:
         """A maintenance window is open (or the platform drained) and this service is one we hold for."""
