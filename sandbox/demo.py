@@ -21,6 +21,7 @@ HELP = """Type a slash command as you would in Slack, e.g. /llm status or /llm h
   :user U0VIEW       type as another user (U0OPS1 and U0OPS2 are approvers, U0VIEW a viewer)
   :channel C0INCIDENT   move to #incident-response (C0PLATFORM is #llm-platform)
   :click N           click button N
+  Enter              show what the bot posted since (long changes keep reporting)
   :help              this text;  Ctrl-D quits"""
 
 
@@ -34,8 +35,8 @@ class Chat:
 
     def say(self, line: str) -> None:
         line = line.strip()
-        if not line:
-            return
+        if not line:  # an empty line shows what the bot posted since (a rollout keeps posting)
+            return self.follow(seconds=2.0)
         if line.startswith(":"):
             return self._meta(line[1:].split())
         if not line.startswith("/llm"):
