@@ -63,7 +63,9 @@ def outcome_blocks(outcome: ChangeOutcome) -> tuple[str, list[dict]]:
 
 def _request_line(approval: Approval) -> str:
     typed = approval.args.get("_text") or approval.command
-    return f"*Requested by* <@{approval.requester}>: `/llm {typed}`"
+    # the bot's own schedules (the daily backup) request with no user: "<@>" would name nobody
+    who = f"<@{approval.requester}>" if approval.requester else "llmbot (scheduled)"
+    return f"*Requested by* {who}: `/llm {typed}`"
 
 
 def _changes(plan: ChangePlan) -> str:

@@ -1,5 +1,6 @@
 """Helpers for incident tests: our PagerDuty fixtures, a signed sender for the bot under test, and
-readers for the incident channel (the root, its thread, checkbox clicks)."""
+readers for the incident channel (the root, its thread, checkbox and button clicks), and a pump
+that moves an injected clock until something happens."""
 from __future__ import annotations
 
 import json
@@ -78,3 +79,22 @@ def tick(bot, message: dict, values: list[str], user: str):
     action.pop("value")
     action.update(type="checkboxes", selected_options=[o for o in box["options"] if o["value"] in values])
     return bot.sender.post(urlencode({"payload": json.dumps(body)}).encode())
+
+
+def press(bot, message: dict, value: str, user: str):
+    """`user` clicks the checklist button carrying `value` (several share the action id "checklist:run")."""
+    url = bot.sandbox.slack.new_response_url(message["channel"], user)
+    return bot.sender.post(action_body("checklist:run", value, user, message["channel"], message, url))
+
+
+def pump(clock, until, seconds: float = 30):
+    """Let the outbox (1 post/s/channel on this clock, a look every 0.2 s) and the scheduler run."""
+    for _ in range(int(seconds)):
+        if until():
+            return
+        clock.advance(1)
+        time.sleep(0.22)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not until():
+        time.sleep(0.05)
+    assert until(), "condition not met"

@@ -142,3 +142,15 @@ def test_the_daily_backup_runs_at_its_time_without_anyone_asking(sandbox, tmp_pa
         running.server.stop()
     assert done["text"] == "✅ Backed up documents: 300.0 KiB at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot."
     assert "succeeded" in audited
+
+
+def test_the_daily_backups_card_says_the_bot_asked_for_it(sandbox, tmp_path):
+    clock = RunningClock(datetime(2025, 3, 1, 10, 59, 58, tzinfo=timezone.utc))  # 02:59:58 in Los Angeles
+    running = start_bot(sandbox, tmp_path / "db.sqlite", clock)
+    try:
+        [card] = running.wait_for_posts(channel=CHANNEL, timeout=30, where=lambda m: m["kind"] == "post"
+                                        and "Requested by" in text_of(m))
+        outcome(running)  # let the backup finish before the bucket is emptied
+    finally:
+        running.server.stop()
+    assert card["blocks"][1]["text"]["text"] == "*Requested by* llmbot (scheduled): `/llm backup qdrant (daily)`"

@@ -1,6 +1,8 @@
 """The `llmbot` console script as cron and operators use it: exit codes and one-line errors."""
+import re
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import requests
 
@@ -27,6 +29,23 @@ def test_status_in_a_terminal_exits_1_when_a_check_fails(sandbox, tmp_path):
         requests.post(f"{sandbox.kube.url}/_sandbox/fault", json={}, timeout=5)
     assert result.returncode == 1
     assert "❔ Pods: Kubernetes API:" in result.stdout
+
+
+WEEKLY_ROWS = (r"P95 latency \| (\d+\.\d\d) s", r"Throughput \| (\d+\.\d) req/s", r"Error rate \| (\d+\.\d\d)%",
+               r"Cost per inference \| \$(\d+\.\d{5})")
+
+
+def test_report_weekly_prints_markdown_with_this_weeks_numbers_and_where_history_starts(sandbox, tmp_path):
+    config = sandbox.write_config(tmp_path / "config.yaml")
+    result = llmbot("--config", str(config), "report", "weekly")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:4] == [f"# Weekly performance report ({datetime.now(timezone.utc):%Y-%m-%d})", "",
+                         "| Metric | This week | Last week |", "|---|---|---|"]
+    found = [re.fullmatch(rf"\| {row} \| n/a, history starts \d{{4}}-\d\d-\d\d \|", line)
+             for row, line in zip(WEEKLY_ROWS, lines[4:8])]
+    assert all(found), lines
+    assert all(float(match.group(1)) > 0 for match in found), lines
 
 
 def test_config_check_lists_problems_with_key_paths_and_exits_1(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from bot.clock import ManualClock
 from commands.oncall import BusinessHours
 from sandbox import pagerduty_sender as pd
-from tests.incident_support import replies, root, sender
+from tests.incident_support import pump, replies, root, sender
 from tests.support import start_bot
 
 START = datetime(2024, 5, 1, 9, 0, 1, tzinfo=timezone.utc)
@@ -19,19 +19,6 @@ DATA = pd.incident_data("PINC001", 101, "vLLM p99 latency above SLO", priority="
 @pytest.fixture(autouse=True)
 def fresh_pagerduty(sandbox):
     sandbox.pagerduty.reset()
-
-
-def pump(clock, until, seconds: float = 30):
-    """Let the outbox (1 post/s/channel on this clock, a look every 0.2 s) and the scheduler run."""
-    for _ in range(int(seconds)):
-        if until():
-            return
-        clock.advance(1)
-        time.sleep(0.22)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not until():
-        time.sleep(0.05)
-    assert until(), "condition not met"
 
 
 def escalations(bot, parent):

@@ -3,11 +3,13 @@ that act in PagerDuty as the clicker, checklists, and a report draft on resolve.
 from datetime import datetime, timezone
 
 import pytest
+import requests
 
 from bot.incident_card import ACK, NOTE, RESOLVE, UNACK
 from sandbox import pagerduty_sender as pd
-from tests.incident_support import (CHANNEL, checklist, fixture, latest, replies, root, roots, sender, tick,
+from tests.incident_support import (CHANNEL, checklist, fixture, latest, press, replies, root, roots, sender, tick,
                                     wait_for_reply, wait_until)
+from tests.support import start_bot
 
 ORDER = ["triggered", "acknowledged", "unacknowledged", "escalated", "reassigned", "delegated",
          "priority_updated", "annotated", "resolved", "reopened"]
@@ -114,6 +116,20 @@ def test_acknowledge_acts_in_pagerduty_as_the_clicker_and_the_echo_posts_nothing
     wait_until(lambda: buttons(latest(bot, parent))[0] == UNACK)
 
 
+def test_a_clicker_missing_from_the_email_map_acts_in_pagerduty_with_their_slack_profile_email(sandbox, tmp_path):
+    asked_before = len(sandbox.slack.calls("users.info"))
+    unmapped = start_bot(sandbox, tmp_path / "llmbot.db", oncall={"pagerduty_emails": {}})
+    try:
+        parent, _ = seed_pinc001(unmapped)
+        unmapped.click(parent, ACK, "U0OPS2")
+        wait_for_reply(unmapped, parent, "👀 Acknowledged by <@U0OPS2>")
+    finally:
+        unmapped.server.stop()
+    [call] = [c for c in sandbox.pagerduty.calls() if c["method"] == "PUT"]
+    assert (call["path"], call["from"]) == ("/incidents/PINC001", "ops2@example.com")
+    assert [c["args"]["user"] for c in sandbox.slack.calls("users.info")[asked_before:]] == ["U0OPS2"]
+
+
 def test_a_refusal_from_pagerduty_is_told_to_the_clicker_only(bot):
     parent, _ = seed_pinc001(bot)
     bot.click(parent, ACK, "U0VIEW")  # viewer@example.com is no PagerDuty user
@@ -148,6 +164,19 @@ def test_quick_diagnostics_runs_status_into_the_thread(bot):
     bot.click(box, "checklist:run", "U0OPS1")  # the first run button: Check dashboards -> /llm status
     bot.wait_for_posts(channel=CHANNEL, timeout=20, where=lambda m: m.get("thread_ts") == parent["ts"]
                        and m.get("blocks") and m["blocks"][0].get("text", {}).get("text") == "LLM platform status")
+
+
+def test_the_scale_button_opens_a_scale_approval_card_requested_by_the_clicker(bot, sandbox):
+    deployment = f"{sandbox.kube.url}/apis/apps/v1/namespaces/llm-inference/deployments/vllm-llama-3-70b"
+    replicas = requests.get(deployment, timeout=5).json()["spec"]["replicas"]
+    parent, _ = seed_pinc001(bot)
+    press(bot, checklist(bot, parent), "PINC001|3", "U0OPS2")  # "Scale resources if needed"
+    [card] = bot.wait_for_posts(channel=CHANNEL, timeout=20, where=lambda m: m["kind"] == "post" and m.get("blocks")
+                                and m["blocks"][0]["text"]["text"].startswith("🔐"))
+    assert [b["text"]["text"] for b in card["blocks"][:3]] == [
+        "🔐 Approval needed: Scale vllm-llama-3-70b",
+        f"*Requested by* <@U0OPS2>: `/llm scale vllm-llama-3-70b {replicas + 1}`",
+        f"*What will change*\n• `deployment/vllm-llama-3-70b replicas: {replicas} → {replicas + 1}`"]
 
 
 def test_incident_list_shows_open_incidents(bot):
