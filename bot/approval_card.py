@@ -61,10 +61,15 @@ def outcome_blocks(outcome: ChangeOutcome) -> tuple[str, list[dict]]:
     return text, blocks
 
 
+def requester(approval: Approval) -> str:
+    """Who asked: a Slack mention, or the bot itself for scheduled work."""
+    return f"<@{approval.requester}>" if approval.requester else "llmbot (scheduled)"
+
+
 def _request_line(approval: Approval) -> str:
     typed = approval.args.get("_text") or approval.command
     # the bot's own schedules (the daily backup) request with no user: "<@>" would name nobody
-    who = f"<@{approval.requester}>" if approval.requester else "llmbot (scheduled)"
+    who = requester(approval)
     return f"*Requested by* {who}: `/llm {typed}`"
 
 

@@ -144,7 +144,7 @@ class Approvals:
         if approval is None or approval.state != "pending":
             return f"There is no pending request #{approval_id}."
         if approval.requester != user:
-            return f"Only <@{approval.requester}>, who asked, can cancel request #{approval_id}."
+            return f"Only {approval_card.requester(approval)}, who asked, can cancel request #{approval_id}."
         if self._store.move_approval(approval_id, "pending", "cancelled", self._clock.time(), by=user):
             self._store.cancel_timer(EXPIRE, str(approval_id))
             self._audit(approval, user, "cancelled")
@@ -162,7 +162,7 @@ class Approvals:
         pending = self._store.approvals(("pending",))
         if not pending:
             return "No pending approvals."
-        lines = [f"• #{a.id} `/llm {a.args.get('_text', a.command)}` by <@{a.requester}>, "
+        lines = [f"• #{a.id} `/llm {a.args.get('_text', a.command)}` by {approval_card.requester(a)}, "
                  f"expires {approval_card.when(a.expires_at)}" for a in pending]
         return "*Pending approvals*\n" + "\n".join(lines) + "\nCancel your own with `/llm approvals cancel <id>`."
 
