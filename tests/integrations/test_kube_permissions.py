@@ -1,4 +1,4 @@
-"""The Role in manifests/ must allow every Kubernetes call the bot makes. Each KubeClient method
+"""The Role and ClusterRole in manifests/ must allow every Kubernetes call the bot makes. Each KubeClient method
 runs against the stand-in, which records the requests it served; each request is mapped to the
 RBAC (group, resource, verb) the API server would check, and looked up in the granted rules."""
 import inspect
@@ -6,12 +6,13 @@ import inspect
 import pytest
 
 from integrations.kube import KubeClient
+from integrations.kube_audit import KubeAudit
 from sandbox.kube_api import KubeApiServer, write_kubeconfig
 from tests.kube_support import granted, rbac_attributes
 
 NS = "llm-inference"
 # every public KubeClient method, called once with plausible arguments
-CALLS = {
+KUBE_CALLS = {
     "list_pods": (NS,),
     "list_nodes": (),
     "node_usage": (),
@@ -33,24 +34,32 @@ CALLS = {
     "rollout": (NS, "rag-service"),
     "pods_for": (NS, "rag-service"),
 }
+
+AUDIT_CALLS = {"list_services": ()}
+CLIENTS = [(KubeClient, KUBE_CALLS), (KubeAudit, AUDIT_CALLS)]
+
+
 @pytest.fixture(scope="module")
-def kube(tmp_path_factory):
+def kubeconfig(tmp_path_factory):
     server = KubeApiServer(step_seconds=0.05)
     server.start()
     path = tmp_path_factory.mktemp("kube") / "kubeconfig"
     write_kubeconfig(str(path), server.url)
-    yield server, KubeClient(str(path))
+    yield server, str(path)
     server.stop()
 
 
-def test_every_public_kube_client_method_is_exercised_here():
-    public = {name for name, _ in inspect.getmembers(KubeClient, inspect.isfunction) if not name.startswith("_")}
-    assert public - {"close"} == set(CALLS)
+@pytest.mark.parametrize("client_class, calls", CLIENTS, ids=["KubeClient", "KubeAudit"])
+def test_every_public_method_of_each_kubernetes_client_is_exercised_here(client_class, calls):
+    public = {name for name, _ in inspect.getmembers(client_class, inspect.isfunction) if not name.startswith("_")}
+    assert public - {"close"} == set(calls)
 
 
-def test_the_role_allows_every_call_the_kube_client_makes(kube):
-    server, client = kube
-    for name, args in CALLS.items():
+@pytest.mark.parametrize("client_class, calls", CLIENTS, ids=["KubeClient", "KubeAudit"])
+def test_the_roles_allow_every_call_each_kubernetes_client_makes(kubeconfig, client_class, calls):
+    server, path = kubeconfig
+    client = client_class(path)
+    for name, args in calls.items():
         server.stub.seen.clear()
         getattr(client, name)(*args)
         made = {rbac_attributes(method, path) for method, path in server.stub.seen}
