@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlencode
 from sandbox.pagerduty_sender import PagerDutySender
 from sandbox.platform import PAGERDUTY_WEBHOOK_SECRETS
 from sandbox.slack_sender import action_body
+from tests.support import wait_until  # noqa: F401  (the on-call tests take it from here)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pagerduty"
 INCIDENT = "Q0LLM7P1XK2ZQ4"
@@ -51,15 +52,6 @@ def wait_for_reply(bot, parent: dict, starts: str, timeout: float = 15) -> str:
             return found[0]
         time.sleep(0.05)
     raise AssertionError(f"no reply starting {starts!r}; replies: {replies(bot, parent)}")
-
-
-def wait_until(predicate, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def checklist(bot, parent: dict) -> dict:

@@ -63,3 +63,13 @@ def start_bot(sandbox: Sandbox, db: Path, clock=None, **overrides) -> BotUnderTe
     since = max([m["seq"] for m in sandbox.slack.messages()] or [0])
     server = RunningServer(Bot(settings, clock)).start()
     return BotUnderTest(server, SlackSender(server.url, sandbox.signing_secret), sandbox, since)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 20) -> None:
+    """Poll `predicate` until it holds; fail after `timeout` seconds of real time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")

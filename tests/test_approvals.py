@@ -9,7 +9,7 @@ import requests
 
 from bot.approval_card import APPROVE, REJECT
 from bot.clock import ManualClock
-from tests.support import start_bot
+from tests.support import start_bot, wait_until
 
 NS = "llm-inference"
 
@@ -30,15 +30,6 @@ def latest_card(bot, card):
 
 def thread(bot, card):
     return [m for m in bot.posted(card["channel"]) if m.get("thread_ts") == card["ts"] and m["kind"] == "post"]
-
-
-def wait_until(predicate, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_scale_runs_only_after_a_second_person_approves(bot, sandbox, restore_rag):

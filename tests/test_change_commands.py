@@ -8,7 +8,8 @@ import requests
 from bot.approval_card import APPROVE, ROLLBACK
 from sandbox import aws
 from tests.support import start_bot
-from tests.test_approvals import card_of, thread, wait_until
+from tests.support import wait_until
+from tests.test_approvals import card_of, thread
 
 NS = "llm-inference"
 FAST = {"rollout_poll_seconds": 0.2, "rollout_crash_grace_seconds": 1.0}
