@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Timer, float], None]  # (timer, seconds late)
 TICK_SECONDS = 0.5  # precision: a timer fires within about a tick of its due time
+RETRY_SECONDS = 30.0  # a handler that raised runs again this much later
 
 
 class Scheduler:
@@ -34,23 +35,31 @@ class Scheduler:
 
     def _loop(self) -> None:
         while not self._stop.wait(TICK_SECONDS):
-            self.fire_due()
+            try:
+                self.fire_due()
+            except Exception:  # the store hiccuped: the loop must outlive it
+                log.exception("timer sweep failed")
 
     def fire_due(self) -> int:
         """Fire every timer due now, each once; returns how many fired."""
         fired = 0
         now = self._clock.time()
         for timer in self._store.due_timers(now):
-            self._run(timer, max(now - timer.due_at, 0.0))
-            fired += self._store.claim_timer(timer.id, now)
+            if self._run(timer, max(now - timer.due_at, 0.0)):
+                fired += self._store.claim_timer(timer.id, now)
+            else:
+                self._store.defer_timer(timer.id, now + RETRY_SECONDS)
         return fired
 
-    def _run(self, timer: Timer, late: float) -> None:
+    def _run(self, timer: Timer, late: float) -> bool:
+        """True when the timer is done with: handled, or of a kind nobody handles any more."""
         handler = self._handlers.get(timer.kind)
         if handler is None:
             log.error("no handler for timer kind", extra={"kind": timer.kind, "key": timer.key})
-            return
+            return True
         try:
             handler(timer, late)
-        except Exception:  # one broken handler must not stop the others
-            log.exception("timer handler failed", extra={"kind": timer.kind, "key": timer.key})
+            return True
+        except Exception:  # one broken handler must not stop the others, nor lose its timer
+            log.exception("timer handler failed; retrying later", extra={"kind": timer.kind, "key": timer.key})
+            return False

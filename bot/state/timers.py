@@ -46,9 +46,17 @@ class TimerRows:
         return row[0] == "pending"
 
     def reschedule(self, kind: str, key: str, due_at: float, now: float, payload: dict[str, Any] | None = None) -> None:
-        """Arm (kind, key) again whatever its state: for repeating timers."""
-        self._write("DELETE FROM timers WHERE kind=? AND key=?", (kind, key))
-        self.schedule(kind, key, due_at, now, payload)
+        """Arm (kind, key) again whatever its state, in one statement: for repeating timers."""
+        self._write(
+            "INSERT INTO timers (kind, key, due_at, payload, state, created_at) VALUES (?, ?, ?, ?, 'pending', ?) "
+            "ON CONFLICT(kind, key) DO UPDATE SET due_at=excluded.due_at, payload=excluded.payload, "
+            "state='pending', fired_at=NULL",
+            (kind, key, due_at, json.dumps(payload or {}), now),
+        )
+
+    def defer_timer(self, timer_id: int, due_at: float) -> None:
+        """A handler failed: try the same timer again later rather than lose it."""
+        self._write("UPDATE timers SET due_at=? WHERE id=? AND state='pending'", (due_at, timer_id))
 
     def cancel_timer(self, kind: str, key: str) -> bool:
         cursor = self._write("UPDATE timers SET state='cancelled' WHERE kind=? AND key=? AND state='pending'", (kind, key))
