@@ -51,3 +51,7 @@ class IndexingSettings(_Section):
     max_bytes: int = Field(50 * MIB, ge=1, description="largest file /llm index reads")
     timeout_seconds: float = Field(30.0, gt=0, le=300)
     first_errors: int = Field(10, ge=1, le=50, description="how many rejections the answer lists")
+    allowed_hosts: list[str] = Field(default_factory=list,
+                                     description="hosts /llm index may fetch http(s) files from (exact names); "
+                                                 "empty: s3:// only. The bot runs inside the cluster: an open "
+                                                 "list would let anyone make it fetch internal addresses")

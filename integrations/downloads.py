@@ -12,7 +12,11 @@ SYSTEM = "download"
 
 def fetch(url: str, max_bytes: int, timeout: float) -> bytes:
     with requests.Session() as session:
-        response = call(SYSTEM, session, "GET", url, timeout, stream=True)
+        # no redirects: a redirect could lead past the caller's host check
+        response = call(SYSTEM, session, "GET", url, timeout, stream=True, allow_redirects=False)
+        if response.is_redirect:
+            response.close()
+            raise Unavailable(SYSTEM, "the server answered with a redirect; give the final URL")
         content = bytearray()
         try:
             for chunk in response.iter_content(64 * 1024):

@@ -115,7 +115,7 @@ class Sandbox:
             "maintenance": {"smoke": {"inference_url": self.inference.url, "rag_url": self.rag.url}},
             "backups": {"qdrant_url": self.qdrant.url, "bucket": aws.BACKUP_BUCKET, "timeout_seconds": 10.0,
                         "multipart_threshold_bytes": aws.SANDBOX_PART_BYTES, "part_size_bytes": aws.SANDBOX_PART_BYTES},
-            "indexing": {"rag_url": self.rag.url, "timeout_seconds": 10.0},
+            "indexing": {"rag_url": self.rag.url, "timeout_seconds": 10.0, "allowed_hosts": ["127.0.0.1"]},
         }
 
     def write_config(self, path: Path | str, db: Path | str | None = None, port: int | None = None) -> Path:

@@ -110,3 +110,14 @@ def test_a_json_array_served_over_http_is_indexed(bot, sandbox):
         files.stop()
     assert done["text"] == "✅ Indexed faq.json: 2 accepted, 0 rejected (1 batch)."
     assert sandbox.rag.documents()["faq-1"] == {"text": "How do I restore Qdrant?", "metadata": {"source": "faq"}}
+
+
+def test_index_refuses_hosts_outside_the_allowed_list_and_hides_query_strings(bot):
+    from commands.index_sources import display_name, shown
+
+    bot.slash("index http://169.254.169.254/latest/meta-data/iam")
+    [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
+    assert "`169.254.169.254` is not a host llmbot fetches from (indexing.allowed_hosts: 127.0.0.1)" in reply["text"]
+    signed = "https://files.example.com/docs/handbook.jsonl?X-Amz-Signature=abc123&X-Amz-Credential=AKIA"
+    assert display_name(signed) == "handbook.jsonl"
+    assert "X-Amz" not in shown(signed)
