@@ -5,6 +5,7 @@ an audit row and one progress message."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from typing import Iterator
 
@@ -17,9 +18,14 @@ from integrations.errors import NotFound, Unavailable
 from integrations.qdrant import SnapshotInfo
 
 
+COLLECTION = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+
+
 def plan(args: dict, deps: Deps) -> ChangePlan:
     settings = deps.backups
     collection = args.get("collection") or settings.collection
+    if not COLLECTION.match(collection):
+        raise CommandError(f"`{collection[:60]}` is not a collection name: letters, digits, - and _ only.")
     points = collection_points(deps, collection)
     key = key_for(settings, collection, deps.now().date())
     found = backups(deps, collection)

@@ -7,7 +7,7 @@ import hashlib
 import tempfile
 
 from commands.backup import collection_points
-from commands.backup_store import Backup, backups, location, size
+from commands.backup_store import NAME, Backup, backups, location, size
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
 from commands.errors import CommandError
@@ -47,7 +47,11 @@ def _key(snapshot: str, deps: Deps) -> str:
     if snapshot == "latest":
         newest = _newest(deps)
         return newest.key
-    return snapshot if snapshot.startswith(prefix) else prefix + snapshot
+    name = snapshot.removeprefix(prefix)
+    if not NAME.match(name):
+        raise CommandError(f"`{snapshot[:80]}` is not a backup name; `/llm backups` lists them "
+                           "(e.g. qdrant-20261127.snapshot), or say `latest`.")
+    return prefix + name
 
 
 def _newest(deps: Deps) -> Backup:

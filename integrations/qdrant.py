@@ -3,6 +3,7 @@ and restore by uploading a snapshot. Errors come out as NotFound / Unavailable w
 from __future__ import annotations
 
 from typing import IO, Iterator
+from urllib.parse import quote
 
 import requests
 from pydantic import BaseModel
@@ -26,17 +27,18 @@ class QdrantClient:
         self._session = requests.Session()
 
     def points(self, collection: str) -> int:
-        body = self._get(f"/collections/{collection}").json()["result"]
+        body = self._get(f"/collections/{quote(collection, safe='')}").json()["result"]
         return int(body.get("points_count") or 0)
 
     def create_snapshot(self, collection: str) -> SnapshotInfo:
-        body = call(SYSTEM, self._session, "POST", f"{self._base}/collections/{collection}/snapshots",
+        body = call(SYSTEM, self._session, "POST", f"{self._base}/collections/{quote(collection, safe='')}/snapshots",
                     self._timeout, params={"wait": "true"}).json()
         return SnapshotInfo.model_validate(body["result"])
 
     def download(self, collection: str, snapshot: str) -> Iterator[bytes]:
         """The snapshot's bytes as they arrive; a connection that drops mid-body raises Unavailable."""
-        response = call(SYSTEM, self._session, "GET", f"{self._base}/collections/{collection}/snapshots/{snapshot}",
+        path = f"/collections/{quote(collection, safe='')}/snapshots/{quote(snapshot, safe='')}"
+        response = call(SYSTEM, self._session, "GET", f"{self._base}{path}",
                         self._timeout, stream=True)
         received = 0
         try:
@@ -50,7 +52,7 @@ class QdrantClient:
 
     def upload(self, collection: str, snapshot: str, content: IO[bytes], checksum: str) -> None:
         """Recover `collection` from a snapshot file; Qdrant checks the sha256 before it replaces anything."""
-        call(SYSTEM, self._session, "POST", f"{self._base}/collections/{collection}/snapshots/upload",
+        call(SYSTEM, self._session, "POST", f"{self._base}/collections/{quote(collection, safe='')}/snapshots/upload",
              self._timeout, params={"priority": "snapshot", "checksum": checksum, "wait": "true"},
              files={"snapshot": (snapshot, content, "application/octet-stream")})
 

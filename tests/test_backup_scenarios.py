@@ -154,3 +154,17 @@ def test_the_daily_backups_card_says_the_bot_asked_for_it(sandbox, tmp_path):
     finally:
         running.server.stop()
     assert card["blocks"][1]["text"]["text"] == "*Requested by* llmbot (scheduled): `/llm backup qdrant (daily)`"
+
+
+def test_a_collection_name_that_is_not_a_name_is_refused_before_any_backend_call(bot, sandbox):
+    before = len(sandbox.qdrant.calls())
+    bot.slash("backup qdrant x/../../snapshots")
+    [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
+    assert "`x/../../snapshots` is not a collection name: letters, digits, - and _ only." in reply["text"]
+    assert len(sandbox.qdrant.calls()) == before
+
+
+def test_restore_refuses_a_key_that_is_not_a_backup_name(bot):
+    bot.slash("restore qdrant ../secrets/dump")
+    [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
+    assert "`../secrets/dump` is not a backup name" in reply["text"]
