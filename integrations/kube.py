@@ -16,6 +16,7 @@ from integrations.kube_deployments import REVISION
 from integrations.kube_models import DeploymentInfo, NodeInfo, NodeUsage, PodInfo, Revision, RolloutState
 
 SYSTEM = "kubernetes"
+LOG_LIMIT_BYTES = 20 * 1024 * 1024  # one pod's log per request; a week of a chatty pod can be far larger
 STRATEGIC = "application/strategic-merge-patch+json"
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -139,10 +140,12 @@ class KubeClient:
     def pod_logs(self, namespace: str, name: str, since_seconds: int | None = None, tail_lines: int | None = None,
                  container: str | None = None) -> str:
         """The pod's log text; read raw because the client renders text bodies as a bytes repr."""
-        optional = {"since_seconds": since_seconds, "tail_lines": tail_lines, "container": container}
-        response = self._call(f"read logs of pod {namespace}/{name}", self._core.read_namespaced_pod_log, name,
-                              namespace, _preload_content=False, **{k: v for k, v in optional.items() if v})
-        return response.data.decode("utf-8", errors="replace")
+        optional = {"since_seconds": since_seconds, "tail_lines": tail_lines, "container": container,
+                    "limit_bytes": LOG_LIMIT_BYTES}
+        what = f"read logs of pod {namespace}/{name}"
+        return self._call(what, lambda *args, **kwargs: _read_body(
+            self._core.read_namespaced_pod_log(*args, _preload_content=False, **kwargs)),
+            name, namespace, **{k: v for k, v in optional.items() if v})
 
     def _deployment_json(self, namespace: str, name: str) -> dict:
         found = self._call(f"read deployment {namespace}/{name}", self._apps.read_namespaced_deployment,
@@ -156,6 +159,14 @@ class KubeClient:
             raise status_error(exc.status, what, _status_reason(exc)) from None
         except urllib3.exceptions.HTTPError as exc:
             raise transport_error(exc, self.timeout_seconds) from None
+
+
+def _read_body(response: Any) -> str:
+    """Read the raw body inside _call, so a connection that breaks mid-body is translated too."""
+    try:
+        return response.data.decode("utf-8", errors="replace")
+    finally:
+        response.release_conn()
 
 
 def status_error(status: int | None, what: str, reason: str | None = None) -> IntegrationError:
