@@ -8,6 +8,7 @@ from typing import Callable
 from bot.state import Approval, Job, JobResult, Post, Store
 from commands import canary
 from commands.deps import Deps
+from integrations.errors import IntegrationError
 
 TIMER = "canary.watch"
 JOB = "canary-watch"
@@ -26,15 +27,24 @@ class CanaryWatch:
 
     def run(self, job: Job) -> JobResult:
         key, channel = job.payload["key"], job.payload["channel"]
-        result = canary.status({}, self._deps)
-        text = canary.render_text(result)
-        if result.canary is None:
-            text = "🏁 The canary has ended (promoted or aborted); this message is no longer updated."
         method = "chat.update" if self._store.message(key) or job.payload.get("posted") else "chat.postMessage"
-        body = {"channel": channel, "text": text[:3000], "blocks": canary.render_status(result)}
+        now = self._clock.time()
+        # re-arm first: a backend failure below must cost one refresh, not the rest of the watch
+        self._store.reschedule(TIMER, key, now + self._deps.canary.status_update_seconds, now,
+                               {**job.payload, "posted": True})
+        try:
+            result = canary.status({}, self._deps)
+        except IntegrationError as exc:
+            self._deps.on_backend_error(exc.system)
+            text = f"❔ Canary status unavailable for now: {exc.system}: {exc.message}. Retrying."
+            return JobResult("unavailable", [Post(method, channel, _section(channel, text), key=key)])
         if result.canary is None:
-            body["blocks"] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-        else:
-            due = self._clock.time() + self._deps.canary.status_update_seconds
-            self._store.reschedule(TIMER, key, due, self._clock.time(), {**job.payload, "posted": True})
+            self._store.cancel_timer(TIMER, key)
+            text = "🏁 The canary has ended (promoted or aborted); this message is no longer updated."
+            return JobResult("ok", [Post(method, channel, _section(channel, text), key=key)])
+        body = {"channel": channel, "text": canary.render_text(result)[:3000], "blocks": canary.render_status(result)}
         return JobResult("ok", [Post(method, channel, body, key=key)])
+
+
+def _section(channel: str, text: str) -> dict:
+    return {"channel": channel, "text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
