@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.approvals import EXPIRE, Approvals
 from bot.backup_schedule import TIMER as BACKUP_TIMER, DailyBackup
-from bot.calendar import Calendar
+from bot.calendar import METRICS_JOB, Calendar
 from bot.canary_watch import JOB as CANARY_JOB, TIMER as CANARY_TIMER, CanaryWatch
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -105,6 +105,7 @@ class Bot:
         channel = settings.slack.platform_channel
         self.calendar = Calendar(self.store, settings.maintenance, channel, settings.platform.namespace,
                                  self.clock, poke, lambda: smoke.metrics_check(self.deps))
+        self.calendar.submit = submit
         self.deps.calendar = self.calendar  # maintenance commands read windows and recorded counts
         self.deps.index_ledger = self.store  # /llm index records the batches it sent
         self.reviews = Reviews(self.store, settings.schedules, settings.maintenance, settings.reviews, channel,
@@ -124,6 +125,7 @@ class Bot:
     def _job_handlers(self) -> dict:
         return {**JobKinds(self.deps, self.metrics, self.approvals).handlers(),
                 CANARY_JOB: self.canary_watch.run,
+                METRICS_JOB: self.calendar.metrics_check_job,
                 REVIEW_JOB: self.reviews.run_job,
                 **self.oncall.job_handlers()}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from bot.state import Post, Store
+from bot.state import JobResult, Post, Store
 from bot.state.maintenance import Drain, WindowRow
 from commands import maintenance_text as text
 from commands.calendar_settings import MaintenanceSettings
@@ -16,6 +16,7 @@ from commands.maintenance_windows import Window, default_windows, describe, noti
 
 NOTICE = "maintenance.notice"
 METRICS_CHECK = "maintenance.metrics_check"
+METRICS_JOB = "maintenance-metrics"
 HORIZON = timedelta(days=45)  # notice timers exist this far ahead
 PRE_START = ("announcement", "reminder")
 
@@ -181,9 +182,23 @@ class Calendar:
         self._post(drain.window_key, "completion", text.completion(window_text, smoke, ok))
         return True
 
+    # the check queries Prometheus: it runs as a worker job, never in the scheduler's loop
+    submit: Callable[[str, dict], int] | None = None
+
     def on_metrics_check(self, timer, late: float) -> None:
+        payload = {"window_key": timer.payload["window_key"], "key": timer.key}
+        if self.submit is None:
+            self.run_metrics_check(payload)
+        else:
+            self.submit(METRICS_JOB, payload)
+
+    def metrics_check_job(self, job) -> JobResult:
+        self.run_metrics_check(job.payload)
+        return JobResult("ok")
+
+    def run_metrics_check(self, payload: dict) -> None:
         body = f"📈 *Post-maintenance metrics check* ({self.settings.metrics_check_minutes:g} min after restore)\n"
-        self._post(timer.payload["window_key"], f"metrics:{timer.key}", body + self._check_metrics())
+        self._post(payload["window_key"], f"metrics:{payload['key']}", body + self._check_metrics())
 
     def _post(self, window_key: str, notice: str, body: str) -> None:
         post = Post("chat.postMessage", self._channel, {"channel": self._channel, "text": body},
