@@ -58,6 +58,9 @@ class Incidents:
                 except Unreadable as exc:
                     log.error("stored PagerDuty event could not be read", extra={"seq": row.seq, "error": str(exc)})
                     self._store.finish_event(row.seq, "unreadable")
+                except Exception:  # one event we cannot apply must not hold up every later one
+                    log.exception("stored PagerDuty event could not be applied", extra={"seq": row.seq})
+                    self._store.finish_event(row.seq, "failed")
         return JobResult("ok" if applied else "nothing")
 
     def _lock(self, incident_id: str) -> threading.Lock:
@@ -158,7 +161,8 @@ class Incidents:
 
     def _reopened(self, incident: Incident, who: str, opened: bool) -> None:
         self._store.update_incident(incident.id, level=0, resolved_at=None, resolved_by="")
-        self.escalation.start(self._store.incident(incident.id))
+        incident = self._store.incident(incident.id)  # the message below names the level it restarts at
+        self.escalation.start(incident)
         self.thread.reply(incident.id, f"🔁 Reopened{_by(who)}: escalation starts again at "
                                        f"{self.thread.level_name(incident)}.")
 

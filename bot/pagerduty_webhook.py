@@ -71,7 +71,7 @@ class WebhookIntake:
             return _reply(200, {"status": "pong"})
         incident = incident_id(event)
         handled = kind in INCIDENT_TYPES and incident
-        webhook_id = webhook_id or str(event.get("id", ""))
+        webhook_id = webhook_id or str(event.get("id", "")) or "sha256:" + hashlib.sha256(body).hexdigest()
         fresh = self._store.store_webhook(webhook_id, incident, kind, body, self._clock.time(),
                                           "pending" if handled else "ignored")
         self._count.labels("accepted" if fresh and handled else "duplicate" if not fresh else "ignored").inc()
