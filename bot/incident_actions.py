@@ -12,6 +12,7 @@ from bot import incident_card, messages
 from bot.checklists import Checklists
 from bot.incidents import Incidents
 from bot.incident_thread import root_key
+from bot.registry import role_allows
 from bot.state import JobResult, Post, Store
 from bot.state.incidents import TimelineEntry
 from commands import incident_report
@@ -20,6 +21,7 @@ from commands.spec import FileOut
 from integrations.errors import IntegrationError
 
 log = logging.getLogger(__name__)
+ACTION_ROLE = "operator"
 
 _ACTIONS = {incident_card.ACK: "acknowledge", incident_card.RESOLVE: "resolve", incident_card.UNACK: "unacknowledge"}
 _EVENTS = {"acknowledge": "incident.acknowledged", "resolve": "incident.resolved",
@@ -37,6 +39,7 @@ class IncidentActions:
         self._emails: dict[str, str] = {}
 
     # --- root buttons (ack path) ------------------------------------------------------------
+    # viewers may look; acting in PagerDuty takes an operator
     def on_click(self, click) -> str:
         incident = self._store.incident(click.value)
         if incident is None:
@@ -51,8 +54,12 @@ class IncidentActions:
         action = _ACTIONS.get(click.action_id)
         if action is None:
             return "That button belongs to an older version of llmbot; nothing changed."
+        role = self._rbac.role_of(click.user)
+        if not role_allows(role, ACTION_ROLE):  # it changes PagerDuty: the same bar as `/llm incident note`
+            return f"Changing an incident in PagerDuty needs the {ACTION_ROLE} role (yours: {role}); nothing changed."
         self._submit("incident-action", {"incident_id": incident.id, "action": action, "user": click.user,
-                                         "channel": click.channel, "response_url": click.response_url})
+                                         "channel": click.channel, "response_url": click.response_url,
+                                         "verb": f"incident {action}", "text": f"#{incident.number}"})
         return f"{_DOING[action]} #{incident.number} in PagerDuty as you…"
 
     # --- slash commands (ack path) ----------------------------------------------------------

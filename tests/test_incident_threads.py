@@ -9,7 +9,7 @@ from bot.incident_card import ACK, NOTE, RESOLVE, UNACK
 from sandbox import pagerduty_sender as pd
 from tests.incident_support import (CHANNEL, checklist, fixture, latest, press, replies, root, roots, sender, tick,
                                     wait_for_reply, wait_until)
-from tests.support import start_bot
+from tests.support import start_bot, wait_until
 
 ORDER = ["triggered", "acknowledged", "unacknowledged", "escalated", "reassigned", "delegated",
          "priority_updated", "annotated", "resolved", "reopened"]
@@ -130,13 +130,17 @@ def test_a_clicker_missing_from_the_email_map_acts_in_pagerduty_with_their_slack
     assert [c["args"]["user"] for c in sandbox.slack.calls("users.info")[asked_before:]] == ["U0OPS2"]
 
 
-def test_a_refusal_from_pagerduty_is_told_to_the_clicker_only(bot):
-    parent, _ = seed_pinc001(bot)
-    bot.click(parent, ACK, "U0VIEW")  # viewer@example.com is no PagerDuty user
-    [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url" and "PagerDuty" in m["text"]
-                                 and "⚠️" in m["text"] or "Requester" in (m.get("text") or ""))
-    assert "Requester User Not Found" in reply["text"]
-    assert bot.store.incident("PINC001").status == "triggered"
+def test_a_refusal_from_pagerduty_is_told_to_the_clicker_only(sandbox, tmp_path):
+    emails = {**sandbox.config()["oncall"]["pagerduty_emails"], "U0OPS1": "stranger@example.com"}
+    bot = start_bot(sandbox, tmp_path / "db", oncall={"pagerduty_emails": emails})  # no such PagerDuty user
+    try:
+        parent, _ = seed_pinc001(bot)
+        bot.click(parent, ACK, "U0OPS1")
+        [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url" and "Requester" in (m.get("text") or ""))
+        assert "Requester User Not Found" in reply["text"]
+        assert bot.store.incident("PINC001").status == "triggered"
+    finally:
+        bot.server.stop()
 
 
 def test_add_note_tells_how_and_the_command_adds_it_in_pagerduty(bot, sandbox):
@@ -207,3 +211,16 @@ def test_resolve_drafts_a_markdown_report_in_the_thread(bot):
     assert "- **Time to acknowledge:** 2 min (Olivia Ops)" in report
     assert "note · Rolled back vllm to the previous image (Chris CTO)" in report
     assert "| Error rate |" in report and "## Action items" in report
+
+
+def test_a_viewer_cannot_change_an_incident_in_pagerduty_and_an_operators_change_is_audited(bot, sandbox):
+    from bot.incident_card import ACK
+
+    sender(bot).send(fixture("triggered"))
+    parent = root(bot)
+    bot.click(parent, ACK, "U0VIEW")
+    [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
+    assert reply["text"] == "Changing an incident in PagerDuty needs the operator role (yours: viewer); nothing changed."
+    assert not [c for c in sandbox.pagerduty.calls() if c["method"] == "PUT"]
+    bot.click(parent, ACK, "U0OPS2")
+    wait_until(lambda: any(e.verb == "incident acknowledge" for e in bot.store.audit_entries()))
