@@ -156,6 +156,7 @@ class Bot:
 
     def start(self) -> None:
         self.worker.start()
+        self.approvals.resume()
         self.oncall.resume()
         self.outbox.start()
         self.calendar.arm()

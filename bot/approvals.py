@@ -151,6 +151,12 @@ class Approvals:
             self._update_card(approval_id)
         return f"Request #{approval_id} cancelled; nothing was changed."
 
+    def resume(self) -> None:
+        """At start: an approval approved just before a crash may have lost its execute job. Queue one;
+        if the original survived too, the second finds the approval taken and does nothing."""
+        for approval in self._store.approvals(("approved",)):
+            self._submit("execute", {"approval_id": approval.id, "request_id": ""})
+
     def answerers(self) -> dict[str, Callable[[str, dict, dict], tuple[str, dict]]]:
         """The verbs answered from the store inside the ack."""
         return {
@@ -172,9 +178,10 @@ class Approvals:
         if approval is None:
             return JobResult("skipped", error="approval not found")
         now = self._clock.time()
-        resumed = approval.state == "executing"  # a restart interrupted it: say so, never silently
+        # this very job was running when the bot stopped (claimed before): resume it, and say so
+        resumed = approval.state == "executing" and job.attempts > 1
         if not resumed and not self._store.move_approval(approval.id, "approved", "executing", now):
-            return JobResult("skipped", error=f"approval is {approval.state}")
+            return JobResult("skipped", error=f"approval is {approval.state}", audited=True)
         self._update_card(approval.id)
         if resumed:
             self._reply(approval, "⚠️ The bot restarted while this change was running. Resuming: the target state "

@@ -75,7 +75,7 @@ def channel_post(job: dict[str, Any], blocks: list[dict], text: str, key: str | 
 
 def ephemeral(job: dict[str, Any], text: str) -> Post:
     body = {"response_type": "ephemeral", "replace_original": False, "text": text}
-    return Post("response_url", job["channel"], body, job.get("response_url"))
+    return Post("response_url", job.get("channel", ""), body, job.get("response_url"))
 
 
 def file_post(channel: str, file, thread_key: str | None) -> Post:

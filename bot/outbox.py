@@ -53,7 +53,10 @@ class Outbox:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.deliver_due()
+            try:
+                self.deliver_due()
+            except Exception:  # the only sender must outlive a bad row or a store hiccup
+                log.exception("outbox sweep failed")
             self._wake.wait(timeout=0.2)
             self._wake.clear()
 

@@ -3,9 +3,11 @@ ack and hands real work to the worker. Nothing here waits on a backend, so the a
 milliseconds. The only module that imports slack_bolt."""
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -144,8 +146,10 @@ def build_bolt(signing_secret: str, client: WebClient, slash: SlashCommands, but
 
     @app.error
     def on_error(error, body):
-        log.error("unhandled error in a Slack listener", exc_info=error)
-        return BoltResponse(status=200, body="")
+        ref = uuid.uuid4().hex[:8]
+        log.error("unhandled error in a Slack listener", exc_info=error, extra={"ref": ref})
+        return BoltResponse(status=200, body=json.dumps(messages.ephemeral_ack(messages.internal_error(ref))),
+                            headers={"content-type": "application/json"})
 
     return app
 

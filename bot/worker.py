@@ -7,6 +7,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from typing import Any, Callable
 
 from bot import messages
@@ -49,18 +50,23 @@ class Worker:
 
     def _loop(self) -> None:
         while (job_id := self._queue.get()) is not None:
-            job = self._store.claim_job(job_id, self._clock.time())
-            if job is not None:
-                self.run(job)
+            try:
+                job = self._store.claim_job(job_id, self._clock.time())
+                if job is not None:
+                    self.run(job)
+            except Exception:  # the store failed around a job: log it, keep the thread (the job reruns on start)
+                log.exception("worker could not run a job", extra={"job_id": job_id})
 
     def run(self, job: Job) -> None:
         request_id.set(job.payload.get("request_id", ""))
         started = time.perf_counter()
         try:
             result = self.handlers[job.kind](job)
-        except Exception:  # a handler bug: the job fails visibly in the log, the worker lives on
-            log.exception("job handler failed", extra={"job_id": job.id, "kind": job.kind})
-            result = JobResult("error", error="handler failed")
+        except Exception:  # a handler bug: logged with a reference the person who asked is given
+            ref = uuid.uuid4().hex[:8]
+            log.exception("job handler failed", extra={"job_id": job.id, "kind": job.kind, "ref": ref})
+            told = [messages.ephemeral(job.payload, messages.internal_error(ref))] if job.payload.get("response_url") else []
+            result = JobResult("error", told, error=f"ref {ref}")
         self._store.finish_job(job.id, "failed" if result.error else "done", self._clock.time(), result.error,
                                result.posts)
         self.on_finished()

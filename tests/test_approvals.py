@@ -241,3 +241,21 @@ def test_a_pending_approval_survives_a_restart_and_its_buttons_still_work(sandbo
         assert replicas(sandbox, "rag-service") == 4
     finally:
         second.server.stop()
+
+
+def test_an_approval_whose_execute_job_was_lost_in_a_crash_runs_after_restart(sandbox, tmp_path, restore_rag):
+    first = start_bot(sandbox, tmp_path / "db")
+    first.slash("scale rag-service 4")
+    card_of(first)
+    first.server.stop()
+    from bot.state import Store
+
+    store = Store(tmp_path / "db")  # approved, but the crash came before the execute job was written
+    assert store.move_approval(1, "pending", "approved", time.time(), by="U0OPS2")
+    store.close()
+    second = start_bot(sandbox, tmp_path / "db")
+    try:
+        wait_until(lambda: second.store.approval(1).state == "succeeded")
+        assert replicas(sandbox, "rag-service") == 4
+    finally:
+        second.server.stop()
