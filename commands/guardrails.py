@@ -56,14 +56,17 @@ def risk_order(count: Count) -> tuple[int, float]:
 
 
 def violations(deps: Deps, window: str) -> Violations:
-    current = deps.prom.vector(QUERY.format(w=window, offset=""))
-    previous = deps.prom.vector(QUERY.format(w=window, offset=f" offset {window}"))
-    before = {(s.labels.get("violation_type", "?"), s.labels.get("risk_level", "?")): s.value for s in previous}
-    counts = [Count(violation_type=s.labels.get("violation_type", "?"), risk_level=s.labels.get("risk_level", "?"),
-                    now=round(s.value), before=_rounded(before.get((s.labels.get("violation_type", "?"),
-                                                                     s.labels.get("risk_level", "?")))))
-              for s in current]
+    """This window against the one before; a kind that stopped firing still counts, as 0 now."""
+    now = _by_kind(deps.prom.vector(QUERY.format(w=window, offset="")))
+    before = _by_kind(deps.prom.vector(QUERY.format(w=window, offset=f" offset {window}")))
+    counts = [Count(violation_type=kind, risk_level=risk, now=round(now.get((kind, risk), 0)),
+                    before=_rounded(before.get((kind, risk))))
+              for kind, risk in sorted(now.keys() | before.keys())]
     return Violations(window=window, counts=sorted(counts, key=risk_order))
+
+
+def _by_kind(samples) -> dict[tuple[str, str], float]:
+    return {(s.labels.get("violation_type", "?"), s.labels.get("risk_level", "?")): s.value for s in samples}
 
 
 def _rounded(value: float | None) -> float | None:
