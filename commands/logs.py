@@ -78,11 +78,10 @@ def _arguments(args: dict, deps: Deps) -> tuple[timedelta, str | None]:
 
 def run(args: dict, deps: Deps) -> ErrorReport:
     window, deployment = _arguments(args, deps)
-    pods = deps.kube.list_pods(deps.platform.namespace)
-    if deployment:  # a Deployment's pods are named <deployment>-<template hash>-<suffix>
-        chosen = [p for p in pods if p.name.startswith(f"{deployment}-") and "pod-template-hash" in p.labels]
+    if deployment:  # by the Deployment's selector: a name prefix would also take its canary's pods
+        chosen = deps.kube.pods_for(deps.platform.namespace, deployment)
     else:
-        chosen = [p for p in pods if p.labels.get("app") == DEFAULT_APP]
+        chosen = [p for p in deps.kube.list_pods(deps.platform.namespace) if p.labels.get("app") == DEFAULT_APP]
     found = podlogs.read(deps, chosen, int(window.total_seconds()))
     errors = [line for line in found.lines if line.level == "ERROR" or (line.level is None and "ERROR" in line.raw)]
     by_pod = {p.name: sum(1 for line in errors if line.pod == p.name) for p in chosen}
