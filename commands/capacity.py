@@ -19,7 +19,7 @@ class CapacityReview(BaseModel):
     throughput_rps: float | None
     deployment: str
     replicas: int
-    advice: Literal["up", "down", "hold", "unknown"]
+    advice: Literal["up", "down", "hold", "at_limit", "unknown"]
     target: int
     thresholds: tuple[float, float]
 
@@ -37,8 +37,8 @@ def review(deps: Deps, thresholds: ReviewThresholds) -> CapacityReview:
 def decide(gpu: float | None, replicas: int, t: ReviewThresholds, limit: int) -> tuple[str, int]:
     if gpu is None:
         return "unknown", replicas
-    if gpu > t.scale_up_percent and replicas < limit:
-        return "up", replicas + 1
+    if gpu > t.scale_up_percent:
+        return ("up", replicas + 1) if replicas < limit else ("at_limit", replicas)
     if gpu < t.scale_down_percent and replicas > 1:
         return "down", replicas - 1
     return "hold", replicas
@@ -59,6 +59,8 @@ def render_text(r: CapacityReview) -> str:
     advice = {"up": f"⬆️ Above {up:g}%: scale {r.deployment} up to {r.target} replicas.",
               "down": f"⬇️ Below {down:g}%: scale {r.deployment} down to {r.target} replicas.",
               "hold": f"✅ Between {down:g}% and {up:g}%: keep {r.deployment} at {r.replicas} replicas.",
+              "at_limit": f"⚠️ Above {up:g}%, but {r.deployment} is at its {r.replicas}-replica limit "
+                          "(platform.max_replicas): add GPU nodes or raise the limit.",
               "unknown": "❔ No GPU data for the week: no recommendation."}[r.advice]
     return (f"*Weekly capacity review*\n• GPU utilisation, 7-day average: {gpu}\n"
             f"• Throughput, 7-day average: {rps}\n• {r.deployment}: {r.replicas} replicas\n{advice}")

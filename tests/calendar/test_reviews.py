@@ -72,7 +72,7 @@ def test_the_skip_policy_records_a_missed_occurrence_without_running_it(tmp_path
 
 @pytest.mark.parametrize("gpu, replicas, advice", [
     (85.0, 2, ("up", 3)), (80.0, 2, ("hold", 2)), (39.9, 2, ("down", 1)), (30.0, 1, ("hold", 1)),
-    (95.0, 10, ("hold", 10)), (None, 2, ("unknown", 2)),
+    (95.0, 10, ("at_limit", 10)), (None, 2, ("unknown", 2)),
 ])
 def test_capacity_advice_follows_the_thresholds(gpu, replicas, advice):
     assert decide(gpu, replicas, ReviewThresholds(), 10) == advice
