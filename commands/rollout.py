@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable
 
 from pydantic import BaseModel
 
+from integrations.errors import Unavailable
 from integrations.kube_models import PodInfo, RolloutState
 
 if TYPE_CHECKING:
@@ -28,19 +29,28 @@ def follow(kube: KubeClient, namespace: str, name: str, on_progress: Callable[[R
            timeout_seconds: float = 600, poll_seconds: float = 2.0, crash_grace_seconds: float = 60.0,
            sleep: Callable[[float], None] = time.sleep,
            monotonic: Callable[[], float] = time.monotonic) -> RolloutResult:
-    """Poll the rollout until it ends; `on_progress` hears each state that differs from the last."""
+    """Poll the rollout until it ends; `on_progress` hears each state that differs from the last. A
+    reading the API server does not answer is skipped, not fatal: the change is already applied."""
     watch = _Watch(kube, namespace, name, crash_grace_seconds, monotonic)
     deadline, last = monotonic() + timeout_seconds, None
     while True:
-        state = kube.rollout(namespace, name)
-        if state != last:
+        try:
+            state = kube.rollout(namespace, name)
+            result = watch.verdict(state)
+        except Unavailable:  # one missed reading is no verdict on a change already applied
+            if last is None and monotonic() >= deadline:
+                raise
+            state, result = last, None
+        if state is not None and state != last:
             on_progress(state)
             last = state
-        if result := watch.verdict(state):
+        if result:
             return result
         remaining = deadline - monotonic()
         if remaining <= 0:
-            return watch.timed_out(state, timeout_seconds)
+            if last is None:
+                raise Unavailable("kubernetes", f"could not read {namespace}/{name}'s rollout for {timeout_seconds:g} s")
+            return watch.timed_out(last, timeout_seconds)
         sleep(min(poll_seconds, remaining))
 
 

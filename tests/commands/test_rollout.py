@@ -1,6 +1,7 @@
 """Following rollouts on the Kubernetes stand-in to their end, each on its own cloned deployment:
 done, a crash-looping image caught by the progress deadline or the grace period, and a timeout."""
 import pytest
+import requests
 
 from commands.rollout import describe, follow
 from integrations.kube_models import RolloutState
@@ -104,3 +105,18 @@ def test_describe_counts_updated_ready_and_old_pods():
 
 def test_describe_a_finished_rollout():
     assert describe(state(done=True)) == "3/3 updated, 3 ready"
+
+
+def test_a_missed_reading_does_not_end_the_follow(tmp_path):
+    with kube_on_sandbox(tmp_path) as (server, client):
+        requests.post(f"{server.url}/_sandbox/fault", json={"status": 503}, timeout=2)  # the first reading fails
+        slept = []
+
+        def heal_then_wait(seconds):
+            requests.post(f"{server.url}/_sandbox/fault", json={}, timeout=2)
+            slept.append(seconds)
+
+        result = follow(client, NS, "rag-service", lambda state: None, timeout_seconds=20, poll_seconds=0.01,
+                        sleep=heal_then_wait)
+    assert result.ok
+    assert len(slept) == 1  # one missed reading, then the finished rollout
