@@ -29,11 +29,11 @@ class JobKinds:
 
     def command(self, job: Job) -> JobResult:
         p, spec = job.payload, find(job.payload["verb"])
-        return self._guarded(p, lambda: self._answer(job, spec.run(p["args"], self._deps)))
+        return self._guarded(p, lambda: self._answer(job, spec.run(_with_user(p), self._deps)))
 
     def change(self, job: Job) -> JobResult:
         p, spec = job.payload, find(job.payload["verb"])
-        return self._guarded(p, lambda: self._approvals.propose(job, spec.plan(p["args"], self._deps)))
+        return self._guarded(p, lambda: self._approvals.propose(job, spec.plan(_with_user(p), self._deps)))
 
     def _answer(self, job: Job, result: Any) -> JobResult:
         p, spec = job.payload, find(job.payload["verb"])
@@ -57,3 +57,8 @@ class JobKinds:
             ref = uuid.uuid4().hex[:8]
             log.exception("command failed", extra={"ref": ref, "verb": p["verb"]})
             return JobResult("error", [messages.ephemeral(p, messages.internal_error(ref))], f"ref {ref}")
+
+
+def _with_user(payload: dict) -> dict:
+    """The arguments plus who asked (`_user`), for commands that record an author."""
+    return {**payload["args"], "_user": payload.get("user", "")}

@@ -28,12 +28,13 @@ def plan_start(args: dict, deps: Deps) -> ChangePlan:
         changes=[Change(target=f"deployment/{name}", field="replicas", old=str(n), new="0") for name, n in counts.items()],
         health=[f"replica counts recorded for the restore: {_counts(counts)}"],
         warnings=warnings,
-        data={"counts": counts, "window_key": window.key if window else f"adhoc-{now:%Y-%m-%dT%H:%MZ}"},
+        data={"counts": counts, "window_key": window.key if window else f"adhoc-{now:%Y-%m-%dT%H:%MZ}",
+              "by": args.get("_user", "")},
     )
 
 
 def apply_start(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
-    drain = deps.calendar.record_drain(plan.data["window_key"], plan.data["counts"], "")
+    drain = deps.calendar.record_drain(plan.data["window_key"], plan.data["counts"], plan.data.get("by", ""))
     for name in drain.counts:  # a row first, then the action: the counts survive whatever happens next
         deps.kube.scale_deployment(deps.platform.namespace, name, 0)
     results = {name: scale.follow(deps, name, progress) for name in drain.counts}

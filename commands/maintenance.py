@@ -29,13 +29,13 @@ def next_window(request: dict, deps: Deps) -> WindowAnswer:
 
 
 def schedule(request: dict, deps: Deps) -> WindowAnswer:
-    window = deps.calendar.schedule(request["date"], request["span"], request.get("reason") or "", "")
+    window = deps.calendar.schedule(request["date"], request["span"], request.get("reason") or "", request.get("_user", ""))
     return WindowAnswer(headline="📅 Maintenance window scheduled", windows=[window],
                         notes=["Notices follow: 3 days before, 1 hour before, at the start and at completion."])
 
 
 def cancel(request: dict, deps: Deps) -> WindowAnswer:
-    window = deps.calendar.cancel(request.get("date"), "")
+    window = deps.calendar.cancel(request.get("date"), request.get("_user", ""))
     return WindowAnswer(headline="🚫 Maintenance window cancelled", windows=[window])
 
 

@@ -129,3 +129,9 @@ def test_finish_with_nothing_drained_says_so(bot):
     bot.slash("maintenance finish")
     [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
     assert reply["text"].startswith("⚠️ Nothing is drained: there are no recorded replica counts to restore.")
+
+
+def test_cancelling_a_window_over_slack_records_who_cancelled_it(bot):
+    bot.slash("maintenance cancel", user="U0OPS2")
+    bot.wait_for_posts(channel="C0PLATFORM", where=lambda m: "cancelled" in (m.get("text") or ""))
+    assert [(row.state, row.by) for row in bot.store.window_rows(0)] == [("cancelled", "U0OPS2")]
