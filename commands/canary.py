@@ -13,6 +13,7 @@ from commands.errors import CommandError
 from commands.images import check_image
 from commands.scale import failed, follow
 from commands.spec import DRY_RUN, Arg, CommandSpec, Option
+from integrations.errors import IntegrationError
 from integrations.kube_models import DeploymentInfo
 
 _ICONS = {"pass": "✅", "fail": "❌", "inconclusive": "❔"}
@@ -80,9 +81,9 @@ def status(args: dict, deps: Deps) -> CanaryStatus:
         return CanaryStatus(name=name, canary=None, stable=stable, analysis=None)
     try:
         return CanaryStatus(name=name, canary=canary, stable=stable, analysis=analyse(deps.prom, deps.canary))
-    except Exception as exc:  # the deployments are still worth showing
-        message = getattr(exc, "message", type(exc).__name__)
-        return CanaryStatus(name=name, canary=canary, stable=stable, analysis=None, analysis_error=message)
+    except IntegrationError as exc:  # the deployments are still worth showing
+        return CanaryStatus(name=name, canary=canary, stable=stable, analysis=None,
+                            analysis_error=f"{exc.system}: {exc.message}")
 
 
 def render_status(result: CanaryStatus) -> list[dict]:

@@ -25,7 +25,8 @@ def review(store, since: datetime) -> IncidentReview:
     if not hasattr(store, "incidents"):
         return IncidentReview(since=since, incidents=[], available=False)
     rows = store.incidents(("triggered", "acknowledged", "resolved"))
-    week = [i for i in rows if i.created_at >= since.timestamp()]
+    # this week's incidents, plus older ones still open or still without their report
+    week = [i for i in rows if i.created_at >= since.timestamp() or i.status != "resolved" or not i.report_done]
     return IncidentReview(since=since, incidents=[
         IncidentLine(number=i.number, title=i.title, severity=i.severity, status=i.status,
                      report_done=bool(i.report_done)) for i in week])

@@ -37,8 +37,13 @@ def plan(args: dict, deps: Deps) -> ChangePlan:
 
 def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
     d = plan.data
-    update_id = deps.eks.resize(deps.cluster, d["nodegroup"], d["desired"], d["min"], d["max"])
     expected = Scaling(desired_size=d["desired"], min_size=d["min"], max_size=d["max"])
+    group = deps.eks.nodegroup(deps.cluster, d["nodegroup"])
+    if (group.desired_size, group.min_size, group.max_size) == (d["desired"], d["min"], d["max"]):
+        # a resumed run (or someone else) got there already: EKS would refuse the same update again
+        return ChangeOutcome(ok=True, summary=f"Node group {d['nodegroup']} is at desired {d['desired']} "
+                                              f"(min {d['min']}, max {d['max']}).")
+    update_id = deps.eks.resize(deps.cluster, d["nodegroup"], d["desired"], d["min"], d["max"])
     deadline = time.monotonic() + deps.platform.rollout_timeout_seconds
     while True:
         status = deps.eks.update_status(deps.cluster, d["nodegroup"], update_id, expected)
