@@ -11,7 +11,7 @@ from commands.canary_analysis import CanaryAnalysis, CanaryPolicy, CanaryQueries
 from integrations.errors import Unavailable
 from integrations.prometheus import PrometheusClient
 from sandbox.exporter import Exporter
-from sandbox.prometheus import PrometheusMissing, SandboxPrometheus
+from tests.prometheus_support import exporter_and_prometheus
 
 POLICY = CanaryPolicy()
 HEALTHY = VersionMetrics(error_rate=0.003, p95_latency_seconds=1.8, ttft_p95_seconds=0.3, throughput_rps=4.0,
@@ -108,22 +108,19 @@ LIVE = CanaryPolicy(window="1m", min_requests=60)
 
 
 @pytest.fixture(scope="module")
-def exporter():
-    server = Exporter()
-    server.start()
-    yield server
-    server.stop()
+def running(tmp_path_factory):
+    with exporter_and_prometheus(tmp_path_factory.mktemp("prometheus"), history_days=1) as pair:
+        yield pair
 
 
 @pytest.fixture(scope="module")
-def prom(exporter, tmp_path_factory):
-    prometheus = SandboxPrometheus(tmp_path_factory.mktemp("prometheus"), exporter.url, history_days=1)
-    try:
-        prometheus.start()
-    except PrometheusMissing as missing:
-        pytest.skip(str(missing))
-    yield PrometheusClient(prometheus.url)
-    prometheus.stop()
+def exporter(running):
+    return running[0]
+
+
+@pytest.fixture(scope="module")
+def prom(running):
+    return PrometheusClient(running[1].url)
 
 
 def set_canary(exporter: Exporter, **spec) -> None:

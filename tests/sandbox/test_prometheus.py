@@ -8,27 +8,23 @@ import requests
 
 from integrations.errors import IntegrationError
 from integrations.prometheus import PrometheusClient
-from sandbox.exporter import Exporter
-from sandbox.prometheus import PrometheusMissing, SandboxPrometheus
+from tests.prometheus_support import exporter_and_prometheus
 
 
 @pytest.fixture(scope="module")
-def exporter():
-    server = Exporter()
-    server.start()
-    yield server
-    server.stop()
+def running(tmp_path_factory):
+    with exporter_and_prometheus(tmp_path_factory.mktemp("prometheus")) as pair:
+        yield pair
 
 
 @pytest.fixture(scope="module")
-def sandbox(exporter, tmp_path_factory):
-    prometheus = SandboxPrometheus(tmp_path_factory.mktemp("prometheus"), exporter.url)
-    try:
-        prometheus.start()
-    except PrometheusMissing as missing:
-        pytest.skip(str(missing))
-    yield prometheus
-    prometheus.stop()
+def exporter(running):
+    return running[0]
+
+
+@pytest.fixture(scope="module")
+def sandbox(running):
+    return running[1]
 
 
 @pytest.fixture(scope="module")
