@@ -31,7 +31,6 @@ from commands.deps import Deps
 from integrations.aws import AwsClient
 from integrations.eks import EksClient
 from integrations.kube import KubeClient
-from integrations.kube_audit import KubeAudit
 from integrations.pagerduty import PagerDutyClient
 from integrations.prometheus import PrometheusClient
 from integrations.qdrant import QdrantClient
@@ -65,7 +64,6 @@ def build_deps(settings: Settings, clock=None) -> Deps:
         queries=settings.queries,
         pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="backend"),
         now=clock.now,
-        kube_audit=KubeAudit(str(k.kubeconfig) if k.kubeconfig else None, k.context, k.timeout_seconds),
         qdrant=QdrantClient(str(settings.backups.qdrant_url), settings.backups.timeout_seconds),
         rag=RagClient(str(settings.indexing.rag_url), settings.indexing.timeout_seconds),
         s3=S3Client(a.region, str(a.endpoints.get("s3") or a.endpoint_url or "") or None, _secret(a.access_key_id),

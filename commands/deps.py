@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from integrations.aws import AwsClient
     from integrations.eks import EksClient
     from integrations.kube import KubeClient
-    from integrations.kube_audit import KubeAudit
     from integrations.prometheus import PrometheusClient
     from integrations.qdrant import QdrantClient
     from integrations.rag import RagClient
@@ -36,7 +35,6 @@ class Deps:
     now: Callable[[], datetime]  # timezone-aware; injected so tests can move time
     on_backend_error: Callable[[str], None] = lambda system: None  # metrics hook, by integration
     calendar: Any = None  # bot.calendar.Calendar: maintenance windows and drains (rows in the state store)
-    kube_audit: KubeAudit | None = None  # cluster-wide reads for /llm audit security
     qdrant: QdrantClient | None = None  # snapshots for /llm backup and /llm restore
     rag: RagClient | None = None  # document ingestion for /llm index
     s3: S3Client | None = None  # the backup bucket and files to index

@@ -32,9 +32,7 @@ class Audit(BaseModel):
 
 
 def load_balancers(deps: Deps) -> Part:
-    if deps.kube_audit is None:
-        raise RuntimeError("no cluster-wide Kubernetes client configured")
-    exposed = [s for s in deps.kube_audit.list_services() if s.type == "LoadBalancer"]
+    exposed = [s for s in deps.kube.list_services() if s.type == "LoadBalancer"]
     findings = [f"`{s.namespace}/{s.name}` ports {', '.join(map(str, s.ports)) or '-'}"
                 + (f" at {', '.join(s.external)}" if s.external else " (address pending)") for s in exposed]
     summary = f"{len(exposed)} LoadBalancer service(s): reachable from outside the cluster" if exposed else "none"

@@ -13,7 +13,8 @@ from kubernetes.client.exceptions import ApiException
 from integrations import kube_deployments, quantities
 from integrations.errors import Forbidden, IntegrationError, NotFound, Unavailable
 from integrations.kube_deployments import REVISION
-from integrations.kube_models import DeploymentInfo, NodeInfo, NodeUsage, PodInfo, Revision, RolloutState
+from integrations.kube_models import (DeploymentInfo, NodeInfo, NodeUsage, PodInfo, Revision, RolloutState,
+                                      ServiceInfo)
 
 SYSTEM = "kubernetes"
 LOG_LIMIT_BYTES = 20 * 1024 * 1024  # one pod's log per request; a week of a chatty pod can be far larger
@@ -147,6 +148,11 @@ class KubeClient:
             self._core.read_namespaced_pod_log(*args, _preload_content=False, **kwargs)),
             name, namespace, **{k: v for k, v in optional.items() if v})
 
+    def list_services(self) -> list[ServiceInfo]:
+        """Every Service in every namespace, for the security audit (needs cluster-wide `list services`)."""
+        found = self._call("list services in all namespaces", self._core.list_service_for_all_namespaces)
+        return [service_info(s) for s in found.items]
+
     def _deployment_json(self, namespace: str, name: str) -> dict:
         found = self._call(f"read deployment {namespace}/{name}", self._apps.read_namespaced_deployment,
                            name, namespace)
@@ -249,3 +255,10 @@ def deployment_info(dep: Any) -> DeploymentInfo:
                           generation=dep.metadata.generation or 0,
                           observed_generation=status.observed_generation or 0,
                           revision=(dep.metadata.annotations or {}).get(REVISION))
+
+
+def service_info(svc: Any) -> ServiceInfo:
+    ingress = (svc.status.load_balancer.ingress if svc.status and svc.status.load_balancer else None) or []
+    return ServiceInfo(name=svc.metadata.name, namespace=svc.metadata.namespace, type=svc.spec.type or "ClusterIP",
+                       ports=[p.port for p in svc.spec.ports or []],
+                       external=[i.hostname or i.ip for i in ingress if i.hostname or i.ip])

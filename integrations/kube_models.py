@@ -77,3 +77,11 @@ class RolloutState(_Frozen):
     @property
     def caught_up(self) -> bool:
         return self.observed_generation >= self.generation
+
+
+class ServiceInfo(_Frozen):
+    name: str
+    namespace: str
+    type: str  # ClusterIP, NodePort, LoadBalancer, ExternalName
+    ports: list[int]
+    external: list[str]  # load balancer hostnames or IPs, once assigned

@@ -1,11 +1,12 @@
-"""The audit's cluster-wide Kubernetes client: its answers as our models, its failures as our errors
-(its RBAC is checked with KubeClient's in tests/integrations/test_kube_permissions.py)."""
+"""The security audit's cluster-wide read (services in every namespace): answers as our models,
+failures as our errors (its RBAC is checked in tests/integrations/test_kube_permissions.py)."""
 
 import pytest
 import requests
 
 from integrations.errors import Unavailable
-from integrations.kube_audit import KubeAudit, ServiceInfo
+from integrations.kube import KubeClient
+from integrations.kube_models import ServiceInfo
 from sandbox.kube_api import KubeApiServer, write_kubeconfig
 
 @pytest.fixture(scope="module")
@@ -14,7 +15,7 @@ def kube(tmp_path_factory):
     server.start()
     path = tmp_path_factory.mktemp("kube") / "kubeconfig"
     write_kubeconfig(str(path), server.url)
-    yield server, KubeAudit(str(path))
+    yield server, KubeClient(str(path))
     server.stop()
 
 

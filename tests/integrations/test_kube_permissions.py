@@ -6,7 +6,6 @@ import inspect
 import pytest
 
 from integrations.kube import KubeClient
-from integrations.kube_audit import KubeAudit
 from sandbox.kube_api import KubeApiServer, write_kubeconfig
 from tests.kube_support import granted, rbac_attributes
 
@@ -35,8 +34,8 @@ KUBE_CALLS = {
     "pods_for": (NS, "rag-service"),
 }
 
-AUDIT_CALLS = {"list_services": ()}
-CLIENTS = [(KubeClient, KUBE_CALLS), (KubeAudit, AUDIT_CALLS)]
+KUBE_CALLS["list_services"] = ()  # cluster-wide, for the security audit
+CLIENTS = [(KubeClient, KUBE_CALLS)]
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +48,13 @@ def kubeconfig(tmp_path_factory):
     server.stop()
 
 
-@pytest.mark.parametrize("client_class, calls", CLIENTS, ids=["KubeClient", "KubeAudit"])
+@pytest.mark.parametrize("client_class, calls", CLIENTS, ids=["KubeClient"])
 def test_every_public_method_of_each_kubernetes_client_is_exercised_here(client_class, calls):
     public = {name for name, _ in inspect.getmembers(client_class, inspect.isfunction) if not name.startswith("_")}
     assert public - {"close"} == set(calls)
 
 
-@pytest.mark.parametrize("client_class, calls", CLIENTS, ids=["KubeClient", "KubeAudit"])
+@pytest.mark.parametrize("client_class, calls", CLIENTS, ids=["KubeClient"])
 def test_the_roles_allow_every_call_each_kubernetes_client_makes(kubeconfig, client_class, calls):
     server, path = kubeconfig
     client = client_class(path)
