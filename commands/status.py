@@ -9,7 +9,9 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from commands.blockkit import escape
 from commands.deps import Deps
+from commands.parts import SYSTEMS
 from commands.spec import CommandSpec
 from commands.status_checks import CHECKS, Line, State
 from integrations.errors import IntegrationError
@@ -44,15 +46,11 @@ def _line(key: str, title: str, future: Future, deadline: float, deps: Deps) -> 
         return future.result()
     except IntegrationError as exc:
         deps.on_backend_error(exc.system)
-        return Line(key=key, title=title, state=State.UNKNOWN, text=f"{_system(exc.system)}: {exc.message}")
+        return Line(key=key, title=title, state=State.UNKNOWN, text=f"{SYSTEMS.get(exc.system, exc.system)}: {exc.message}")
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("status check %s failed", key, extra={"ref": ref})
         return Line(key=key, title=title, state=State.UNKNOWN, text=f"check failed unexpectedly (ref {ref})")
-
-
-def _system(name: str) -> str:
-    return {"kubernetes": "Kubernetes API", "prometheus": "Prometheus", "aws": "AWS"}.get(name, name)
 
 
 def summary(report: StatusReport) -> str:
@@ -69,9 +67,9 @@ def render(report: StatusReport) -> list[dict]:
         {"type": "section", "text": {"type": "mrkdwn", "text": head + summary(report)}},
     ]
     for line in report.lines:
-        text = f"{line.state.icon} *{line.title}*: {_escape(line.text)}"
+        text = f"{line.state.icon} *{line.title}*: {escape(line.text)}"
         if line.details:
-            text += "\n" + "\n".join(f"• {_escape(d)}" for d in line.details[:10])
+            text += "\n" + "\n".join(f"• {escape(d)}" for d in line.details[:10])
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}})
     stamp = report.at.strftime("%Y-%m-%d %H:%M %Z").strip()
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Checked {stamp}"}]})
@@ -85,9 +83,6 @@ def render_text(report: StatusReport) -> str:
         out.extend(f"     - {d}" for d in line.details)
     return "\n".join(out)
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 SPEC = CommandSpec(
