@@ -16,7 +16,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
-from sandbox.httpstub import Request, Response, StubServer
+from sandbox.httpstub import HasStub, Request, Response, StubServer
 
 JSON = "application/x-amz-json-1.1"
 PREFIX = "AWSInsightsIndexService."
@@ -49,7 +49,7 @@ class _Refusal(Exception):
         self.kind, self.message = kind, message
 
 
-class CostExplorerStub:
+class CostExplorerStub(HasStub):
     """Today is `clock`'s UTC date: its figure is partial (the elapsed share) and Estimated."""
 
     def __init__(self, clock: Callable[[], float] = time.time):
@@ -62,16 +62,6 @@ class CostExplorerStub:
         self.stub.route("POST", r"/", self._serve)
         self.stub.route("POST", r"/_sandbox/throttle", self._set_throttle)
         self.stub.route("POST", r"/_sandbox/deny", self._set_deny)
-
-    def start(self) -> str:
-        return self.stub.start()
-
-    def stop(self) -> None:
-        self.stub.stop()
-
-    @property
-    def url(self) -> str:
-        return self.stub.url
 
     def _set_throttle(self, req: Request) -> Response:
         with self._lock:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sandbox import workload
-from sandbox.httpstub import Request, Response, StubServer
+from sandbox.httpstub import HasStub, Request, Response, StubServer
 
 Clock = Callable[[], float]
 
@@ -36,7 +36,7 @@ class Canary:
     errors: ErrorAnchor
 
 
-class Exporter:
+class Exporter(HasStub):
     """Serves workload samples for the current time; switches only change the live future."""
 
     def __init__(self, clock: Clock = time.time):
@@ -48,16 +48,6 @@ class Exporter:
         self.stub.route("GET", r"/metrics", self._metrics)
         self.stub.route("POST", r"/_sandbox/errors", self._set_errors)
         self.stub.route("POST", r"/_sandbox/canary", self._set_canary)
-
-    def start(self) -> str:
-        return self.stub.start()
-
-    def stop(self) -> None:
-        self.stub.stop()
-
-    @property
-    def url(self) -> str:
-        return self.stub.url
 
     def samples(self, t: float) -> list[workload.Sample]:
         with self._lock:

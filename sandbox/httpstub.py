@@ -150,3 +150,19 @@ class StubServer:
         if allowed:
             return Response(405, {"message": "method not allowed"})
         return Response(404, {"message": f"{self.name}: no route for {req.path}"})
+
+
+class HasStub:
+    """For stand-ins that own a StubServer (`self.stub`) rather than being one: start, stop, url."""
+
+    stub: StubServer
+
+    def start(self) -> str:
+        return self.stub.start()
+
+    def stop(self) -> None:
+        self.stub.stop()
+
+    @property
+    def url(self) -> str:
+        return self.stub.url
