@@ -2,6 +2,7 @@
 `llmbot serve`, and against a bare Bolt app on the same server (waitress, same threads) as the
 baseline. Prints p50/p99 latency, requests/s, the bot/bare ratio, server CPU per request and the
 bot's memory. Usage: python bench/ack.py [--seconds 10] [--connections 8] [--clients raw,requests]"""
+
 from __future__ import annotations
 
 import argparse
@@ -10,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-import requests
-
 import loadgen
+import requests
 import serving
+
 from sandbox.platform import BOT_TOKEN, Sandbox, free_port
 from sandbox.slack_sender import signed_headers, slash_body
 
@@ -30,13 +31,19 @@ def main() -> int:
         bot_port, bare_port = free_port(), free_port()
         config = sb.write_config(work / "bot.yaml", port=bot_port)
         bot = serving.start_bot(config, work / "bot.log")
-        bare = serving.start_bare_app(bare_port, sb.signing_secret, THREADS, sb.slack.api_url, BOT_TOKEN,
-                                      work / "bare.log")
+        bare = serving.start_bare_app(
+            bare_port, sb.signing_secret, THREADS, sb.slack.api_url, BOT_TOKEN, work / "bare.log"
+        )
         try:
-            targets = {"bot": (f"http://127.0.0.1:{bot_port}", bot), "bare": (f"http://127.0.0.1:{bare_port}", bare)}
+            targets = {
+                "bot": (f"http://127.0.0.1:{bot_port}", bot),
+                "bare": (f"http://127.0.0.1:{bare_port}", bare),
+            }
             serving.wait_until_answering(f"{targets['bot'][0]}/readyz", bot)
             serving.wait_until_answering(f"{targets['bare'][0]}/", bare)
-            body = slash_body("help", "U0OPS1", "C0PLATFORM", sb.slack.new_response_url("C0PLATFORM", "U0OPS1"))
+            body = slash_body(
+                "help", "U0OPS1", "C0PLATFORM", sb.slack.new_response_url("C0PLATFORM", "U0OPS1")
+            )
             _check_answers(targets, body, sb.signing_secret)
             idle_mb = serving.memory_mb(bot.pid)
             results = _measure(args, targets, body, sb.signing_secret)
@@ -81,28 +88,40 @@ def _measure(args, targets: dict, body: bytes, secret: str) -> list[dict]:
 
 
 def _report(args, results: list[dict], idle_mb: dict, bot_mb: dict, bare_mb: dict) -> None:
-    print(f"\n/llm help acks: {args.connections} keep-alive connections, {args.seconds:g} s each, "
-          f"waitress threads={THREADS}, {len(os.sched_getaffinity(0))} cores")
-    print(f"{'client':9} {'server':6} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-          f"{'errors':>6} {'server CPU ms/req':>17} {'server CPU %':>12} {'client CPU %':>12}")
+    print(
+        f"\n/llm help acks: {args.connections} keep-alive connections, {args.seconds:g} s each, "
+        f"waitress threads={THREADS}, {len(os.sched_getaffinity(0))} cores"
+    )
+    print(
+        f"{'client':9} {'server':6} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+        f"{'errors':>6} {'server CPU ms/req':>17} {'server CPU %':>12} {'client CPU %':>12}"
+    )
     for r in results:
         load = r["load"]
         count = len(load.latencies_ms)
-        print(f"{r['client']:9} {r['server']:6} {count:8d} {load.per_second:7.0f} {load.percentile(50):7.2f} "
-              f"{load.percentile(99):7.2f} {max(load.latencies_ms):7.2f} {load.errors:6d} "
-              f"{1000 * r['server_cpu'] / max(count, 1):17.3f} {100 * r['server_cpu'] / load.seconds:12.0f} "
-              f"{100 * load.client_cpu_seconds / load.seconds:12.0f}")
+        print(
+            f"{r['client']:9} {r['server']:6} {count:8d} {load.per_second:7.0f} {load.percentile(50):7.2f} "
+            f"{load.percentile(99):7.2f} {max(load.latencies_ms):7.2f} {load.errors:6d} "
+            f"{1000 * r['server_cpu'] / max(count, 1):17.3f} {100 * r['server_cpu'] / load.seconds:12.0f} "
+            f"{100 * load.client_cpu_seconds / load.seconds:12.0f}"
+        )
     print()
     for client in args.clients.split(","):
-        bot, bare = (next(r["load"] for r in results if r["client"] == client and r["server"] == s)
-                     for s in ("bot", "bare"))
+        bot, bare = (
+            next(r["load"] for r in results if r["client"] == client and r["server"] == s)
+            for s in ("bot", "bare")
+        )
         ratio = bot.per_second / bare.per_second
-        print(f"[{client}] bot/bare throughput {ratio:.2f} ({_verdict(ratio >= TARGET_RATIO)} >= {TARGET_RATIO}); "
-              f"bot p99 {bot.percentile(99):.2f} ms ({_verdict(bot.percentile(99) < TARGET_P99_MS)} < "
-              f"{TARGET_P99_MS:g} ms); p99 bot/bare {bot.percentile(99) / bare.percentile(99):.2f}")
-    print(f"bot RSS: {idle_mb['VmRSS']:.0f} MB before load, {bot_mb['VmRSS']:.0f} MB after, peak "
-          f"{bot_mb['VmHWM']:.0f} MB ({_verdict(bot_mb['VmHWM'] < TARGET_RSS_MB)} < {TARGET_RSS_MB:g} MB); "
-          f"bare app RSS {bare_mb['VmRSS']:.0f} MB")
+        print(
+            f"[{client}] bot/bare throughput {ratio:.2f} ({_verdict(ratio >= TARGET_RATIO)} >= {TARGET_RATIO}); "
+            f"bot p99 {bot.percentile(99):.2f} ms ({_verdict(bot.percentile(99) < TARGET_P99_MS)} < "
+            f"{TARGET_P99_MS:g} ms); p99 bot/bare {bot.percentile(99) / bare.percentile(99):.2f}"
+        )
+    print(
+        f"bot RSS: {idle_mb['VmRSS']:.0f} MB before load, {bot_mb['VmRSS']:.0f} MB after, peak "
+        f"{bot_mb['VmHWM']:.0f} MB ({_verdict(bot_mb['VmHWM'] < TARGET_RSS_MB)} < {TARGET_RSS_MB:g} MB); "
+        f"bare app RSS {bare_mb['VmRSS']:.0f} MB"
+    )
 
 
 def _verdict(ok: bool) -> str:

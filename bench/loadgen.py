@@ -3,6 +3,7 @@ request as soon as the previous answer is complete, for a fixed time. Two client
 `raw` is one thread multiplexing raw sockets with `selectors` (little Python per request, no GIL
 hand-offs), so it measures the server; `requests` is C threads with a requests.Session each, the
 way a Python caller would load it, and on a 2-core box it is often the bottleneck itself."""
+
 from __future__ import annotations
 
 import selectors
@@ -40,10 +41,15 @@ def request_bytes(url: str, body: bytes, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-def run(client: str, url: str, body: bytes, headers: dict[str, str], connections: int, seconds: float) -> Load:
+def run(
+    client: str, url: str, body: bytes, headers: dict[str, str], connections: int, seconds: float
+) -> Load:
     started_cpu = time.process_time()
-    load = _raw(url, body, headers, connections, seconds) if client == "raw" else \
-        _sessions(url, body, headers, connections, seconds)
+    load = (
+        _raw(url, body, headers, connections, seconds)
+        if client == "raw"
+        else _sessions(url, body, headers, connections, seconds)
+    )
     load.client_cpu_seconds = time.process_time() - started_cpu
     return load
 
@@ -69,7 +75,7 @@ class _Conn:
                 length = int(value)
         if len(self.buffer) < end + 4 + length:
             return None
-        self.buffer = self.buffer[end + 4 + length:]
+        self.buffer = self.buffer[end + 4 + length :]
         return int(head[0].split()[1])
 
 

@@ -1,6 +1,7 @@
 """Where an ack's CPU goes: the bot's WSGI app (no sockets, no waitress) called in-process with
 signed `/llm help` requests under cProfile; prints the top functions by cumulative and own time.
 Usage: python bench/profile_ack.py [--requests 3000] [--text help]"""
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,15 @@ from sandbox.slack_sender import signed_headers, slash_body
 
 
 def environ(body: bytes, headers: dict[str, str]) -> dict:
-    env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1",
-           "CONTENT_TYPE": headers["Content-Type"], "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
+    env = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": headers["Content-Type"],
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
     env.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k != "Content-Type"})
     return env
 
@@ -44,8 +52,10 @@ def main() -> int:
             call()
         profile.disable()
         elapsed = time.perf_counter() - started
-        print(f"{args.requests} in-process `/llm {args.text}` requests: {1000 * elapsed / args.requests:.3f} ms "
-              "each under cProfile (profiling roughly doubles it)")
+        print(
+            f"{args.requests} in-process `/llm {args.text}` requests: {1000 * elapsed / args.requests:.3f} ms "
+            "each under cProfile (profiling roughly doubles it)"
+        )
         stats = pstats.Stats(profile)
         stats.sort_stats("cumulative").print_stats(30)
         stats.sort_stats("tottime").print_stats(20)

@@ -1,5 +1,6 @@
 """Starting the servers a benchmark measures as subprocesses, and reading what they cost from /proc:
 resident memory (VmRSS, VmHWM) and CPU seconds, so a number belongs to the server, not to the load."""
+
 from __future__ import annotations
 
 import os
@@ -21,11 +22,15 @@ def start_bot(config: Path, log: Path) -> subprocess.Popen:
         return subprocess.Popen([str(LLMBOT), "--config", str(config), "serve"], stdout=out, stderr=out)
 
 
-def start_bare_app(port: int, secret: str, threads: int, slack_api_url: str, token: str,
-                   log: Path) -> subprocess.Popen:
+def start_bare_app(
+    port: int, secret: str, threads: int, slack_api_url: str, token: str, log: Path
+) -> subprocess.Popen:
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, str(BARE_APP), str(port), secret, str(threads), slack_api_url, token],
-                                stdout=out, stderr=out)
+        return subprocess.Popen(
+            [sys.executable, str(BARE_APP), str(port), secret, str(threads), slack_api_url, token],
+            stdout=out,
+            stderr=out,
+        )
 
 
 def wait_until_answering(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
@@ -65,5 +70,5 @@ def memory_mb(pid: int) -> dict[str, float]:
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of the process, all threads, from /proc/<pid>/stat."""
     stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15 of stat)

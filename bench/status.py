@@ -3,6 +3,7 @@ message appearing in the Slack stand-in, N times with healthy backends, then N t
 Kubernetes API request slowed to 2 s (the sandbox's fault injection). Each run posts to its own
 channel so the outbox's one-post-per-second pacing never adds to the time.
 Usage: python bench/status.py [--runs 10] [--delay 2]"""
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,8 @@ import time
 from pathlib import Path
 
 import requests
-
 import serving
+
 from sandbox.platform import Sandbox, free_port
 from sandbox.slack_sender import SlackSender
 
@@ -40,8 +41,10 @@ def main() -> int:
                 requests.post(f"{sb.kube.url}/_sandbox/fault", json={}, timeout=5)
         finally:
             serving.stop(bot)
-    print(f"\n/llm status, sent to answer posted, {args.runs} runs each "
-          f"(first request after start, not counted: {cold['answer']:.2f} s)")
+    print(
+        f"\n/llm status, sent to answer posted, {args.runs} runs each "
+        f"(first request after start, not counted: {cold['answer']:.2f} s)"
+    )
     ok = _report("healthy backends", healthy)
     ok &= _report(f"Kubernetes API +{args.delay:g} s per request", slowed)
     return 0 if ok else 1
@@ -50,7 +53,9 @@ def main() -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--delay", type=float, default=2.0, help="seconds added to every Kubernetes API request")
+    parser.add_argument(
+        "--delay", type=float, default=2.0, help="seconds added to every Kubernetes API request"
+    )
     return parser
 
 
@@ -75,9 +80,11 @@ def _timed(sb: Sandbox, sender: SlackSender, channel: str) -> dict:
 def _report(title: str, runs: list[dict]) -> bool:
     answers = [r["answer"] for r in runs]
     within = max(answers) < LIMIT_SECONDS and all(r["ok"] for r in runs)
-    print(f"{title}: answer p50 {statistics.median(answers):.2f} s, max {max(answers):.2f} s "
-          f"({'MEETS' if within else 'MISSES'} < {LIMIT_SECONDS:g} s); ack p50 "
-          f"{1000 * statistics.median(r['ack'] for r in runs):.1f} ms")
+    print(
+        f"{title}: answer p50 {statistics.median(answers):.2f} s, max {max(answers):.2f} s "
+        f"({'MEETS' if within else 'MISSES'} < {LIMIT_SECONDS:g} s); ack p50 "
+        f"{1000 * statistics.median(r['ack'] for r in runs):.1f} ms"
+    )
     print("  answers (s, ❔ lines): " + " ".join(f"{r['answer']:.2f} ({r['unknown']})" for r in runs))
     return within
 

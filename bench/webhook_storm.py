@@ -5,6 +5,7 @@ Reports accepted/s and response-time percentiles, then checks the state file: ev
 exactly one root per incident, nothing failed. Slack delivery itself continues at Slack's pace
 (1 post/s in #incident-response), which --drain waits for.
 Usage: python bench/webhook_storm.py [--incidents 200] [--webhooks 1000] [--senders 8] [--drain]"""
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,8 @@ import time
 from pathlib import Path
 
 import requests
-
 import serving
+
 from bot.state import Store
 from sandbox import pagerduty_sender as pd
 from sandbox.platform import PAGERDUTY_WEBHOOK_SECRETS, Sandbox, free_port
@@ -32,7 +33,9 @@ def deliveries(incidents: int, total: int, seed: int = 7) -> list[list[tuple[str
     events: list[tuple[int, str, bytes]] = []
     for n in range(unique_count):
         i, step = n % incidents, n // incidents
-        data = pd.incident_data(f"QSTORM{i:05d}", 9000 + i, f"storm alert {i}", priority=rng.choice(["P1", "P2", "P3"]))
+        data = pd.incident_data(
+            f"QSTORM{i:05d}", 9000 + i, f"storm alert {i}", priority=rng.choice(["P1", "P2", "P3"])
+        )
         kind = KINDS[min(step, len(KINDS) - 1)]
         if kind == "incident.annotated":
             data = pd.note_data(data["id"], data["title"], f"PNSTORM{i}", "looking into it")
@@ -58,8 +61,12 @@ def send_all(url: str, queues: list[list[tuple[str, bytes]]]) -> tuple[list[floa
         session = requests.Session()
         for webhook_id, body in queue:
             started = time.perf_counter()
-            code = session.post(url, data=body, headers=pd.headers(list(PAGERDUTY_WEBHOOK_SECRETS), body, webhook_id),
-                                timeout=10).status_code
+            code = session.post(
+                url,
+                data=body,
+                headers=pd.headers(list(PAGERDUTY_WEBHOOK_SECRETS), body, webhook_id),
+                timeout=10,
+            ).status_code
             with lock:
                 latencies.append(time.perf_counter() - started)
                 codes.append(code)
@@ -108,25 +115,39 @@ def main() -> int:
 def _report(args, latencies, codes, seconds, store: Store, unique: int, settled: float) -> None:
     ordered = sorted(latencies)
     roots = [p for p in store.posts() if p.key and p.key.endswith(":root") and p.method == "chat.postMessage"]
-    print(f"webhooks sent: {len(codes)} ({unique} unique, {len(codes) - unique} duplicates) from {args.senders} senders")
+    print(
+        f"webhooks sent: {len(codes)} ({unique} unique, {len(codes) - unique} duplicates) from {args.senders} senders"
+    )
     print(f"status codes: {dict(sorted({c: codes.count(c) for c in set(codes)}.items()))}")
     print(f"accepted/s: {len(codes) / seconds:.0f} (wall {seconds:.2f} s)")
-    print(f"response ms: p50 {statistics.median(ordered) * 1000:.1f}, p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:.1f},"
-          f" max {ordered[-1] * 1000:.1f}")
-    print(f"applied: {sum(e.state == 'done' for e in store.inbox())}/{unique} events, all within {settled:.1f} s")
-    print(f"root posts queued: {len(roots)} for {len({p.key for p in roots})} incidents "
-          f"(incidents in the store: {len(store.incidents(('triggered', 'acknowledged', 'resolved')))})")
-    print(f"outbox: {len(store.posts('sent'))} sent, {len(store.posts('pending'))} pending, "
-          f"{len(store.posts('failed'))} failed")
+    print(
+        f"response ms: p50 {statistics.median(ordered) * 1000:.1f}, p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:.1f},"
+        f" max {ordered[-1] * 1000:.1f}"
+    )
+    print(
+        f"applied: {sum(e.state == 'done' for e in store.inbox())}/{unique} events, all within {settled:.1f} s"
+    )
+    print(
+        f"root posts queued: {len(roots)} for {len({p.key for p in roots})} incidents "
+        f"(incidents in the store: {len(store.incidents(('triggered', 'acknowledged', 'resolved')))})"
+    )
+    print(
+        f"outbox: {len(store.posts('sent'))} sent, {len(store.posts('pending'))} pending, "
+        f"{len(store.posts('failed'))} failed"
+    )
 
 
 def _drain(store: Store, sb) -> None:
     started = time.perf_counter()
     while store.posts("pending"):
         time.sleep(1)
-    posted = [m for m in sb.slack.messages(channel="C0INCIDENT") if m["kind"] == "post" and not m.get("thread_ts")]
-    print(f"drained in {time.perf_counter() - started:.0f} s: {len(posted)} root messages in Slack, "
-          f"{len(store.posts('failed'))} failed")
+    posted = [
+        m for m in sb.slack.messages(channel="C0INCIDENT") if m["kind"] == "post" and not m.get("thread_ts")
+    ]
+    print(
+        f"drained in {time.perf_counter() - started:.0f} s: {len(posted)} root messages in Slack, "
+        f"{len(store.posts('failed'))} failed"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

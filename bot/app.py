@@ -1,5 +1,6 @@
 """The composition root: builds every client, the store, the worker, the outbox and the HTTP app
 once from Settings, and starts and stops them together. Nothing else constructs a client."""
+
 from __future__ import annotations
 
 import logging
@@ -10,9 +11,12 @@ import waitress
 from slack_sdk import WebClient
 
 from bot.approvals import EXPIRE, Approvals
-from bot.backup_schedule import TIMER as BACKUP_TIMER, DailyBackup
+from bot.backup_schedule import TIMER as BACKUP_TIMER
+from bot.backup_schedule import DailyBackup
 from bot.calendar import METRICS_JOB, Calendar
-from bot.canary_watch import JOB as CANARY_JOB, TIMER as CANARY_TIMER, CanaryWatch
+from bot.canary_watch import JOB as CANARY_JOB
+from bot.canary_watch import TIMER as CANARY_TIMER
+from bot.canary_watch import CanaryWatch
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.jobs import JobKinds
@@ -53,11 +57,21 @@ def build_deps(settings: Settings, clock=None) -> Deps:
     return Deps(
         kube=KubeClient(str(k.kubeconfig) if k.kubeconfig else None, k.context, k.timeout_seconds),
         prom=PrometheusClient(str(p.url), p.timeout_seconds),
-        aws=AwsClient(a.region, str(a.endpoint_url) if a.endpoint_url else None, _secret(a.access_key_id),
-                      _secret(a.secret_access_key), a.timeout_seconds,
-                      endpoints={service: str(url) for service, url in a.endpoints.items()}),
-        eks=EksClient(a.region, str(a.endpoint_url) if a.endpoint_url else None, _secret(a.access_key_id),
-                      _secret(a.secret_access_key), a.timeout_seconds),
+        aws=AwsClient(
+            a.region,
+            str(a.endpoint_url) if a.endpoint_url else None,
+            _secret(a.access_key_id),
+            _secret(a.secret_access_key),
+            a.timeout_seconds,
+            endpoints={service: str(url) for service, url in a.endpoints.items()},
+        ),
+        eks=EksClient(
+            a.region,
+            str(a.endpoint_url) if a.endpoint_url else None,
+            _secret(a.access_key_id),
+            _secret(a.secret_access_key),
+            a.timeout_seconds,
+        ),
         cluster=a.cluster_name,
         canary=settings.canary,
         platform=settings.platform,
@@ -66,8 +80,13 @@ def build_deps(settings: Settings, clock=None) -> Deps:
         now=clock.now,
         qdrant=QdrantClient(str(settings.backups.qdrant_url), settings.backups.timeout_seconds),
         rag=RagClient(str(settings.indexing.rag_url), settings.indexing.timeout_seconds),
-        s3=S3Client(a.region, str(a.endpoints.get("s3") or a.endpoint_url or "") or None, _secret(a.access_key_id),
-                    _secret(a.secret_access_key), max(a.timeout_seconds, 10.0)),
+        s3=S3Client(
+            a.region,
+            str(a.endpoints.get("s3") or a.endpoint_url or "") or None,
+            _secret(a.access_key_id),
+            _secret(a.secret_access_key),
+            max(a.timeout_seconds, 10.0),
+        ),
         backups=settings.backups,
         indexing=settings.indexing,
     )
@@ -84,8 +103,9 @@ class Bot:
         self.store = Store(settings.state.db)
         self.deps = build_deps(settings, self.clock)
         self.deps.on_backend_error = lambda system: self.metrics.backend_errors.labels(system).inc()
-        self.slack = WebClient(token=_secret(settings.slack.bot_token), base_url=str(settings.slack.api_url),
-                               timeout=5)
+        self.slack = WebClient(
+            token=_secret(settings.slack.bot_token), base_url=str(settings.slack.api_url), timeout=5
+        )
         self.rbac = Rbac(settings.rbac)
         self.worker = Worker(self.store, self.metrics, settings.server.workers, self.clock)
         self.outbox = Outbox(self.store, self.slack, self.metrics, self.clock)
@@ -93,47 +113,85 @@ class Bot:
         self.worker.handlers = self._job_handlers()
         self.worker.on_finished = self.outbox.poke
         self.scheduler = Scheduler(self.store, self._timer_handlers(), self.clock)
-        self.bolt = build_bolt(_secret(settings.slack.signing_secret), self.slack, self._slash_commands(),
-                               self._buttons())
+        self.bolt = build_bolt(
+            _secret(settings.slack.signing_secret), self.slack, self._slash_commands(), self._buttons()
+        )
         self.http = HttpApp(self.bolt, self.store, self.metrics, pagerduty=self.oncall.intake)
         self._stopping = threading.Event()
 
     def _build_engines(self, settings: Settings) -> None:
         submit, poke = self.worker.submit, self.outbox.poke
         channel = settings.slack.platform_channel
-        self.calendar = Calendar(self.store, settings.maintenance, channel, settings.platform.namespace,
-                                 self.clock, poke, lambda: smoke.metrics_check(self.deps))
+        self.calendar = Calendar(
+            self.store,
+            settings.maintenance,
+            channel,
+            settings.platform.namespace,
+            self.clock,
+            poke,
+            lambda: smoke.metrics_check(self.deps),
+        )
         self.calendar.submit = submit
         self.deps.calendar = self.calendar  # maintenance commands read windows and recorded counts
         self.deps.index_ledger = self.store  # /llm index records the batches it sent
-        self.reviews = Reviews(self.store, settings.schedules, settings.maintenance, settings.reviews, channel,
-                               self.deps, self.clock, submit)
+        self.reviews = Reviews(
+            self.store,
+            settings.schedules,
+            settings.maintenance,
+            settings.reviews,
+            channel,
+            self.deps,
+            self.clock,
+            submit,
+        )
         self.calendar.recurring = self.reviews.upcoming
-        self.approvals = Approvals(self.store, settings.approvals, self.rbac, self.deps, self.clock, submit, poke)
+        self.approvals = Approvals(
+            self.store, settings.approvals, self.rbac, self.deps, self.clock, submit, poke
+        )
         self.canary_watch = CanaryWatch(self.store, self.deps, self.clock, submit)
         self.approvals.after_success["canary start"] = self.canary_watch.start
         self.daily_backup = DailyBackup(self.store, settings.backups, channel, self.clock, submit)
         pd = settings.pagerduty
-        self.pagerduty = PagerDutyClient(str(pd.api_url), _secret(pd.api_token) or "", pd.from_email,
-                                         pd.timeout_seconds, str(pd.ca_file) if pd.ca_file else None)
-        self.oncall = OnCall(settings, self.store, self.deps, self.slack, self.rbac, self.clock, submit, poke,
-                             self.approvals, self.metrics, self.pagerduty)
+        self.pagerduty = PagerDutyClient(
+            str(pd.api_url),
+            _secret(pd.api_token) or "",
+            pd.from_email,
+            pd.timeout_seconds,
+            str(pd.ca_file) if pd.ca_file else None,
+        )
+        self.oncall = OnCall(
+            settings,
+            self.store,
+            self.deps,
+            self.slack,
+            self.rbac,
+            self.clock,
+            submit,
+            poke,
+            self.approvals,
+            self.metrics,
+            self.pagerduty,
+        )
         self.oncall.escalation.held = self._escalation_held
 
     def _job_handlers(self) -> dict:
-        return {**JobKinds(self.deps, self.metrics, self.approvals).handlers(),
-                CANARY_JOB: self.canary_watch.run,
-                METRICS_JOB: self.calendar.metrics_check_job,
-                REVIEW_JOB: self.reviews.run_job,
-                **self.oncall.job_handlers()}
+        return {
+            **JobKinds(self.deps, self.metrics, self.approvals).handlers(),
+            CANARY_JOB: self.canary_watch.run,
+            METRICS_JOB: self.calendar.metrics_check_job,
+            REVIEW_JOB: self.reviews.run_job,
+            **self.oncall.job_handlers(),
+        }
 
     def _timer_handlers(self) -> dict:
-        return {EXPIRE: self.approvals.expire,
-                CANARY_TIMER: self.canary_watch.on_timer,
-                OCCURRENCE: self.reviews.on_occurrence,
-                BACKUP_TIMER: self.daily_backup.on_timer,
-                **self.calendar.timer_handlers(),
-                **self.oncall.timer_handlers()}
+        return {
+            EXPIRE: self.approvals.expire,
+            CANARY_TIMER: self.canary_watch.on_timer,
+            OCCURRENCE: self.reviews.on_occurrence,
+            BACKUP_TIMER: self.daily_backup.on_timer,
+            **self.calendar.timer_handlers(),
+            **self.oncall.timer_handlers(),
+        }
 
     def _slash_commands(self) -> SlashCommands:
         slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.clock)
@@ -142,15 +200,22 @@ class Bot:
 
     def _buttons(self) -> Buttons:
         buttons = Buttons(self.store, self.outbox.poke, self.clock)
-        buttons.routes.update({"approval": self.approvals.on_click, "rollout": self.approvals.on_click,
-                               "review": lambda click: self.reviews.on_click(click, self.approvals),
-                               **self.oncall.routes()})
+        buttons.routes.update(
+            {
+                "approval": self.approvals.on_click,
+                "rollout": self.approvals.on_click,
+                "review": lambda click: self.reviews.on_click(click, self.approvals),
+                **self.oncall.routes(),
+            }
+        )
         return buttons
 
     def _escalation_held(self, incident) -> bool:
         """A maintenance window is open (or the platform drained) and this service is one we hold for."""
         services = self.settings.oncall.hold_during_maintenance
-        return self.calendar.escalation_held(self.clock.now()) and (not services or incident.service in services)
+        return self.calendar.escalation_held(self.clock.now()) and (
+            not services or incident.service in services
+        )
 
     def start(self) -> None:
         self.worker.start()
@@ -179,7 +244,9 @@ class Bot:
                     users = self.slack.usergroups_users_list(usergroup=group).get("users", [])
                     self.rbac.set_members(group, users)
                 except Exception as exc:  # keep the last known members; try again next round
-                    log.warning("could not refresh user group", extra={"group": group, "error": type(exc).__name__})
+                    log.warning(
+                        "could not refresh user group", extra={"group": group, "error": type(exc).__name__}
+                    )
             self._stopping.wait(GROUP_REFRESH_SECONDS)
 
 
@@ -188,8 +255,14 @@ class RunningServer:
 
     def __init__(self, bot: Bot, host: str = "127.0.0.1", port: int = 0):
         self.bot = bot
-        self.server = waitress.create_server(bot.http, host=host, port=port, threads=bot.settings.server.threads,
-                                             ident="llmbot", clear_untrusted_proxy_headers=True)
+        self.server = waitress.create_server(
+            bot.http,
+            host=host,
+            port=port,
+            threads=bot.settings.server.threads,
+            ident="llmbot",
+            clear_untrusted_proxy_headers=True,
+        )
         self.url = f"http://{host}:{self.server.effective_port}"
         self._closing = False
         self._thread = threading.Thread(target=self._serve, name="http", daemon=True)

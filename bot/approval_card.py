@@ -1,6 +1,7 @@
 """The approval card as Block Kit: who asked, exactly what will change, the health that matters,
 when it expires, and Approve / Reject buttons; after a decision the buttons give way to who
 decided and when. Action ids are constants the Slack adapter routes on."""
+
 from __future__ import annotations
 
 from bot.state import Approval, Vote
@@ -11,8 +12,13 @@ REJECT = "approval:reject"
 ROLLBACK = "rollout:rollback"
 
 _STATES = {
-    "approved": "✅ Approved", "executing": "▶️ Executing", "succeeded": "✅ Done", "failed": "💥 Failed",
-    "rejected": "❌ Rejected", "expired": "⌛ Expired", "cancelled": "🚫 Cancelled",
+    "approved": "✅ Approved",
+    "executing": "▶️ Executing",
+    "succeeded": "✅ Done",
+    "failed": "💥 Failed",
+    "rejected": "❌ Rejected",
+    "expired": "⌛ Expired",
+    "cancelled": "🚫 Cancelled",
 }
 
 
@@ -35,7 +41,9 @@ def card(approval: Approval, votes: list[Vote], now: float) -> tuple[str, list[d
     if plan.health or plan.warnings:
         lines = [f"• {h}" for h in plan.health] + [f"⚠️ {w}" for w in plan.warnings]
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:2900]}})
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _status_line(approval, votes)}]})
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _status_line(approval, votes)}]}
+    )
     if approval.state == "pending":
         blocks.append(_buttons(approval.id))
     return f"{title} (request #{approval.id})", blocks
@@ -55,9 +63,20 @@ def outcome_blocks(outcome: ChangeOutcome) -> tuple[str, list[dict]]:
     body = text + ("\n" + "\n".join(f"• {d}" for d in outcome.details[:20]) if outcome.details else "")
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": body[:2900]}}]
     if outcome.rollback:
-        blocks.append({"type": "actions", "elements": [{
-            "type": "button", "action_id": ROLLBACK, "value": outcome.rollback, "style": "danger",
-            "text": {"type": "plain_text", "text": f"Roll back {outcome.rollback}"[:75]}}]})
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ROLLBACK,
+                        "value": outcome.rollback,
+                        "style": "danger",
+                        "text": {"type": "plain_text", "text": f"Roll back {outcome.rollback}"[:75]},
+                    }
+                ],
+            }
+        )
     return text, blocks
 
 
@@ -95,13 +114,32 @@ def _status_line(approval: Approval, votes: list[Vote]) -> str:
 
 def _buttons(approval_id: int) -> dict:
     value = str(approval_id)
-    return {"type": "actions", "block_id": f"approval-{approval_id}", "elements": [
-        {"type": "button", "action_id": APPROVE, "value": value, "style": "primary",
-         "text": {"type": "plain_text", "text": "Approve"},
-         "confirm": {"title": {"type": "plain_text", "text": "Approve this change?"},
-                     "text": {"type": "mrkdwn", "text": "It runs in production as soon as enough people approve."},
-                     "confirm": {"type": "plain_text", "text": "Approve"},
-                     "deny": {"type": "plain_text", "text": "Cancel"}}},
-        {"type": "button", "action_id": REJECT, "value": value, "style": "danger",
-         "text": {"type": "plain_text", "text": "Reject"}},
-    ]}
+    return {
+        "type": "actions",
+        "block_id": f"approval-{approval_id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": APPROVE,
+                "value": value,
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Approve"},
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Approve this change?"},
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": "It runs in production as soon as enough people approve.",
+                    },
+                    "confirm": {"type": "plain_text", "text": "Approve"},
+                    "deny": {"type": "plain_text", "text": "Cancel"},
+                },
+            },
+            {
+                "type": "button",
+                "action_id": REJECT,
+                "value": value,
+                "style": "danger",
+                "text": {"type": "plain_text", "text": "Reject"},
+            },
+        ],
+    }

@@ -1,6 +1,7 @@
 """The daily Qdrant backup: a timer row for the next `backups.daily_at`; firing claims that day's
 run once (a row) and asks for `/llm backup qdrant` through the approval engine as the bot itself, so
 it is audited, followed in the channel and resumed after a restart like one typed by hand."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -15,7 +16,9 @@ RUN = "qdrant-backup"
 
 
 class DailyBackup:
-    def __init__(self, store: Store, settings: BackupSettings, channel: str, clock, submit: Callable[[str, dict], int]):
+    def __init__(
+        self, store: Store, settings: BackupSettings, channel: str, clock, submit: Callable[[str, dict], int]
+    ):
         self._store, self._settings, self._channel = store, settings, channel
         self._clock, self._submit = clock, submit
 
@@ -29,7 +32,16 @@ class DailyBackup:
     def on_timer(self, timer, late: float) -> None:
         """Late (the bot was down) still backs up, once: a late backup beats a missing one."""
         if self._settings.daily and self._store.claim_run(RUN, timer.due_at, "started", self._clock.time()):
-            self._submit("change", {"user": "", "channel": self._channel, "verb": "backup qdrant",
-                                    "args": {"collection": self._settings.collection},
-                                    "text": "backup qdrant (daily)", "response_url": None, "request_id": ""})
+            self._submit(
+                "change",
+                {
+                    "user": "",
+                    "channel": self._channel,
+                    "verb": "backup qdrant",
+                    "args": {"collection": self._settings.collection},
+                    "text": "backup qdrant (daily)",
+                    "response_url": None,
+                    "request_id": "",
+                },
+            )
         self.arm(max(self._clock.now(), datetime.fromtimestamp(timer.due_at, timezone.utc)))

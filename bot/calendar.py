@@ -1,6 +1,7 @@
 """The operations calendar's maintenance side: which windows are coming (the default rule plus what
 operators scheduled or cancelled), the notice timers for each, posting each notice once (late with a
 note, or skipped, after downtime), the drain bookkeeping and the escalation hold other code asks about."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -11,8 +12,8 @@ from bot.state.maintenance import Drain, WindowRow
 from commands import maintenance_text as text
 from commands.calendar_settings import MaintenanceSettings
 from commands.errors import CommandError
-from commands.recurrence import wall
 from commands.maintenance_windows import Window, default_windows, describe, notice_times, parse_window
+from commands.recurrence import wall
 
 NOTICE = "maintenance.notice"
 METRICS_CHECK = "maintenance.metrics_check"
@@ -26,8 +27,16 @@ def _at(stamp: float) -> datetime:
 
 
 class Calendar:
-    def __init__(self, store: Store, settings: MaintenanceSettings, channel: str, namespace: str, clock,
-                 poke: Callable[[], None] = lambda: None, check_metrics: Callable[[], str] = lambda: ""):
+    def __init__(
+        self,
+        store: Store,
+        settings: MaintenanceSettings,
+        channel: str,
+        namespace: str,
+        clock,
+        poke: Callable[[], None] = lambda: None,
+        check_metrics: Callable[[], str] = lambda: "",
+    ):
         self._store, self.settings, self._channel, self._namespace = store, settings, channel, namespace
         self._clock, self._poke, self._check_metrics = clock, poke, check_metrics
 
@@ -56,8 +65,14 @@ class Calendar:
             if row.state == "cancelled":
                 found.pop(row.key, None)
             else:
-                found[row.key] = Window(key=row.key, start=_at(row.start_at), end=_at(row.end_at), zone=rule.zone,
-                                        reason=row.reason, source="scheduled")
+                found[row.key] = Window(
+                    key=row.key,
+                    start=_at(row.start_at),
+                    end=_at(row.end_at),
+                    zone=rule.zone,
+                    reason=row.reason,
+                    source="scheduled",
+                )
         return sorted(found.values(), key=lambda w: w.start)[:count]
 
     def current(self, now: datetime) -> Window | None:
@@ -78,20 +93,43 @@ class Calendar:
     def schedule(self, day: str, span: str, reason: str, by: str) -> Window:
         now = self._clock.now()
         window = parse_window(day, span, reason, self.settings.window.zone, now)
-        clash = [w for w in self.windows(now, 12) if w.start < window.end and window.start < w.end and w.key != window.key]
+        clash = [
+            w
+            for w in self.windows(now, 12)
+            if w.start < window.end and window.start < w.end and w.key != window.key
+        ]
         if clash:
             raise CommandError(f"That overlaps the window {describe(clash[0])}; cancel it first.")
-        self._store.put_window(WindowRow(key=window.key, start_at=window.start.timestamp(), end_at=window.end.timestamp(),
-                                         reason=reason, source="scheduled", state="scheduled", by=by), now.timestamp())
+        self._store.put_window(
+            WindowRow(
+                key=window.key,
+                start_at=window.start.timestamp(),
+                end_at=window.end.timestamp(),
+                reason=reason,
+                source="scheduled",
+                state="scheduled",
+                by=by,
+            ),
+            now.timestamp(),
+        )
         self._arm_window(window, now, fresh=True)
         return window
 
     def cancel(self, day: str | None, by: str) -> Window:
         now = self._clock.now()
         window = self._find(day, now)
-        self._store.put_window(WindowRow(key=window.key, start_at=window.start.timestamp(), end_at=window.end.timestamp(),
-                                         reason=window.reason, source=window.source, state="cancelled", by=by),
-                               now.timestamp())
+        self._store.put_window(
+            WindowRow(
+                key=window.key,
+                start_at=window.start.timestamp(),
+                end_at=window.end.timestamp(),
+                reason=window.reason,
+                source=window.source,
+                state="cancelled",
+                by=by,
+            ),
+            now.timestamp(),
+        )
         for notice in notice_times(window, self.settings):
             self._store.cancel_timer(NOTICE, f"{window.key}:{notice}")
         if "announcement" in self._store.notices(window.key):  # people were told: tell them it is off
@@ -122,8 +160,13 @@ class Calendar:
             superseded = fresh and due < now and notice in PRE_START and notice != "announcement"
             if fresh and due < now and notice == "announcement":
                 due = now  # a window scheduled at short notice is announced at once, and not late
-            self._store.schedule(NOTICE, key, due.timestamp(), now.timestamp(),
-                                 {"window": window.model_dump(mode="json"), "notice": notice})
+            self._store.schedule(
+                NOTICE,
+                key,
+                due.timestamp(),
+                now.timestamp(),
+                {"window": window.model_dump(mode="json"), "notice": notice},
+            )
             if superseded:  # the announcement just posted covers it; the row stops a later arm()
                 self._store.cancel_timer(NOTICE, key)
 
@@ -139,8 +182,11 @@ class Calendar:
         self.arm(now)
 
     def _notice(self, window: Window, notice: str, now: datetime, late: float) -> None:
-        body = {"announcement": lambda: text.announcement(window, self._namespace),
-                "reminder": lambda: text.reminder(window), "start": lambda: text.start(window)}[notice]()
+        body = {
+            "announcement": lambda: text.announcement(window, self._namespace),
+            "reminder": lambda: text.reminder(window),
+            "start": lambda: text.start(window),
+        }[notice]()
         passed = now >= window.end or (notice in PRE_START and now >= window.start)
         if late > self.settings.late_grace_minutes * 60:
             if passed or self.settings.late_policy == "skip":
@@ -201,8 +247,11 @@ class Calendar:
         self._post(payload["window_key"], f"metrics:{payload['key']}", body + self._check_metrics())
 
     def _post(self, window_key: str, notice: str, body: str) -> None:
-        post = Post("chat.postMessage", self._channel, {"channel": self._channel, "text": body},
-                    key=f"maintenance:{window_key}:{notice}")
+        post = Post(
+            "chat.postMessage",
+            self._channel,
+            {"channel": self._channel, "text": body},
+            key=f"maintenance:{window_key}:{notice}",
+        )
         if self._store.claim_notice(window_key, notice, "posted", self._clock.time(), post):
             self._poke()
-

@@ -1,6 +1,7 @@
 """While a canary runs, one message in the channel shows it against stable and is edited in place
 every `canary.status_update_seconds`, until the canary is promoted or aborted. A repeating timer
 drives it; the work (Prometheus, Kubernetes) runs as a worker job, never in the scheduler loop."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -27,11 +28,14 @@ class CanaryWatch:
 
     def run(self, job: Job) -> JobResult:
         key, channel = job.payload["key"], job.payload["channel"]
-        method = "chat.update" if self._store.message(key) or job.payload.get("posted") else "chat.postMessage"
+        method = (
+            "chat.update" if self._store.message(key) or job.payload.get("posted") else "chat.postMessage"
+        )
         now = self._clock.time()
         # re-arm first: a backend failure below must cost one refresh, not the rest of the watch
-        self._store.reschedule(TIMER, key, now + self._deps.canary.status_update_seconds, now,
-                               {**job.payload, "posted": True})
+        self._store.reschedule(
+            TIMER, key, now + self._deps.canary.status_update_seconds, now, {**job.payload, "posted": True}
+        )
         try:
             result = canary.status({}, self._deps)
         except IntegrationError as exc:
@@ -42,9 +46,17 @@ class CanaryWatch:
             self._store.cancel_timer(TIMER, key)
             text = "🏁 The canary has ended (promoted or aborted); this message is no longer updated."
             return JobResult("ok", [Post(method, channel, _section(channel, text), key=key)])
-        body = {"channel": channel, "text": canary.render_text(result)[:3000], "blocks": canary.render_status(result)}
+        body = {
+            "channel": channel,
+            "text": canary.render_text(result)[:3000],
+            "blocks": canary.render_status(result),
+        }
         return JobResult("ok", [Post(method, channel, body, key=key)])
 
 
 def _section(channel: str, text: str) -> dict:
-    return {"channel": channel, "text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+    return {
+        "channel": channel,
+        "text": text,
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }

@@ -1,5 +1,6 @@
 """The `llmbot` console script: serve, sandbox, demo, config check, and read-only commands for a
 terminal (`llmbot status`). Errors a person can fix are one line on stderr and exit code 2."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="llmbot", description="Chat-ops for the LLM platform.")
-    parser.add_argument("--config", default=os.environ.get("LLMBOT_CONFIG"),
-                        help="YAML config file (default: $LLMBOT_CONFIG)")
+    parser.add_argument(
+        "--config", default=os.environ.get("LLMBOT_CONFIG"), help="YAML config file (default: $LLMBOT_CONFIG)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="run the bot's HTTP server").set_defaults(func=serve)
     sandbox = sub.add_parser("sandbox", help="run the simulated platform on loopback")
@@ -45,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="the morning check in a terminal; exit 0 when all pass")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=status_cmd)
-    report = sub.add_parser("report", help="reports as Markdown on stdout").add_subparsers(dest="report", required=True)
+    report = sub.add_parser("report", help="reports as Markdown on stdout").add_subparsers(
+        dest="report", required=True
+    )
     report.add_parser("weekly", help="the weekly performance report").set_defaults(func=report_weekly)
     return parser
 
@@ -122,8 +126,13 @@ def run_demo(args) -> int:
 
 
 def _secrets(settings: cfg.Settings) -> list[str]:
-    values = [settings.slack.bot_token, settings.slack.signing_secret, settings.pagerduty.api_token,
-              settings.aws.secret_access_key, *settings.pagerduty.webhook_secrets]
+    values = [
+        settings.slack.bot_token,
+        settings.slack.signing_secret,
+        settings.pagerduty.api_token,
+        settings.aws.secret_access_key,
+        *settings.pagerduty.webhook_secrets,
+    ]
     return [v.get_secret_value() for v in values if v is not None]
 
 

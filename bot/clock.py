@@ -1,4 +1,5 @@
 """Time, injected: production uses SystemClock; tests use ManualClock and move time instead of sleeping."""
+
 from __future__ import annotations
 
 import threading

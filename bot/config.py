@@ -1,5 +1,6 @@
 """Settings: one YAML file validated by pydantic, with the environment overriding the keys named in
 ENV_OVERRIDES. Read once at start-up by the composition root; nothing else reads the environment."""
+
 from __future__ import annotations
 
 import os
@@ -9,11 +10,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError
 
+from commands.calendar_settings import MaintenanceSettings, ReviewThresholds, Schedule, default_schedules
 from commands.canary_analysis import CanaryPolicy
 from commands.data_settings import BackupSettings, IndexingSettings
 from commands.oncall import OnCallPolicy
 from commands.platform import Platform, Queries
-from commands.calendar_settings import MaintenanceSettings, ReviewThresholds, Schedule, default_schedules
 
 Role = Literal["viewer", "operator", "approver"]
 
@@ -78,7 +79,9 @@ class PagerDutySettings(Section):
     api_token: SecretStr | None = None
     webhook_secrets: list[SecretStr] = Field(default_factory=list)
     from_email: str = Field("", description="From for calls the bot makes itself (escalation)")
-    ca_file: Path | None = Field(None, description="extra CA bundle to trust (the sandbox's self-signed cert)")
+    ca_file: Path | None = Field(
+        None, description="extra CA bundle to trust (the sandbox's self-signed cert)"
+    )
     timeout_seconds: float = Field(3.0, gt=0, le=30)
 
 
@@ -91,7 +94,9 @@ class RbacSettings(Section):
 class ApprovalPolicy(Section):
     required: int = Field(1, ge=0, le=5, description="approvals needed; 0 runs the change without one")
     roles: list[Role] = Field(default_factory=lambda: ["approver"], description="roles that may approve")
-    users: list[str] = Field(default_factory=list, description="Slack user ids that may approve whatever their role")
+    users: list[str] = Field(
+        default_factory=list, description="Slack user ids that may approve whatever their role"
+    )
     groups: list[str] = Field(default_factory=list, description="Slack user groups whose members may approve")
     allow_self: bool = Field(False, description="may the requester approve their own request")
     expiry_minutes: float = Field(30, gt=0, le=24 * 60)
@@ -101,8 +106,11 @@ class ApprovalSettings(Section):
     default: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
     commands: dict[str, ApprovalPolicy] = Field(
         # backups and indexing write data, not serving config: audited and run by the engine, no approval
-        default_factory=lambda: {"canary abort": ApprovalPolicy(required=0), "backup qdrant": ApprovalPolicy(required=0),
-                                 "index": ApprovalPolicy(required=0)},
+        default_factory=lambda: {
+            "canary abort": ApprovalPolicy(required=0),
+            "backup qdrant": ApprovalPolicy(required=0),
+            "index": ApprovalPolicy(required=0),
+        },
         description="per command name, e.g. 'canary promote'; unset keys fall back to default",
     )
 
@@ -124,7 +132,9 @@ class Settings(Section):
     platform: Platform = Field(default_factory=Platform)
     queries: Queries = Field(default_factory=Queries)
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
-    schedules: dict[str, Schedule] = Field(default_factory=default_schedules, description="recurring reviews by name")
+    schedules: dict[str, Schedule] = Field(
+        default_factory=default_schedules, description="recurring reviews by name"
+    )
     reviews: ReviewThresholds = Field(default_factory=ReviewThresholds)
     oncall: OnCallPolicy = Field(default_factory=OnCallPolicy)
     backups: BackupSettings = Field(default_factory=BackupSettings)

@@ -1,6 +1,7 @@
 """An incident thread as Block Kit: the root (severity, title, service, status, assignee, link, age,
 and buttons that follow the state), the P0 announcement, and the checklist with its checkboxes,
 who ticked what and when, and the buttons of items that carry a command. Action ids are constants."""
+
 from __future__ import annotations
 
 from bot.approval_card import when
@@ -16,14 +17,25 @@ _STATUS = {"triggered": "🚨 Triggered", "acknowledged": "👀 Acknowledged", "
 
 
 def title(incident: Incident) -> str:
-    return f"{_ICONS.get(incident.severity, '⚪')} {incident.severity} · #{incident.number} {incident.title}"[:150]
+    return f"{_ICONS.get(incident.severity, '⚪')} {incident.severity} · #{incident.number} {incident.title}"[
+        :150
+    ]
 
 
 def root(incident: Incident, level_name: str = "") -> tuple[str, list[dict]]:
-    link = f"<{incident.html_url}|#{incident.number} in PagerDuty>" if incident.html_url else f"#{incident.number}"
-    fields = [("Severity", incident.severity), ("Status", _STATUS.get(incident.status, incident.status)),
-              ("Service", incident.service or "—"), ("Assignee", incident.assignee or "—"),
-              ("Opened", when(incident.created_at, "{ago}")), ("PagerDuty", link)]
+    link = (
+        f"<{incident.html_url}|#{incident.number} in PagerDuty>"
+        if incident.html_url
+        else f"#{incident.number}"
+    )
+    fields = [
+        ("Severity", incident.severity),
+        ("Status", _STATUS.get(incident.status, incident.status)),
+        ("Service", incident.service or "—"),
+        ("Assignee", incident.assignee or "—"),
+        ("Opened", when(incident.created_at, "{ago}")),
+        ("PagerDuty", link),
+    ]
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": title(incident)}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"[:2000]} for k, v in fields]},
@@ -38,21 +50,37 @@ def _context(incident: Incident, level_name: str) -> str:
     if incident.status == "resolved" and incident.resolved_at:
         took = _duration(incident.resolved_at - incident.created_at)
         return f"Resolved {when(incident.resolved_at)} after {took}" + (
-            f" by {incident.resolved_by}" if incident.resolved_by else "")
+            f" by {incident.resolved_by}" if incident.resolved_by else ""
+        )
     if incident.status == "acknowledged":
         return f"Acknowledged{' by ' + incident.acknowledged_by if incident.acknowledged_by else ''}: escalation stopped"
     return f"Escalation level: {level_name or 'Primary'} · checklist and updates in the thread"
 
 
 def _buttons(incident: Incident) -> dict:
-    first = (_button("Acknowledge", ACK, incident.id, "primary") if incident.status == "triggered"
-             else _button("Unacknowledge", UNACK, incident.id))
-    return {"type": "actions", "block_id": f"incident-{incident.id}", "elements": [
-        first, _button("Resolve", RESOLVE, incident.id, "danger"), _button("Add note", NOTE, incident.id)]}
+    first = (
+        _button("Acknowledge", ACK, incident.id, "primary")
+        if incident.status == "triggered"
+        else _button("Unacknowledge", UNACK, incident.id)
+    )
+    return {
+        "type": "actions",
+        "block_id": f"incident-{incident.id}",
+        "elements": [
+            first,
+            _button("Resolve", RESOLVE, incident.id, "danger"),
+            _button("Add note", NOTE, incident.id),
+        ],
+    }
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": action_id, "value": value, "text": {"type": "plain_text", "text": text}}
+    button = {
+        "type": "button",
+        "action_id": action_id,
+        "value": value,
+        "text": {"type": "plain_text", "text": text},
+    }
     if style:
         button["style"] = style
     return button
@@ -63,27 +91,42 @@ def announcement(incident: Incident, channel: str) -> tuple[str, list[dict]]:
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]
 
 
-def checklist(incident: Incident, items: list[ChecklistItem], ticks: dict[int, Tick],
-              scale_target: str = "") -> tuple[str, list[dict]]:
-    options = [{"text": {"type": "mrkdwn", "text": item.text[:75]}, "value": f"{incident.id}|{i}"}
-               for i, item in enumerate(items)]
+def checklist(
+    incident: Incident, items: list[ChecklistItem], ticks: dict[int, Tick], scale_target: str = ""
+) -> tuple[str, list[dict]]:
+    options = [
+        {"text": {"type": "mrkdwn", "text": item.text[:75]}, "value": f"{incident.id}|{i}"}
+        for i, item in enumerate(items)
+    ]
     box: dict = {"type": "checkboxes", "action_id": TICK, "options": options}
     ticked = [options[i] for i in sorted(ticks) if i < len(options)]
     if ticked:
         box["initial_options"] = ticked
     done = sum(1 for i in ticks if i < len(items))
     blocks: list[dict] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{incident.severity} response checklist* "
-                                                               f"({done}/{len(items)} done)"}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"*{incident.severity} response checklist* ({done}/{len(items)} done)",
+            },
+        },
         {"type": "actions", "block_id": f"checklist-{incident.id}", "elements": [box]},
     ]
     if ticks:
-        lines = [f"✓ {items[i].text}: <@{t.ticked_by}> {when(t.ticked_at)}" if t.ticked_by.startswith("U")
-                 else f"✓ {items[i].text}: {t.ticked_by} {when(t.ticked_at)}"
-                 for i, t in sorted(ticks.items()) if i < len(items)]
+        lines = [
+            f"✓ {items[i].text}: <@{t.ticked_by}> {when(t.ticked_at)}"
+            if t.ticked_by.startswith("U")
+            else f"✓ {items[i].text}: {t.ticked_by} {when(t.ticked_at)}"
+            for i, t in sorted(ticks.items())
+            if i < len(items)
+        ]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)[:2900]}]})
-    runs = [_button(_run_label(item, scale_target), RUN, f"{incident.id}|{i}") for i, item in enumerate(items)
-            if item.command]
+    runs = [
+        _button(_run_label(item, scale_target), RUN, f"{incident.id}|{i}")
+        for i, item in enumerate(items)
+        if item.command
+    ]
     if runs and incident.status != "resolved":
         blocks.append({"type": "actions", "block_id": f"checklist-run-{incident.id}", "elements": runs[:5]})
     return f"{incident.severity} response checklist for #{incident.number} ({done}/{len(items)} done)", blocks
@@ -98,8 +141,12 @@ def _run_label(item: ChecklistItem, scale_target: str) -> str:
 def report_blocks(incident: Incident, text: str) -> list[dict]:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]
     if not incident.report_done:
-        blocks.append({"type": "actions", "elements": [_button("Mark report done", REPORT_DONE, incident.id,
-                                                               "primary")]})
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [_button("Mark report done", REPORT_DONE, incident.id, "primary")],
+            }
+        )
     return blocks
 
 

@@ -2,6 +2,7 @@
 and says what changed in the incident's thread. The first event for an incident opens it (exactly
 one root: the row insert decides); every transition is compare-and-set on the status, so duplicate
 deliveries and the webhook echoing a change made from Slack post nothing twice."""
+
 from __future__ import annotations
 
 import logging
@@ -25,13 +26,24 @@ _MOVES = {  # event type -> (statuses it moves from, status it moves to)
     "incident.resolved": (("triggered", "acknowledged"), "resolved"),
     "incident.reopened": (("resolved",), "triggered"),
 }
-_PEOPLE = {"incident.escalated": "⏫ Escalated in PagerDuty to", "incident.reassigned": "↪️ Reassigned to",
-           "incident.delegated": "↪️ Delegated to another escalation policy:"}
+_PEOPLE = {
+    "incident.escalated": "⏫ Escalated in PagerDuty to",
+    "incident.reassigned": "↪️ Reassigned to",
+    "incident.delegated": "↪️ Delegated to another escalation policy:",
+}
 
 
 class Incidents:
-    def __init__(self, store: Store, thread: IncidentThread, escalation: Escalation, checklists: Checklists,
-                 clock, submit: Callable[[str, dict], int], pagerduty=None):
+    def __init__(
+        self,
+        store: Store,
+        thread: IncidentThread,
+        escalation: Escalation,
+        checklists: Checklists,
+        clock,
+        submit: Callable[[str, dict], int],
+        pagerduty=None,
+    ):
         self._store, self.thread, self.escalation, self.checklists = store, thread, escalation, checklists
         self._clock, self._submit, self._pd = clock, submit, pagerduty
         self._locks: dict[str, threading.Lock] = {}
@@ -56,7 +68,9 @@ class Incidents:
                     self.apply(parse(row.body))
                     applied += self._store.finish_event(row.seq)
                 except Unreadable as exc:
-                    log.error("stored PagerDuty event could not be read", extra={"seq": row.seq, "error": str(exc)})
+                    log.error(
+                        "stored PagerDuty event could not be read", extra={"seq": row.seq, "error": str(exc)}
+                    )
                     self._store.finish_event(row.seq, "unreadable")
                 except Exception:  # one event we cannot apply must not hold up every later one
                     log.exception("stored PagerDuty event could not be applied", extra={"seq": row.seq})
@@ -92,14 +106,29 @@ class Incidents:
     def _open(self, event: IncidentEvent) -> bool:
         event = self._complete(event)
         severity = self.thread.policy.severity(event.priority, event.urgency)
-        incident = Incident(id=event.incident_id, number=event.number or 0, title=event.title, service=event.service,
-                            severity=severity, checklist=severity, status="triggered", status_at=0,
-                            assignee=", ".join(event.assignees), html_url=event.html_url, urgency=event.urgency or "",
-                            policy_id=event.policy_id, created_at=event.created_at or event.occurred_at)
+        incident = Incident(
+            id=event.incident_id,
+            number=event.number or 0,
+            title=event.title,
+            service=event.service,
+            severity=severity,
+            checklist=severity,
+            status="triggered",
+            status_at=0,
+            assignee=", ".join(event.assignees),
+            html_url=event.html_url,
+            urgency=event.urgency or "",
+            policy_id=event.policy_id,
+            created_at=event.created_at or event.occurred_at,
+        )
         if not self._store.open_incident(incident):
             return False
-        self._store.add_timeline(incident.id, TimelineEntry(at=event.occurred_at, kind="pagerduty",
-                                                            text=f"Triggered: {incident.title}", who=event.agent))
+        self._store.add_timeline(
+            incident.id,
+            TimelineEntry(
+                at=event.occurred_at, kind="pagerduty", text=f"Triggered: {incident.title}", who=event.agent
+            ),
+        )
         self.thread.open(incident)
         self.thread.announce(incident)
         self.checklists.observed(incident.id, "posted")
@@ -112,15 +141,23 @@ class Incidents:
         try:
             rest = self._pd.incident(event.incident_id)
         except IntegrationError as exc:
-            log.warning("could not read incident from PagerDuty", extra={"incident": event.incident_id,
-                                                                          "error": exc.message})
+            log.warning(
+                "could not read incident from PagerDuty",
+                extra={"incident": event.incident_id, "error": exc.message},
+            )
             return event
         priority = (rest.get("priority") or {}).get("summary")
-        return event.model_copy(update={
-            "number": rest.get("incident_number"), "title": rest.get("title") or event.title,
-            "service": (rest.get("service") or {}).get("summary", ""), "priority": priority,
-            "urgency": rest.get("urgency"), "policy_id": (rest.get("escalation_policy") or {}).get("id", ""),
-            "assignees": [a["assignee"].get("summary", "") for a in rest.get("assignments") or []]})
+        return event.model_copy(
+            update={
+                "number": rest.get("incident_number"),
+                "title": rest.get("title") or event.title,
+                "service": (rest.get("service") or {}).get("summary", ""),
+                "priority": priority,
+                "urgency": rest.get("urgency"),
+                "policy_id": (rest.get("escalation_policy") or {}).get("id", ""),
+                "assignees": [a["assignee"].get("summary", "") for a in rest.get("assignments") or []],
+            }
+        )
 
     def _move(self, event: IncidentEvent, opened: bool) -> None:
         old, new = _MOVES[event.type]
@@ -132,8 +169,10 @@ class Incidents:
             fields.update(resolved_at=event.occurred_at, resolved_by=who)
         if not self._store.move_incident(event.incident_id, old, new, event.occurred_at, **fields):
             return  # a duplicate, an echo of our own change, or older than what we know
-        self._store.add_timeline(event.incident_id, TimelineEntry(at=event.occurred_at, kind="pagerduty",
-                                                                  text=_verb(event.type), who=who))
+        self._store.add_timeline(
+            event.incident_id,
+            TimelineEntry(at=event.occurred_at, kind="pagerduty", text=_verb(event.type), who=who),
+        )
         getattr(self, "_" + event.type.split(".")[1])(self._store.incident(event.incident_id), who, opened)
         self.thread.update_root(event.incident_id)
 
@@ -148,13 +187,17 @@ class Incidents:
 
     def _unacknowledged(self, incident: Incident, who: str, opened: bool) -> None:
         self.escalation.start(incident)
-        self.thread.reply(incident.id, f"↩️ Unacknowledged{_by(who)}: escalation restarts at "
-                                       f"{self.thread.level_name(incident)}.")
+        self.thread.reply(
+            incident.id,
+            f"↩️ Unacknowledged{_by(who)}: escalation restarts at {self.thread.level_name(incident)}.",
+        )
 
     def _resolved(self, incident: Incident, who: str, opened: bool) -> None:
         self.escalation.stop(incident.id)
         took = incident.resolved_at - incident.created_at
-        self.thread.reply(incident.id, f"✅ Resolved{_by(who)} after {int(took // 60)} min. Drafting the report…")
+        self.thread.reply(
+            incident.id, f"✅ Resolved{_by(who)} after {int(took // 60)} min. Drafting the report…"
+        )
         self.checklists.observed(incident.id, "resolved", who)
         self.checklists.resolved(incident)
         self._submit("incident-report", {"incident_id": incident.id})
@@ -163,8 +206,10 @@ class Incidents:
         self._store.update_incident(incident.id, level=0, resolved_at=None, resolved_by="")
         incident = self._store.incident(incident.id)  # the message below names the level it restarts at
         self.escalation.start(incident)
-        self.thread.reply(incident.id, f"🔁 Reopened{_by(who)}: escalation starts again at "
-                                       f"{self.thread.level_name(incident)}.")
+        self.thread.reply(
+            incident.id,
+            f"🔁 Reopened{_by(who)}: escalation starts again at {self.thread.level_name(incident)}.",
+        )
 
     def _reprioritise(self, event: IncidentEvent) -> None:
         severity = self.thread.policy.severity(event.priority, event.urgency)
@@ -174,11 +219,19 @@ class Incidents:
         levels = self.thread.policy.escalation[severity].levels
         if incident.level >= len(levels):
             self._store.update_incident(incident.id, level=len(levels) - 1)
-        self._store.add_timeline(incident.id, TimelineEntry(at=event.occurred_at, kind="pagerduty",
-                                                            text=f"Priority {event.priority}: severity {severity}",
-                                                            who=event.agent))
-        self.thread.reply(incident.id, f"🔺 Priority set to {event.priority or 'none'}{_by(event.agent)}: "
-                                       f"severity is now *{severity}*.")
+        self._store.add_timeline(
+            incident.id,
+            TimelineEntry(
+                at=event.occurred_at,
+                kind="pagerduty",
+                text=f"Priority {event.priority}: severity {severity}",
+                who=event.agent,
+            ),
+        )
+        self.thread.reply(
+            incident.id,
+            f"🔺 Priority set to {event.priority or 'none'}{_by(event.agent)}: severity is now *{severity}*.",
+        )
         incident = self._store.incident(incident.id)
         if incident.status == "triggered":
             self.escalation.stop(incident.id)
@@ -190,15 +243,22 @@ class Incidents:
         assignee = ", ".join(event.assignees)
         if not assignee or not self._store.update_incident(event.incident_id, assignee=assignee):
             return  # the echo of an escalation the bot made already says nothing new
-        self._store.add_timeline(event.incident_id, TimelineEntry(at=event.occurred_at, kind="pagerduty",
-                                                                  text=f"{_verb(event.type)} {assignee}",
-                                                                  who=event.agent))
+        self._store.add_timeline(
+            event.incident_id,
+            TimelineEntry(
+                at=event.occurred_at,
+                kind="pagerduty",
+                text=f"{_verb(event.type)} {assignee}",
+                who=event.agent,
+            ),
+        )
         self.thread.reply(event.incident_id, f"{_PEOPLE[event.type]} *{assignee}*{_by(event.agent)}.")
         self.thread.update_root(event.incident_id)
 
     def _note(self, event: IncidentEvent) -> None:
-        entry = TimelineEntry(at=event.occurred_at, kind="note", text=event.note, who=event.agent,
-                              ref=f"note:{event.note_id}")
+        entry = TimelineEntry(
+            at=event.occurred_at, kind="note", text=event.note, who=event.agent, ref=f"note:{event.note_id}"
+        )
         if self._store.add_timeline(event.incident_id, entry):
             self.thread.reply(event.incident_id, f"📝 Note{_by(event.agent)}: {event.note}"[:3000])
 

@@ -1,6 +1,7 @@
 """What the worker's job kinds mean: "command" runs a read-only command and posts its answer;
 "change" plans a change command and hands the plan to the approval engine. One error vocabulary:
 a user mistake gets usage, an upstream failure names the system, anything else a reference id."""
+
 from __future__ import annotations
 
 import logging
@@ -41,7 +42,9 @@ class JobKinds:
         posts = [messages.channel_post(p, spec.render(result), messages.fallback_text(spec, result), key)]
         if p.get("thread_key"):  # asked from an incident thread: answer there
             posts = [replace(posts[0], thread_key=p["thread_key"], response_url=None)]
-        posts += [messages.file_post(p["channel"], f, key) for f in (spec.files(result) if spec.files else [])]
+        posts += [
+            messages.file_post(p["channel"], f, key) for f in (spec.files(result) if spec.files else [])
+        ]
         return JobResult("ok", posts)
 
     def _guarded(self, p: dict, work: Callable[[], JobResult]) -> JobResult:
@@ -49,7 +52,9 @@ class JobKinds:
         try:
             return work()
         except CommandError as exc:
-            return JobResult("usage", [messages.ephemeral(p, messages.usage(exc.message, spec)["text"])], exc.message)
+            return JobResult(
+                "usage", [messages.ephemeral(p, messages.usage(exc.message, spec)["text"])], exc.message
+            )
         except IntegrationError as exc:
             self._deps.on_backend_error(exc.system)
             return JobResult("unavailable", [messages.ephemeral(p, messages.unavailable(exc))], exc.message)

@@ -1,5 +1,6 @@
 """JSON logs, one object per line, carrying the request id of the request being served and never a
 secret: every configured secret value and anything shaped like a Slack token is masked."""
+
 from __future__ import annotations
 
 import contextvars

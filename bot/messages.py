@@ -1,5 +1,6 @@
 """What the bot says outside a command's own render: acks, refusals, failures, and the outbox rows
 that carry a command's answer back to the channel; plus the audit row every command leaves."""
+
 from __future__ import annotations
 
 import base64
@@ -9,8 +10,15 @@ from bot.registry import COMMANDS, CommandSpec, role_allows
 from bot.state import AuditEntry, Post, Store
 from integrations.errors import Forbidden, IntegrationError, NotFound
 
-_SYSTEMS = {"kubernetes": "The Kubernetes API", "prometheus": "Prometheus", "aws": "AWS",
-            "pagerduty": "PagerDuty", "slack": "Slack", "qdrant": "Qdrant", "rag": "The RAG service"}
+_SYSTEMS = {
+    "kubernetes": "The Kubernetes API",
+    "prometheus": "Prometheus",
+    "aws": "AWS",
+    "pagerduty": "PagerDuty",
+    "slack": "Slack",
+    "qdrant": "Qdrant",
+    "rag": "The RAG service",
+}
 
 
 def ephemeral_ack(text: str, blocks: list[dict] | None = None) -> dict[str, Any]:
@@ -29,8 +37,10 @@ def usage(message: str, spec: CommandSpec | None) -> dict[str, Any]:
 
 def refused(spec: CommandSpec, role: str | None) -> dict[str, Any]:
     have = f"your role is *{role}*" if role else "you have no role here"
-    return ephemeral_ack(f"⛔ `/llm {spec.name}` needs the *{spec.role}* role; {have}. "
-                         "Ask a platform admin to add you under `rbac` in the bot's config.")
+    return ephemeral_ack(
+        f"⛔ `/llm {spec.name}` needs the *{spec.role}* role; {have}. "
+        "Ask a platform admin to add you under `rbac` in the bot's config."
+    )
 
 
 def queued(spec: CommandSpec) -> dict[str, Any]:
@@ -40,13 +50,20 @@ def queued(spec: CommandSpec) -> dict[str, Any]:
 def help_blocks(spec: CommandSpec | None, role: str | None) -> dict[str, Any]:
     if spec is not None:
         lines = [f"*`{spec.usage}`*", spec.summary]
-        lines += [f"• `{a.name}`: {a.help}" for a in spec.args] + [f"• `--{o.name}`: {o.help}" for o in spec.options]
+        lines += [f"• `{a.name}`: {a.help}" for a in spec.args] + [
+            f"• `--{o.name}`: {o.help}" for o in spec.options
+        ]
         if spec.details:
             lines.append(spec.details)
-        lines.append(f"Example: `{spec.example}`  ·  needs role: {spec.role}" + ("  ·  changes production" if spec.changes else ""))
+        lines.append(
+            f"Example: `{spec.example}`  ·  needs role: {spec.role}"
+            + ("  ·  changes production" if spec.changes else "")
+        )
         return ephemeral_ack("\n".join(lines))
-    rows = [f"`{c.usage}`  {c.summary}" + ("" if role_allows(role, c.role) else f" _(needs {c.role})_")
-            for c in COMMANDS]
+    rows = [
+        f"`{c.usage}`  {c.summary}" + ("" if role_allows(role, c.role) else f" _(needs {c.role})_")
+        for c in COMMANDS
+    ]
     return ephemeral_ack("*llmbot commands*\n" + "\n".join(rows) + "\n`/llm help <command>` explains one.")
 
 
@@ -61,7 +78,9 @@ def unavailable(exc: IntegrationError) -> str:
 
 
 def internal_error(ref: str) -> str:
-    return f"💥 Something went wrong on our side (reference `{ref}`). Quote the reference to the platform team."
+    return (
+        f"💥 Something went wrong on our side (reference `{ref}`). Quote the reference to the platform team."
+    )
 
 
 def fallback_text(spec: CommandSpec, result: Any) -> str:
@@ -89,8 +108,16 @@ def file_post(channel: str, file, thread_key: str | None) -> Post:
 
 
 def audit(store: Store, clock, job: dict[str, Any], outcome: str, seconds: float, detail: str = "") -> None:
-    store.audit(AuditEntry(
-        at=clock.now(), user=job.get("user", ""), verb=job.get("verb", ""), args=job.get("text", ""),
-        channel=job.get("channel", ""), outcome=outcome, duration_ms=int(seconds * 1000),
-        request_id=job.get("request_id", ""), detail=detail,
-    ))
+    store.audit(
+        AuditEntry(
+            at=clock.now(),
+            user=job.get("user", ""),
+            verb=job.get("verb", ""),
+            args=job.get("text", ""),
+            channel=job.get("channel", ""),
+            outcome=outcome,
+            duration_ms=int(seconds * 1000),
+            request_id=job.get("request_id", ""),
+            detail=detail,
+        )
+    )

@@ -1,6 +1,7 @@
 """Delivers queued Slack posts: one sender thread, Slack's pace of one message per second per
 channel, 429 Retry-After honoured, transient failures retried with backoff. A post leaves the queue
 only when Slack took it or refused it for good, so a crash or an alert storm delays posts, never drops them."""
+
 from __future__ import annotations
 
 import base64
@@ -23,10 +24,24 @@ PACED = ("chat.postMessage", "files.upload")  # chat.update has its own, looser 
 PARENT_WAIT_ATTEMPTS = 600  # a reply waits up to ~5 minutes for the message it belongs to
 MAX_BACKOFF_SECONDS = 300.0
 # Slack errors that another attempt cannot fix
-_PERMANENT = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "is_archived",
-              "msg_blocks_too_long", "invalid_auth", "not_authed", "token_revoked", "account_inactive",
-              "missing_scope", "message_not_found", "cant_update_message", "channel_not_found",
-              "not_in_channel", "expired_url"}
+_PERMANENT = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "no_text",
+    "is_archived",
+    "msg_blocks_too_long",
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "account_inactive",
+    "missing_scope",
+    "message_not_found",
+    "cant_update_message",
+    "channel_not_found",
+    "not_in_channel",
+    "expired_url",
+}
 
 
 class Outbox:
@@ -94,7 +109,10 @@ class Outbox:
         if item.method == "chat.update" and self._store.newer_update_pending(item):
             self._store.fail_post(item.id, "superseded by a later edit", state="superseded")
             return False
-        for field, key in (("ts", item.key if item.method == "chat.update" else None), ("thread_ts", item.thread_key)):
+        for field, key in (
+            ("ts", item.key if item.method == "chat.update" else None),
+            ("thread_ts", item.thread_key),
+        ):
             if not key:
                 continue
             found = self._store.message(key)
@@ -116,9 +134,13 @@ class Outbox:
             return self._respond(item.payload["response_url"], body)
         if item.method == "files.upload":
             content = base64.b64decode(body["content_b64"]) if "content_b64" in body else body["content"]
-            response = self._client.files_upload_v2(channel=body.get("channel", item.channel), filename=body["filename"],
-                                                    title=body["title"], content=content,
-                                                    thread_ts=body.get("thread_ts"))
+            response = self._client.files_upload_v2(
+                channel=body.get("channel", item.channel),
+                filename=body["filename"],
+                title=body["title"],
+                content=content,
+                thread_ts=body.get("thread_ts"),
+            )
             return {"file": (response.get("file") or {}).get("id")}
         response = self._client.api_call(item.method, json=body)
         return {"ts": response.get("ts"), "channel": response.get("channel")}
@@ -159,12 +181,17 @@ class Outbox:
         body = dict(item.payload["body"], response_type="in_channel", replace_original=False)
         body.pop("channel", None)
         log.warning("bot not in channel; answering through response_url", extra={"error": error})
-        rerouted = OutboxItem(**{**item.model_dump(), "method": "response_url",
-                                 "payload": {"body": body, "response_url": item.payload["response_url"]}})
+        rerouted = OutboxItem(
+            **{
+                **item.model_dump(),
+                "method": "response_url",
+                "payload": {"body": body, "response_url": item.payload["response_url"]},
+            }
+        )
         return self._deliver(rerouted)
 
     def _retry(self, item: OutboxItem, error: str) -> None:
-        delay = min(2 ** item.attempts, MAX_BACKOFF_SECONDS)
+        delay = min(2**item.attempts, MAX_BACKOFF_SECONDS)
         self._store.defer_post(item.id, self._clock.time() + delay, error)
         self._metrics.outbox.labels("retry").inc()
 

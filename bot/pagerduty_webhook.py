@@ -2,6 +2,7 @@
 X-Webhook-Id) and answer 202 at once; the worker applies it later. A forged or unsigned body leaves
 only a log line and a metric; a genuine event we cannot read is stored and still answered 2xx,
 because PagerDuty drops 4xx deliveries and disables a subscription after three."""
+
 from __future__ import annotations
 
 import hashlib
@@ -46,15 +47,22 @@ def _reply(status: int, body: dict) -> Reply:
 class WebhookIntake:
     def __init__(self, store, secrets: list[str], registry, clock, on_stored: Callable[[str], None]):
         self._store, self._secrets, self._clock, self._on_stored = store, secrets, clock, on_stored
-        self._count = Counter("llmbot_pagerduty_webhooks_total", "PagerDuty webhooks by outcome", ["outcome"],
-                              registry=registry)
+        self._count = Counter(
+            "llmbot_pagerduty_webhooks_total", "PagerDuty webhooks by outcome", ["outcome"], registry=registry
+        )
 
     def __call__(self, headers: dict[str, str], body: bytes) -> Reply:
         header = headers.get("x-pagerduty-signature", "")
         if not self._secrets or not verify(self._secrets, header, body):
             outcome = "unsigned" if not header else "forged"
-            log.warning("PagerDuty webhook refused", extra={"outcome": outcome, "bytes": len(body),
-                                                            "webhook_id": headers.get("x-webhook-id", "")[:64]})
+            log.warning(
+                "PagerDuty webhook refused",
+                extra={
+                    "outcome": outcome,
+                    "bytes": len(body),
+                    "webhook_id": headers.get("x-webhook-id", "")[:64],
+                },
+            )
             self._count.labels(outcome).inc()
             return _reply(401, {"error": "invalid signature"})
         return self._accept(headers.get("x-webhook-id", ""), body)
@@ -72,8 +80,9 @@ class WebhookIntake:
         incident = incident_id(event)
         handled = kind in INCIDENT_TYPES and incident
         webhook_id = webhook_id or str(event.get("id", "")) or "sha256:" + hashlib.sha256(body).hexdigest()
-        fresh = self._store.store_webhook(webhook_id, incident, kind, body, self._clock.time(),
-                                          "pending" if handled else "ignored")
+        fresh = self._store.store_webhook(
+            webhook_id, incident, kind, body, self._clock.time(), "pending" if handled else "ignored"
+        )
         self._count.labels("accepted" if fresh and handled else "duplicate" if not fresh else "ignored").inc()
         if fresh and handled:
             self._on_stored(incident)
@@ -82,6 +91,8 @@ class WebhookIntake:
     def _store_unreadable(self, webhook_id: str, body: bytes) -> Reply:
         key = webhook_id or "sha256:" + hashlib.sha256(body).hexdigest()
         self._store.store_webhook(key, "", "unreadable", body, self._clock.time(), "unreadable")
-        log.error("signed PagerDuty webhook could not be read; stored for inspection", extra={"webhook_id": key})
+        log.error(
+            "signed PagerDuty webhook could not be read; stored for inspection", extra={"webhook_id": key}
+        )
         self._count.labels("unreadable").inc()
         return _reply(202, {"status": "stored"})

@@ -1,5 +1,6 @@
 """Who may do what: Slack user ids and user-group ids mapped to roles viewer < operator < approver.
 Group membership is read from a cache the worker refreshes, so checking a role never waits on Slack."""
+
 from __future__ import annotations
 
 import threading
@@ -29,7 +30,9 @@ class Rbac:
     def role_of(self, user: str) -> str | None:
         roles = [self._settings.users.get(user)]
         with self._lock:
-            roles += [role for group, role in self._settings.groups.items() if user in self._members.get(group, ())]
+            roles += [
+                role for group, role in self._settings.groups.items() if user in self._members.get(group, ())
+            ]
         known = [r for r in roles if r]
         if not known:
             return self._settings.default_role

@@ -1,15 +1,32 @@
 """The `/llm` verbs as data: name, arguments, help, example, required role, whether it changes
 anything, and the command functions behind it. `/llm help`, parsing and RBAC are all driven from here."""
+
 from __future__ import annotations
 
-from commands import canary, deploy, nodes, scale, status
-from commands import cost, waste
-from commands import gpu, gpu_export
-from commands import guardrails, logs, security
-from commands import drain, maintenance, schedule_list, weekly
-from commands import incidents
-from commands import backup, backup_list, index, restore
-from commands.spec import Arg, CommandSpec, Option
+from commands import (
+    backup,
+    backup_list,
+    canary,
+    cost,
+    deploy,
+    drain,
+    gpu,
+    gpu_export,
+    guardrails,
+    incidents,
+    index,
+    logs,
+    maintenance,
+    nodes,
+    restore,
+    scale,
+    schedule_list,
+    security,
+    status,
+    waste,
+    weekly,
+)
+from commands.spec import Arg, CommandSpec
 
 ROLES = ("viewer", "operator", "approver")
 

@@ -1,5 +1,6 @@
 """Turns the text after `/llm` into an Invocation of a registered command, or a UsageError that
 says what was wrong and how the command is used. Pure: no Slack, no I/O, so it is safe on the ack path."""
+
 from __future__ import annotations
 
 import difflib
@@ -11,11 +12,21 @@ from bot.registry import COMMANDS, Arg, CommandSpec, find
 
 MAX_TEXT = 1000  # Slack allows far more; nothing we run needs it
 
-_NORMALISE = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
-})
+_NORMALISE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
 _DASHES = ("\u2014", "\u2013", "\u2012", "\u2212")  # Slack turns "--" into a long dash as you type
 
 
@@ -69,7 +80,9 @@ def _match_verb(words: list[str]) -> tuple[CommandSpec, list[str]]:
 def _unknown_verb(words: list[str]) -> str:
     names = [spec.name for spec in COMMANDS]
     guesses = difflib.get_close_matches(" ".join(words[:2]).lower(), names, n=3, cutoff=0.6)
-    guesses += [g for g in difflib.get_close_matches(words[0].lower(), names, n=3, cutoff=0.6) if g not in guesses]
+    guesses += [
+        g for g in difflib.get_close_matches(words[0].lower(), names, n=3, cutoff=0.6) if g not in guesses
+    ]
     shown = _clip(words[0])
     message = f"Unknown command `{shown}`."
     if guesses:
@@ -98,13 +111,13 @@ def _bind(spec: CommandSpec, words: list[str]) -> dict[str, Any]:
             raise UsageError(f"`--{name}` needs a value.", spec)
         values[name.replace("-", "_")] = _convert(Arg(name, opt.help, kind=opt.kind), queue.pop(0), spec)
     if spec.args and spec.args[-1].rest and len(positional) > len(spec.args):
-        positional[len(spec.args) - 1:] = [" ".join(positional[len(spec.args) - 1:])]
+        positional[len(spec.args) - 1 :] = [" ".join(positional[len(spec.args) - 1 :])]
     if len(positional) > len(spec.args):
-        extra = " ".join(_clip(w) for w in positional[len(spec.args):])
+        extra = " ".join(_clip(w) for w in positional[len(spec.args) :])
         raise UsageError(f"`{spec.name}` does not take `{extra}`.", spec)
-    for arg, word in zip(spec.args, positional):
+    for arg, word in zip(spec.args, positional, strict=False):
         values[arg.name] = _convert(arg, word, spec)
-    missing = [a.name for a in spec.args[len(positional):] if a.required]
+    missing = [a.name for a in spec.args[len(positional) :] if a.required]
     if missing:
         raise UsageError(f"`{spec.name}` needs {', '.join(f'<{m}>' for m in missing)}.", spec)
     return values

@@ -3,6 +3,7 @@ timer does is a handler looked up by its kind in an explicit table. A timer that
 bot was down fires once on start, and its handler is told how late it is. A timer is marked fired
 after its handler returns, so a crash mid-handler runs it again: handlers are compare-and-set
 idempotent (a second run changes nothing)."""
+
 from __future__ import annotations
 
 import logging
@@ -61,5 +62,7 @@ class Scheduler:
             handler(timer, late)
             return True
         except Exception:  # one broken handler must not stop the others, nor lose its timer
-            log.exception("timer handler failed; retrying later", extra={"kind": timer.kind, "key": timer.key})
+            log.exception(
+                "timer handler failed; retrying later", extra={"kind": timer.kind, "key": timer.key}
+            )
             return False

@@ -1,5 +1,6 @@
 """The HTTP surface as a WSGI app with an explicit route table; waitress serves it in production
 and in tests. Each route translates HTTP only; the work happens in the Bolt app and the store."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,13 @@ def _json(status: int, body: dict) -> Reply:
 
 
 class HttpApp:
-    def __init__(self, bolt_app, store: Store, metrics: Metrics,
-                 pagerduty: Callable[[dict[str, str], bytes], Reply] | None = None):
+    def __init__(
+        self,
+        bolt_app,
+        store: Store,
+        metrics: Metrics,
+        pagerduty: Callable[[dict[str, str], bytes], Reply] | None = None,
+    ):
         self._bolt, self._store, self._metrics = bolt_app, store, metrics
         self._pagerduty = pagerduty  # (lower-cased headers, raw body) -> reply
         self.routes: dict[tuple[str, str], Callable[[dict, bytes], Reply]] = {
@@ -39,8 +45,12 @@ class HttpApp:
         new_request_id()
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
         status, headers, body = self._route(method, path, environ)
-        self._metrics.requests.labels(path if (method, path) in self.routes else "other", f"{status // 100}xx").inc()
-        start_response(f"{status} {HTTPStatus(status).phrase}", headers + [("Content-Length", str(len(body)))])
+        self._metrics.requests.labels(
+            path if (method, path) in self.routes else "other", f"{status // 100}xx"
+        ).inc()
+        start_response(
+            f"{status} {HTTPStatus(status).phrase}", headers + [("Content-Length", str(len(body)))]
+        )
         return [body]
 
     def _route(self, method: str, path: str, environ: dict) -> Reply:
@@ -64,9 +74,14 @@ class HttpApp:
     def slack_events(self, environ: dict, body: bytes) -> Reply:
         headers = {k: [v] for k, v in _headers(environ).items()}
         response = dispatch(self._bolt, body, environ.get("QUERY_STRING", ""), headers, request_id.get())
-        out_headers = [(k, v) for k, values in response.headers.items() for v in values
-                       if k.lower() != "content-length"]
-        return response.status, out_headers, response.body.encode() if isinstance(response.body, str) else response.body
+        out_headers = [
+            (k, v) for k, values in response.headers.items() for v in values if k.lower() != "content-length"
+        ]
+        return (
+            response.status,
+            out_headers,
+            response.body.encode() if isinstance(response.body, str) else response.body,
+        )
 
     def pagerduty_webhook(self, environ: dict, body: bytes) -> Reply:
         if self._pagerduty is None:
@@ -82,7 +97,6 @@ class HttpApp:
 
     def metrics(self, environ: dict, body: bytes) -> Reply:
         return 200, [("Content-Type", self._metrics.content_type)], self._metrics.render()
-
 
 
 def _headers(environ: dict) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The Slack adapter: a Bolt app whose `/llm` listener answers help, usage and refusals inside the
 ack and hands real work to the worker. Nothing here waits on a backend, so the ack stays in
 milliseconds. The only module that imports slack_bolt."""
+
 from __future__ import annotations
 
 import json
@@ -40,9 +41,13 @@ class SlashCommands:
 
     def handle(self, command: dict[str, Any], request_id: str = "") -> dict[str, Any]:
         started = time.perf_counter()
-        job = {"user": command.get("user_id", ""), "channel": command.get("channel_id", ""),
-               "text": command.get("text", "")[:1000], "response_url": command.get("response_url"),
-               "request_id": request_id}
+        job = {
+            "user": command.get("user_id", ""),
+            "channel": command.get("channel_id", ""),
+            "text": command.get("text", "")[:1000],
+            "response_url": command.get("response_url"),
+            "request_id": request_id,
+        }
         outcome, ack = self._answer(command.get("text", ""), job)
         self._metrics.acks.labels("slash", outcome).inc()
         if outcome != "queued":  # queued work is audited by the worker when it ends
@@ -100,10 +105,15 @@ class Click:
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> "Click":
         action = body["actions"][0]
-        return cls(action_id=action["action_id"], value=action.get("value", ""), user=body["user"]["id"],
-                   channel=(body.get("channel") or {}).get("id", ""), response_url=body.get("response_url"),
-                   selected=[o["value"] for o in action.get("selected_options") or []],
-                   message_ts=(body.get("container") or {}).get("message_ts"))
+        return cls(
+            action_id=action["action_id"],
+            value=action.get("value", ""),
+            user=body["user"]["id"],
+            channel=(body.get("channel") or {}).get("id", ""),
+            response_url=body.get("response_url"),
+            selected=[o["value"] for o in action.get("selected_options") or []],
+            message_ts=(body.get("container") or {}).get("message_ts"),
+        )
 
 
 class Buttons:
@@ -118,10 +128,18 @@ class Buttons:
     def handle(self, body: dict[str, Any]) -> None:
         click = Click.from_body(body)
         handler = self.routes.get(click.prefix)
-        reply = handler(click) if handler else "That button belongs to an older version of llmbot; nothing changed."
+        reply = (
+            handler(click)
+            if handler
+            else "That button belongs to an older version of llmbot; nothing changed."
+        )
         if reply:
-            post = Post("response_url", click.channel, {"response_type": "ephemeral", "replace_original": False,
-                                                        "text": reply}, click.response_url)
+            post = Post(
+                "response_url",
+                click.channel,
+                {"response_type": "ephemeral", "replace_original": False, "text": reply},
+                click.response_url,
+            )
             self._store.enqueue(post, self._clock.time())
             self._poke()
 
@@ -148,13 +166,22 @@ def build_bolt(signing_secret: str, client: WebClient, slash: SlashCommands, but
     def on_error(error, body):
         ref = uuid.uuid4().hex[:8]
         log.error("unhandled error in a Slack listener", exc_info=error, extra={"ref": ref})
-        return BoltResponse(status=200, body=json.dumps(messages.ephemeral_ack(messages.internal_error(ref))),
-                            headers={"content-type": "application/json"})
+        return BoltResponse(
+            status=200,
+            body=json.dumps(messages.ephemeral_ack(messages.internal_error(ref))),
+            headers={"content-type": "application/json"},
+        )
 
     return app
 
 
-def dispatch(app: App, body: bytes, query: str, headers: dict[str, list[str]], request_id: str) -> BoltResponse:
-    request = BoltRequest(body=body.decode("utf-8", errors="replace"), query=query, headers=headers,
-                          context={"request_id": request_id})
+def dispatch(
+    app: App, body: bytes, query: str, headers: dict[str, list[str]], request_id: str
+) -> BoltResponse:
+    request = BoltRequest(
+        body=body.decode("utf-8", errors="replace"),
+        query=query,
+        headers=headers,
+        context={"request_id": request_id},
+    )
     return app.dispatch(request)

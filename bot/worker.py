@@ -1,6 +1,7 @@
 """Runs work after the ack. A job is a row before it is work: the ack path inserts it, a worker
 thread claims it (compare-and-set), runs the handler for its kind, and queues its posts in the same
 transaction that closes the job. Jobs a crash interrupted run again on start-up."""
+
 from __future__ import annotations
 
 import logging
@@ -28,7 +29,9 @@ class Worker:
         self.handlers: dict[str, Handler] = {}  # kind -> handler; filled in by the composition root
         self.on_finished: Callable[[], None] = lambda: None  # the outbox's poke
         self._queue: queue.Queue[int | None] = queue.Queue()
-        self._threads = [threading.Thread(target=self._loop, name=f"worker-{i}", daemon=True) for i in range(threads)]
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"worker-{i}", daemon=True) for i in range(threads)
+        ]
 
     def start(self) -> None:
         for job in self._store.requeue_interrupted(self._clock.time()):
@@ -54,7 +57,9 @@ class Worker:
                 job = self._store.claim_job(job_id, self._clock.time())
                 if job is not None:
                     self.run(job)
-            except Exception:  # the store failed around a job: log it, keep the thread (the job reruns on start)
+            except (
+                Exception
+            ):  # the store failed around a job: log it, keep the thread (the job reruns on start)
                 log.exception("worker could not run a job", extra={"job_id": job_id})
 
     def run(self, job: Job) -> None:
@@ -65,10 +70,15 @@ class Worker:
         except Exception:  # a handler bug: logged with a reference the person who asked is given
             ref = uuid.uuid4().hex[:8]
             log.exception("job handler failed", extra={"job_id": job.id, "kind": job.kind, "ref": ref})
-            told = [messages.ephemeral(job.payload, messages.internal_error(ref))] if job.payload.get("response_url") else []
+            told = (
+                [messages.ephemeral(job.payload, messages.internal_error(ref))]
+                if job.payload.get("response_url")
+                else []
+            )
             result = JobResult("error", told, error=f"ref {ref}")
-        self._store.finish_job(job.id, "failed" if result.error else "done", self._clock.time(), result.error,
-                               result.posts)
+        self._store.finish_job(
+            job.id, "failed" if result.error else "done", self._clock.time(), result.error, result.posts
+        )
         self.on_finished()
         duration = time.perf_counter() - started
         verb = job.payload.get("verb", job.kind)

@@ -2,6 +2,7 @@
 sha256 before the upload is completed, then retention. A change with a zero-approval default policy:
 it writes to and deletes from the backup bucket, and the approval engine gives it a durable run,
 an audit row and one progress message."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +18,6 @@ from commands.spec import DRY_RUN, Arg, CommandSpec
 from integrations.errors import NotFound, Unavailable
 from integrations.qdrant import SnapshotInfo
 
-
 COLLECTION = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
 
@@ -30,13 +30,20 @@ def plan(args: dict, deps: Deps) -> ChangePlan:
     key = key_for(settings, collection, deps.now().date())
     found = backups(deps, collection)
     today = next((b for b in found if b.key == key), None)
-    health = [f"{collection}: {points:,} points",
-              f"latest backup: {found[0].name} ({size(found[0].size)})" if found else "no backup yet"]
+    health = [
+        f"{collection}: {points:,} points",
+        f"latest backup: {found[0].name} ({size(found[0].size)})" if found else "no backup yet",
+    ]
     return ChangePlan(
         title=f"Back up Qdrant collection {collection}",
-        changes=[Change(target=location(settings, key), field="snapshot",
-                        old=f"{size(today.size)} from earlier today" if today else "none",
-                        new=f"{collection}, {points:,} points")],
+        changes=[
+            Change(
+                target=location(settings, key),
+                field="snapshot",
+                old=f"{size(today.size)} from earlier today" if today else "none",
+                new=f"{collection}, {points:,} points",
+            )
+        ],
         health=health,
         warnings=["Replaces today's earlier backup once the new one is verified."] if today else [],
         data={"collection": collection, "key": key},
@@ -55,20 +62,37 @@ def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
     points = deps.qdrant.points(collection)
     snapshot = deps.qdrant.create_snapshot(collection)
     progress(f"Snapshot {snapshot.name} ({size(snapshot.size)}) created; copying it to S3")
-    metadata = {"collection": collection, "points": str(points), "sha256": snapshot.checksum or "",
-                "qdrant-snapshot": snapshot.name}
-    stored = deps.s3.upload(settings.bucket, key, verified(deps.qdrant.download(collection, snapshot.name), snapshot),
-                            metadata, settings.multipart_threshold_bytes, settings.part_size_bytes,
-                            lambda done: progress(f"Copying {snapshot.name} to S3: {_share(done, snapshot.size)}"))
+    metadata = {
+        "collection": collection,
+        "points": str(points),
+        "sha256": snapshot.checksum or "",
+        "qdrant-snapshot": snapshot.name,
+    }
+    stored = deps.s3.upload(
+        settings.bucket,
+        key,
+        verified(deps.qdrant.download(collection, snapshot.name), snapshot),
+        metadata,
+        settings.multipart_threshold_bytes,
+        settings.part_size_bytes,
+        lambda done: progress(f"Copying {snapshot.name} to S3: {_share(done, snapshot.size)}"),
+    )
     removed = expire(deps, collection, key)
     multipart = stored >= settings.multipart_threshold_bytes
-    details = [f"{points:,} points, Qdrant snapshot {snapshot.name}",
-               "sha256 matches Qdrant's" if snapshot.checksum else "Qdrant gave no checksum; size checked only",
-               "uploaded in parts" if multipart else "uploaded in one request"]
+    details = [
+        f"{points:,} points, Qdrant snapshot {snapshot.name}",
+        "sha256 matches Qdrant's" if snapshot.checksum else "Qdrant gave no checksum; size checked only",
+        "uploaded in parts" if multipart else "uploaded in one request",
+    ]
     if removed:
-        details.append(f"removed {len(removed)} older than {settings.retention_days} days: " + ", ".join(removed))
-    return ChangeOutcome(ok=True, summary=f"Backed up {collection}: {size(stored)} at {location(settings, key)}.",
-                         details=details)
+        details.append(
+            f"removed {len(removed)} older than {settings.retention_days} days: " + ", ".join(removed)
+        )
+    return ChangeOutcome(
+        ok=True,
+        summary=f"Backed up {collection}: {size(stored)} at {location(settings, key)}.",
+        details=details,
+    )
 
 
 def verified(chunks: Iterator[bytes], snapshot: SnapshotInfo) -> Iterator[bytes]:
@@ -109,5 +133,5 @@ SPEC = CommandSpec(
     plan=plan,
     apply=apply,
     details="Stored at s3://<backups.bucket>/qdrant/qdrant-YYYYMMDD.snapshot; a transfer that fails leaves "
-            "nothing behind. Afterwards backups older than backups.retention_days go (never the newest).",
+    "nothing behind. Afterwards backups older than backups.retention_days go (never the newest).",
 )

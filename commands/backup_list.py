@@ -1,5 +1,6 @@
 """`/llm backups`: the Qdrant backups in S3 with size and age, newest marked; a long list also goes
 out as a file."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,8 +25,13 @@ class BackupList(BaseModel):
 def run(request: dict, deps: Deps) -> BackupList:
     s = deps.backups
     schedule = f"daily at {s.daily_at} {s.zone}" if s.daily else "no daily backup"
-    return BackupList(location=f"s3://{s.bucket}/{s.prefix}", backups=backups(deps), at=deps.now(),
-                      retention_days=s.retention_days, schedule=schedule)
+    return BackupList(
+        location=f"s3://{s.bucket}/{s.prefix}",
+        backups=backups(deps),
+        at=deps.now(),
+        retention_days=s.retention_days,
+        schedule=schedule,
+    )
 
 
 def _age(result: BackupList, backup: Backup) -> str:
@@ -66,7 +72,9 @@ def render_text(result: BackupList) -> str:
     if not result.backups:
         return f"No backups in {result.location} yet."
     newest = _newest(result)
-    return "\n".join([f"Qdrant backups in {result.location}"] + [_line(result, b, newest) for b in result.backups])
+    return "\n".join(
+        [f"Qdrant backups in {result.location}"] + [_line(result, b, newest) for b in result.backups]
+    )
 
 
 def files(result: BackupList) -> list[FileOut]:

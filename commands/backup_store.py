@@ -1,6 +1,7 @@
 """Where Qdrant backups live in S3 and how they are named (`qdrant/qdrant-YYYYMMDD.snapshot`, or
 `qdrant/qdrant-<collection>-YYYYMMDD.snapshot` for a collection other than the default): the date in
 the name is the backup's day, which the listing, `latest` and retention go by."""
+
 from __future__ import annotations
 
 import re
@@ -32,12 +33,18 @@ def backups(deps: Deps, collection: str | None = None) -> list[Backup]:
     """Every object under the prefix named like a backup, newest first; other objects are ignored."""
     settings, found = deps.backups, []
     for obj in deps.s3.list(settings.bucket, settings.prefix):
-        name = obj.key[len(settings.prefix):]
+        name = obj.key[len(settings.prefix) :]
         match = NAME.match(name)
         if match is None:
             continue
-        backup = Backup(key=obj.key, name=name, collection=match["collection"] or settings.collection,
-                        day=datetime.strptime(match["day"], "%Y%m%d").date(), size=obj.size, modified=obj.modified)
+        backup = Backup(
+            key=obj.key,
+            name=name,
+            collection=match["collection"] or settings.collection,
+            day=datetime.strptime(match["day"], "%Y%m%d").date(),
+            size=obj.size,
+            modified=obj.modified,
+        )
         if collection is None or backup.collection == collection:
             found.append(backup)
     return sorted(found, key=lambda b: (b.day, b.modified), reverse=True)

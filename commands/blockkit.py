@@ -1,5 +1,6 @@
 """Small Block Kit builders shared by the report commands: a header, mrkdwn sections that stay under
 Slack's 3,000-character limit, a context line, and escaping for text that came from outside."""
+
 from __future__ import annotations
 
 SECTION_LIMIT = 2900  # Slack refuses a section's text over 3,000 characters; keep a margin

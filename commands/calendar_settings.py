@@ -1,5 +1,6 @@
 """The `maintenance`, `schedules` and `reviews` sections of the config: the default maintenance window,
 its notices and smoke test, the recurring reviews and their thresholds. Validated once at start-up."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -22,7 +23,9 @@ def _zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Los_Angeles") from None
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as America/Los_Angeles"
+        ) from None
     return value
 
 
@@ -38,7 +41,9 @@ class WindowRule(_Section):
 
 
 class SmokeTest(_Section):
-    inference_url: HttpUrl | None = Field(None, description="vLLM's OpenAI API, e.g. http://vllm-llama-3-70b:8000")
+    inference_url: HttpUrl | None = Field(
+        None, description="vLLM's OpenAI API, e.g. http://vllm-llama-3-70b:8000"
+    )
     rag_url: HttpUrl | None = Field(None, description="the RAG service, e.g. http://rag-service:8080")
     model: str = "meta-llama/Meta-Llama-3-70B-Instruct"
     timeout_seconds: float = Field(10.0, gt=0, le=120)
@@ -49,7 +54,8 @@ class MaintenanceSettings(_Section):
     announce_before_minutes: int = Field(3 * 24 * 60, ge=0, description="the announcement; 0 turns it off")
     remind_before_minutes: int = Field(60, ge=0, description="the reminder; 0 turns it off")
     late_policy: Literal["post_late", "skip"] = Field(
-        "post_late", description="a notice due while the bot was down: post it with a note, or skip it")
+        "post_late", description="a notice due while the bot was down: post it with a note, or skip it"
+    )
     late_grace_minutes: float = Field(10, ge=0, description="later than this counts as late")
     hold_escalation: bool = Field(True, description="hold incident escalation during a window or a drain")
     metrics_check_minutes: float = Field(30, gt=0, description="the manual's 'monitor for 30 minutes'")
@@ -83,13 +89,21 @@ def default_schedules() -> dict[str, Schedule]:
     at_nine = "BYHOUR=9;BYMINUTE=0;BYSECOND=0"
     return {
         "morning-check": Schedule(review="status", rrule=f"FREQ=DAILY;{at_nine}"),
-        "capacity-review": Schedule(review="capacity", rrule="FREQ=WEEKLY;BYDAY=MO;BYHOUR=10;BYMINUTE=0;BYSECOND=0"),
-        "performance-report": Schedule(review="performance", rrule="FREQ=WEEKLY;BYDAY=WE;BYHOUR=10;BYMINUTE=0;BYSECOND=0"),
-        "incident-review": Schedule(review="incidents", rrule="FREQ=WEEKLY;BYDAY=FR;BYHOUR=14;BYMINUTE=0;BYSECOND=0"),
+        "capacity-review": Schedule(
+            review="capacity", rrule="FREQ=WEEKLY;BYDAY=MO;BYHOUR=10;BYMINUTE=0;BYSECOND=0"
+        ),
+        "performance-report": Schedule(
+            review="performance", rrule="FREQ=WEEKLY;BYDAY=WE;BYHOUR=10;BYMINUTE=0;BYSECOND=0"
+        ),
+        "incident-review": Schedule(
+            review="incidents", rrule="FREQ=WEEKLY;BYDAY=FR;BYHOUR=14;BYMINUTE=0;BYSECOND=0"
+        ),
     }
 
 
 class ReviewThresholds(_Section):
     scale_up_percent: float = Field(80, gt=0, le=100, description="7-day GPU average above this: scale up")
     scale_down_percent: float = Field(40, ge=0, lt=100, description="below this: scale down")
-    capacity_deployment: str = Field("vllm-llama-3-70b", description="what the capacity review offers to scale")
+    capacity_deployment: str = Field(
+        "vllm-llama-3-70b", description="what the capacity review offers to scale"
+    )

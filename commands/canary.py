@@ -1,5 +1,6 @@
 """The manual's Canary Deployment: start a `<deployment>-canary` beside production, watch it against
 stable, then promote it (production takes its image) or abort it (delete it)."""
+
 from __future__ import annotations
 
 import copy
@@ -32,19 +33,29 @@ def plan_start(args: dict, deps: Deps) -> ChangePlan:
     if deps.kube.deployment_exists(ns, name):
         raise CommandError(f"A canary is already running ({name}); promote or abort it first.")
     stable = deps.kube.get_deployment(ns, deps.canary.deployment)
-    manifest = _canary_manifest(deps.kube.deployment_manifest(ns, deps.canary.deployment), name, image, replicas,
-                                deps.canary.canary_version)
+    manifest = _canary_manifest(
+        deps.kube.deployment_manifest(ns, deps.canary.deployment),
+        name,
+        image,
+        replicas,
+        deps.canary.canary_version,
+    )
     return ChangePlan(
         title=f"Start canary {image}",
         changes=[Change(target=f"deployment/{name}", field="created", old="—", new=f"{image} × {replicas}")],
-        health=[f"stable {deps.canary.deployment}: {stable.image}, {stable.ready_replicas}/{stable.replicas} ready"],
+        health=[
+            f"stable {deps.canary.deployment}: {stable.image}, {stable.ready_replicas}/{stable.replicas} ready"
+        ],
         data={"manifest": manifest, "name": name},
     )
 
 
 def _canary_manifest(production: dict, name: str, image: str, replicas: int, version: str) -> dict:
     manifest = copy.deepcopy(production)
-    manifest["metadata"] = {"name": name, "labels": {**production["metadata"].get("labels", {}), "version": version}}
+    manifest["metadata"] = {
+        "name": name,
+        "labels": {**production["metadata"].get("labels", {}), "version": version},
+    }
     spec = manifest["spec"]
     spec["replicas"] = replicas
     spec["selector"]["matchLabels"] = {**spec["selector"].get("matchLabels", {}), "version": version}
@@ -60,8 +71,10 @@ def apply_start(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutco
     result = follow(deps, name, progress)
     if not result.ok:
         return failed(name, result)
-    return ChangeOutcome(ok=True, summary=f"Canary {name} is up ({result.state.ready} ready). "
-                                          "Watch it with `/llm canary status`.")
+    return ChangeOutcome(
+        ok=True,
+        summary=f"Canary {name} is up ({result.state.ready} ready). Watch it with `/llm canary status`.",
+    )
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -82,8 +95,13 @@ def status(args: dict, deps: Deps) -> CanaryStatus:
     try:
         return CanaryStatus(name=name, canary=canary, stable=stable, analysis=analyse(deps.prom, deps.canary))
     except IntegrationError as exc:  # the deployments are still worth showing
-        return CanaryStatus(name=name, canary=canary, stable=stable, analysis=None,
-                            analysis_error=f"{exc.system}: {exc.message}")
+        return CanaryStatus(
+            name=name,
+            canary=canary,
+            stable=stable,
+            analysis=None,
+            analysis_error=f"{exc.system}: {exc.message}",
+        )
 
 
 def render_status(result: CanaryStatus) -> list[dict]:
@@ -94,21 +112,31 @@ def render_text(result: CanaryStatus) -> str:
     if result.canary is None:
         return f"No canary is running (`{result.name}` does not exist). Start one with `/llm canary start <image>`."
     a = result.analysis
-    head = (f"{_ICONS[a.verdict]} *Canary verdict: {a.verdict}*" if a else f"❔ *Canary verdict unknown*: {result.analysis_error}")
+    head = (
+        f"{_ICONS[a.verdict]} *Canary verdict: {a.verdict}*"
+        if a
+        else f"❔ *Canary verdict unknown*: {result.analysis_error}"
+    )
     lines = [head] + [f"• {reason}" for reason in (a.reasons if a else [])]
     lines.append(f"```{'':<14}{'canary':>12}{'stable':>12}")
     lines.append(f"{'image':<14}{_short(result.canary.image):>12}{_short(result.stable.image):>12}")
     lines.append(f"{'pods ready':<14}{_ready(result.canary):>12}{_ready(result.stable):>12}")
     if a:
         for label, field, fmt in _ROWS:
-            lines.append(f"{label:<14}{_fmt(getattr(a.canary, field), fmt):>12}{_fmt(getattr(a.stable, field), fmt):>12}")
+            lines.append(
+                f"{label:<14}{_fmt(getattr(a.canary, field), fmt):>12}{_fmt(getattr(a.stable, field), fmt):>12}"
+            )
     lines[-1] += "```"
     return "\n".join(lines)
 
 
-_ROWS = (("error rate", "error_rate", "{:.2%}"), ("p95 latency", "p95_latency_seconds", "{:.2f} s"),
-         ("TTFT p95", "ttft_p95_seconds", "{:.3f} s"), ("throughput", "throughput_rps", "{:.1f}/s"),
-         ("requests", "requests", "{:,.0f}"))
+_ROWS = (
+    ("error rate", "error_rate", "{:.2%}"),
+    ("p95 latency", "p95_latency_seconds", "{:.2f} s"),
+    ("TTFT p95", "ttft_p95_seconds", "{:.3f} s"),
+    ("throughput", "throughput_rps", "{:.1f}/s"),
+    ("requests", "requests", "{:,.0f}"),
+)
 
 
 def _fmt(value: float | None, fmt: str) -> str:
@@ -131,13 +159,23 @@ def plan_promote(args: dict, deps: Deps) -> ChangePlan:
     verdict = current.analysis.verdict if current.analysis else "inconclusive"
     forced = bool(args.get("force"))
     if verdict == "fail" and not forced:
-        raise CommandError("The canary's verdict is *fail*; promoting anyway needs `--force` and two approvals.")
-    health = [f"canary verdict: {verdict}"] + (current.analysis.reasons if current.analysis else [current.analysis_error])
+        raise CommandError(
+            "The canary's verdict is *fail*; promoting anyway needs `--force` and two approvals."
+        )
+    health = [f"canary verdict: {verdict}"] + (
+        current.analysis.reasons if current.analysis else [current.analysis_error]
+    )
     return ChangePlan(
         title=f"Promote canary {current.canary.image}",
-        changes=[Change(target=f"deployment/{deps.canary.deployment}", field="image", old=current.stable.image or "?",
-                        new=current.canary.image or "?"),
-                 Change(target=f"deployment/{current.name}", field="deleted", old="running", new="—")],
+        changes=[
+            Change(
+                target=f"deployment/{deps.canary.deployment}",
+                field="image",
+                old=current.stable.image or "?",
+                new=current.canary.image or "?",
+            ),
+            Change(target=f"deployment/{current.name}", field="deleted", old="running", new="—"),
+        ],
         health=[h for h in health if h],
         warnings=["Forced past a failing verdict: two approvals needed."] if verdict == "fail" else [],
         approvals_required=2 if verdict == "fail" else None,
@@ -152,39 +190,73 @@ def apply_promote(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOut
     if not result.ok:
         return failed(production, result, offer_rollback=True)
     deps.kube.delete_deployment(ns, plan.data["name"])
-    return ChangeOutcome(ok=True, summary=f"{production} now runs {plan.data['image']} "
-                                          f"({result.state.ready} ready); canary deleted.")
+    return ChangeOutcome(
+        ok=True,
+        summary=f"{production} now runs {plan.data['image']} ({result.state.ready} ready); canary deleted.",
+    )
 
 
 def plan_abort(args: dict, deps: Deps) -> ChangePlan:
     name = canary_name(deps)
-    current = deps.kube.get_deployment(deps.platform.namespace, name) if deps.kube.deployment_exists(
-        deps.platform.namespace, name) else None
+    current = (
+        deps.kube.get_deployment(deps.platform.namespace, name)
+        if deps.kube.deployment_exists(deps.platform.namespace, name)
+        else None
+    )
     if current is None:
         raise CommandError("No canary is running; nothing to abort.")
-    return ChangePlan(title=f"Abort canary {current.image}",
-                      changes=[Change(target=f"deployment/{name}", field="deleted", old="running", new="—")],
-                      data={"name": name})
+    return ChangePlan(
+        title=f"Abort canary {current.image}",
+        changes=[Change(target=f"deployment/{name}", field="deleted", old="running", new="—")],
+        data={"name": name},
+    )
 
 
 def apply_abort(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
     gone = deps.kube.delete_deployment(deps.platform.namespace, plan.data["name"])
-    return ChangeOutcome(ok=True, summary=f"Canary {plan.data['name']} {'deleted' if gone else 'was already gone'}.")
+    return ChangeOutcome(
+        ok=True, summary=f"Canary {plan.data['name']} {'deleted' if gone else 'was already gone'}."
+    )
 
 
 SPECS = (
-    CommandSpec(name="canary start", summary="Start a canary of vLLM with a new image (needs approval)",
-                example="/llm canary start vllm/vllm-openai:v0.4.0", role="operator", changes=True,
-                args=(Arg("image", "image with a tag or digest"),),
-                options=(Option("replicas", "canary pods (default 1)", kind="int"), DRY_RUN),
-                plan=plan_start, apply=apply_start),
-    CommandSpec(name="canary status", summary="Canary against stable: error rate, latency, TTFT, throughput, verdict",
-                example="/llm canary status", run=status, render=render_status, render_text=render_text),
-    CommandSpec(name="canary promote", summary="Give production the canary's image, then delete the canary (needs approval)",
-                example="/llm canary promote", role="operator", changes=True,
-                options=(Option("force", "promote despite a failing verdict (needs two approvals)"), DRY_RUN),
-                plan=plan_promote, apply=apply_promote),
-    CommandSpec(name="canary abort", summary="Delete the canary (approval per config; none by default)",
-                example="/llm canary abort", role="operator", changes=True, options=(DRY_RUN,),
-                plan=plan_abort, apply=apply_abort),
+    CommandSpec(
+        name="canary start",
+        summary="Start a canary of vLLM with a new image (needs approval)",
+        example="/llm canary start vllm/vllm-openai:v0.4.0",
+        role="operator",
+        changes=True,
+        args=(Arg("image", "image with a tag or digest"),),
+        options=(Option("replicas", "canary pods (default 1)", kind="int"), DRY_RUN),
+        plan=plan_start,
+        apply=apply_start,
+    ),
+    CommandSpec(
+        name="canary status",
+        summary="Canary against stable: error rate, latency, TTFT, throughput, verdict",
+        example="/llm canary status",
+        run=status,
+        render=render_status,
+        render_text=render_text,
+    ),
+    CommandSpec(
+        name="canary promote",
+        summary="Give production the canary's image, then delete the canary (needs approval)",
+        example="/llm canary promote",
+        role="operator",
+        changes=True,
+        options=(Option("force", "promote despite a failing verdict (needs two approvals)"), DRY_RUN),
+        plan=plan_promote,
+        apply=apply_promote,
+    ),
+    CommandSpec(
+        name="canary abort",
+        summary="Delete the canary (approval per config; none by default)",
+        example="/llm canary abort",
+        role="operator",
+        changes=True,
+        options=(DRY_RUN,),
+        plan=plan_abort,
+        apply=apply_abort,
+    ),
 )

@@ -1,6 +1,7 @@
 """The Monday capacity review: 7-day averages of GPU utilisation and throughput; above the scale-up
 threshold recommend one more replica, below the scale-down threshold one fewer, offered as a button
 that opens the scale command's approval."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -30,8 +31,15 @@ def review(deps: Deps, thresholds: ReviewThresholds) -> CapacityReview:
     name = thresholds.capacity_deployment
     replicas = deps.kube.get_deployment(deps.platform.namespace, name).replicas
     advice, target = decide(gpu, replicas, thresholds, deps.platform.max_replicas)
-    return CapacityReview(gpu_percent=gpu, throughput_rps=rps, deployment=name, replicas=replicas, advice=advice,
-                          target=target, thresholds=(thresholds.scale_up_percent, thresholds.scale_down_percent))
+    return CapacityReview(
+        gpu_percent=gpu,
+        throughput_rps=rps,
+        deployment=name,
+        replicas=replicas,
+        advice=advice,
+        target=target,
+        thresholds=(thresholds.scale_up_percent, thresholds.scale_down_percent),
+    )
 
 
 def decide(gpu: float | None, replicas: int, t: ReviewThresholds, limit: int) -> tuple[str, int]:
@@ -56,20 +64,28 @@ def render_text(r: CapacityReview) -> str:
     gpu = "n/a" if r.gpu_percent is None else f"{r.gpu_percent:.1f}%"
     rps = "n/a" if r.throughput_rps is None else f"{r.throughput_rps:.1f} req/s"
     up, down = r.thresholds
-    advice = {"up": f"⬆️ Above {up:g}%: scale {r.deployment} up to {r.target} replicas.",
-              "down": f"⬇️ Below {down:g}%: scale {r.deployment} down to {r.target} replicas.",
-              "hold": f"✅ Between {down:g}% and {up:g}%: keep {r.deployment} at {r.replicas} replicas.",
-              "at_limit": f"⚠️ Above {up:g}%, but {r.deployment} is at its {r.replicas}-replica limit "
-                          "(platform.max_replicas): add GPU nodes or raise the limit.",
-              "unknown": "❔ No GPU data for the week: no recommendation."}[r.advice]
-    return (f"*Weekly capacity review*\n• GPU utilisation, 7-day average: {gpu}\n"
-            f"• Throughput, 7-day average: {rps}\n• {r.deployment}: {r.replicas} replicas\n{advice}")
+    advice = {
+        "up": f"⬆️ Above {up:g}%: scale {r.deployment} up to {r.target} replicas.",
+        "down": f"⬇️ Below {down:g}%: scale {r.deployment} down to {r.target} replicas.",
+        "hold": f"✅ Between {down:g}% and {up:g}%: keep {r.deployment} at {r.replicas} replicas.",
+        "at_limit": f"⚠️ Above {up:g}%, but {r.deployment} is at its {r.replicas}-replica limit "
+        "(platform.max_replicas): add GPU nodes or raise the limit.",
+        "unknown": "❔ No GPU data for the week: no recommendation.",
+    }[r.advice]
+    return (
+        f"*Weekly capacity review*\n• GPU utilisation, 7-day average: {gpu}\n"
+        f"• Throughput, 7-day average: {rps}\n• {r.deployment}: {r.replicas} replicas\n{advice}"
+    )
 
 
 def render(r: CapacityReview) -> list[dict]:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": render_text(r)}}]
     if r.advice in ("up", "down"):
-        button = {"type": "button", "action_id": SCALE, "value": f"{r.deployment} {r.target}",
-                  "text": {"type": "plain_text", "text": f"Scale {r.deployment} to {r.target}"}}
+        button = {
+            "type": "button",
+            "action_id": SCALE,
+            "value": f"{r.deployment} {r.target}",
+            "text": {"type": "plain_text", "text": f"Scale {r.deployment} to {r.target}"},
+        }
         blocks.append({"type": "actions", "elements": [button]})
     return blocks

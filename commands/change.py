@@ -1,5 +1,6 @@
 """What a change command proposes and what executing it achieved. A plan names its target state
 (not a delta), so applying it twice is harmless: a restart can resume it safely."""
+
 from __future__ import annotations
 
 from typing import Any, Callable

@@ -1,5 +1,6 @@
 """Small PNG line charts for reports (weekly performance, incident timelines): one y axis, a line per
 series, a legend, dates on the x axis. Pillow's built-in font: no font files, no matplotlib."""
+
 from __future__ import annotations
 
 import io

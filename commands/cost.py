@@ -1,5 +1,6 @@
 """`/llm cost [today|yesterday|7d|month]` and `/llm cost forecast`: AWS spend by service from Cost
 Explorer, judged against the manual's daily budget ± tolerance (scaled to the period's days)."""
+
 from __future__ import annotations
 
 import calendar
@@ -76,8 +77,9 @@ def run(args: dict, deps: Deps) -> CostReport:
     found = deps.aws.costs_by_service(start, end)
     days = (end - start).days
     budget = Budget(usd=deps.platform.daily_budget_usd * days, tolerance=deps.platform.budget_tolerance)
-    return CostReport(period=period, start=start, end=end, services=found.services, budget=budget,
-                      estimated=found.estimated)
+    return CostReport(
+        period=period, start=start, end=end, services=found.services, budget=budget, estimated=found.estimated
+    )
 
 
 def _span(report: CostReport) -> str:
@@ -98,8 +100,10 @@ def render(report: CostReport) -> list[dict]:
         header(f"AWS cost: {report.period}"),
         section(f"{report.budget.describe(report.total)} for {_span(report)}{note}"),
         section("*By service*\n" + "\n".join(_service_lines(report))),
-        context(f"Unblended cost from Cost Explorer · budget {money(report.budget.usd)} for "
-                f"{(report.end - report.start).days} day(s)"),
+        context(
+            f"Unblended cost from Cost Explorer · budget {money(report.budget.usd)} for "
+            f"{(report.end - report.start).days} day(s)"
+        ),
     ]
 
 
@@ -128,9 +132,17 @@ def forecast(args: dict, deps: Deps) -> Forecast:
     next_month = first + timedelta(days=days_in_month)
     spent = deps.aws.costs_by_service(first, today).total if today > first else 0.0
     ahead = deps.aws.cost_forecast(today, next_month)
-    budget = Budget(usd=deps.platform.daily_budget_usd * days_in_month, tolerance=deps.platform.budget_tolerance)
-    return Forecast(month=f"{today:%B %Y}", month_to_date=spent, forecast=ahead.usd, low=ahead.low,
-                    high=ahead.high, budget=budget)
+    budget = Budget(
+        usd=deps.platform.daily_budget_usd * days_in_month, tolerance=deps.platform.budget_tolerance
+    )
+    return Forecast(
+        month=f"{today:%B %Y}",
+        month_to_date=spent,
+        forecast=ahead.usd,
+        low=ahead.low,
+        high=ahead.high,
+        budget=budget,
+    )
 
 
 def _forecast_lines(result: Forecast) -> list[str]:
@@ -138,15 +150,21 @@ def _forecast_lines(result: Forecast) -> list[str]:
     if result.low is not None and result.high is not None:
         low, high = result.month_to_date + result.low, result.month_to_date + result.high
         interval = f" (80% interval {money(low)}–{money(high)})"
-    return [f"Projected for {result.month}: {result.budget.describe(result.projected)}",
-            f"Month to date: {money(result.month_to_date)} · forecast for the rest: "
-            f"{money(result.forecast)}{interval}"]
+    return [
+        f"Projected for {result.month}: {result.budget.describe(result.projected)}",
+        f"Month to date: {money(result.month_to_date)} · forecast for the rest: "
+        f"{money(result.forecast)}{interval}",
+    ]
 
 
 def render_forecast(result: Forecast) -> list[dict]:
     first, second = _forecast_lines(result)
-    return [header(f"AWS cost forecast: {result.month}"), section(first), section(second),
-            context("Cost Explorer's forecast of unblended cost · monthly budget = daily budget × days in month")]
+    return [
+        header(f"AWS cost forecast: {result.month}"),
+        section(first),
+        section(second),
+        context("Cost Explorer's forecast of unblended cost · monthly budget = daily budget × days in month"),
+    ]
 
 
 def render_forecast_text(result: Forecast) -> str:
@@ -158,15 +176,25 @@ SPECS = (
         name="cost",
         summary="AWS spend by service against the daily budget",
         example="/llm cost 7d",
-        args=(Arg("period", "today, yesterday (the default), the last 7 days, or month to date",
-                  required=False, choices=PERIODS),),
+        args=(
+            Arg(
+                "period",
+                "today, yesterday (the default), the last 7 days, or month to date",
+                required=False,
+                choices=PERIODS,
+            ),
+        ),
         details="EC2 compute is shown on its own line; multi-day periods are judged against the daily budget × days.",
-        run=run, render=render, render_text=render_text,
+        run=run,
+        render=render,
+        render_text=render_text,
     ),
     CommandSpec(
         name="cost forecast",
         summary="This month's spend so far plus Cost Explorer's forecast, against the monthly budget",
         example="/llm cost forecast",
-        run=forecast, render=render_forecast, render_text=render_forecast_text,
+        run=forecast,
+        render=render_forecast,
+        render_text=render_forecast_text,
     ),
 )

@@ -1,5 +1,6 @@
 """The `backups` and `indexing` sections of the config: where Qdrant snapshots go in S3, how they are
 copied and kept, when the daily backup runs; and how documents reach the RAG service."""
+
 from __future__ import annotations
 
 import re
@@ -51,7 +52,9 @@ class IndexingSettings(_Section):
     max_bytes: int = Field(50 * MIB, ge=1, description="largest file /llm index reads")
     timeout_seconds: float = Field(30.0, gt=0, le=300)
     first_errors: int = Field(10, ge=1, le=50, description="how many rejections the answer lists")
-    allowed_hosts: list[str] = Field(default_factory=list,
-                                     description="hosts /llm index may fetch http(s) files from (exact names); "
-                                                 "empty: s3:// only. The bot runs inside the cluster: an open "
-                                                 "list would let anyone make it fetch internal addresses")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts /llm index may fetch http(s) files from (exact names); "
+        "empty: s3:// only. The bot runs inside the cluster: an open "
+        "list would let anyone make it fetch internal addresses",
+    )

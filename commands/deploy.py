@@ -1,5 +1,6 @@
 """`/llm deploy <deployment> <image>` and `/llm rollback <deployment>`: the manual's `kubectl set
 image` and `kubectl rollout undo`, as approved changes followed to the end of their rollout."""
+
 from __future__ import annotations
 
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
@@ -9,8 +10,6 @@ from commands.images import check_image
 from commands.scale import check_deployment, failed, follow
 from commands.spec import DRY_RUN, Arg, CommandSpec
 from integrations.errors import NotFound
-
-
 
 
 def plan_deploy(args: dict, deps: Deps) -> ChangePlan:
@@ -43,8 +42,14 @@ def plan_rollback(args: dict, deps: Deps) -> ChangePlan:
     current, previous = revisions[0], revisions[1]
     return ChangePlan(
         title=f"Roll back {name} to revision {previous.number}",
-        changes=[Change(target=f"deployment/{name}", field="image", old=", ".join(current.images),
-                        new=", ".join(previous.images))],
+        changes=[
+            Change(
+                target=f"deployment/{name}",
+                field="image",
+                old=", ".join(current.images),
+                new=", ".join(previous.images),
+            )
+        ],
         health=[f"current revision {current.number}, {current.replicas} pods"],
         data={"deployment": name, "template": previous.template, "revision": previous.number},
     )
@@ -53,8 +58,13 @@ def plan_rollback(args: dict, deps: Deps) -> ChangePlan:
 def apply_rollback(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
     name = plan.data["deployment"]
     deps.kube.apply_template(deps.platform.namespace, name, plan.data["template"])
-    return _followed(deps, name, progress, f"{name} rolled back to revision {plan.data['revision']}'s template",
-                     offer_rollback=False)
+    return _followed(
+        deps,
+        name,
+        progress,
+        f"{name} rolled back to revision {plan.data['revision']}'s template",
+        offer_rollback=False,
+    )
 
 
 def _current(deps: Deps, name: str):
@@ -64,7 +74,9 @@ def _current(deps: Deps, name: str):
         raise CommandError(f"`{name}` does not exist in {deps.platform.namespace}.") from None
 
 
-def _followed(deps: Deps, name: str, progress: Progress, success: str, offer_rollback: bool = True) -> ChangeOutcome:
+def _followed(
+    deps: Deps, name: str, progress: Progress, success: str, offer_rollback: bool = True
+) -> ChangeOutcome:
     result = follow(deps, name, progress)
     if result.ok:
         return ChangeOutcome(ok=True, summary=f"{success}: rollout complete, {result.state.ready} ready.")

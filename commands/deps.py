@@ -1,5 +1,6 @@
 """The one record of clients and policy that every command receives; built once by the composition
 root (bot/app.py), never looked up from a global."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from commands.canary_analysis import CanaryPolicy
 from commands.platform import Platform, Queries
 
 if TYPE_CHECKING:
+    from commands.data_settings import BackupSettings, IndexingSettings
     from integrations.aws import AwsClient
     from integrations.eks import EksClient
     from integrations.kube import KubeClient
@@ -18,7 +20,6 @@ if TYPE_CHECKING:
     from integrations.qdrant import QdrantClient
     from integrations.rag import RagClient
     from integrations.s3 import S3Client
-    from commands.data_settings import BackupSettings, IndexingSettings
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Reading a JSON or JSONL file of documents for indexing: each document needs a non-empty string
 `id`, a non-empty string `text`, and `metadata` that is an object when given. Bad documents are
 rejected one by one with where they were, so one bad line never sinks the file."""
+
 from __future__ import annotations
 
 import hashlib

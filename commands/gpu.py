@@ -1,5 +1,6 @@
 """`/llm gpu`: every GPU's utilisation, memory, temperature and power from DCGM, by node, with hot
 and idle GPUs flagged against the manual's thresholds."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,8 +11,13 @@ from commands.blockkit import context, escape, header, listing, section
 from commands.deps import Deps
 from commands.spec import CommandSpec
 
-METRICS = {"DCGM_FI_DEV_GPU_UTIL": "util", "DCGM_FI_DEV_FB_USED": "used", "DCGM_FI_DEV_FB_FREE": "free",
-           "DCGM_FI_DEV_GPU_TEMP": "temp", "DCGM_FI_DEV_POWER_USAGE": "power"}
+METRICS = {
+    "DCGM_FI_DEV_GPU_UTIL": "util",
+    "DCGM_FI_DEV_FB_USED": "used",
+    "DCGM_FI_DEV_FB_FREE": "free",
+    "DCGM_FI_DEV_GPU_TEMP": "temp",
+    "DCGM_FI_DEV_POWER_USAGE": "power",
+}
 SELECTOR = '{__name__=~"' + "|".join(METRICS) + '"}'
 
 
@@ -60,16 +66,22 @@ def collect(samples: list[tuple[dict[str, str], float]]) -> list[Gpu]:
     found: dict[tuple[str, int], Gpu] = {}
     for labels, value in samples:
         node, index = key(labels)
-        gpu = found.setdefault((node, index), Gpu(node=node, index=index, name=labels.get("modelName", "GPU"),
-                                                   uuid=labels.get("UUID", "")))
+        gpu = found.setdefault(
+            (node, index),
+            Gpu(node=node, index=index, name=labels.get("modelName", "GPU"), uuid=labels.get("UUID", "")),
+        )
         setattr(gpu, METRICS[labels["__name__"]], value)
     return list(found.values())
 
 
 def run(args: dict, deps: Deps) -> GpuReport:
     samples = deps.prom.vector(SELECTOR)
-    return GpuReport(at=deps.now(), gpus=collect([(s.labels, s.value) for s in samples]),
-                     hot_celsius=deps.platform.gpu_hot_celsius, idle_percent=deps.platform.gpu_idle_percent)
+    return GpuReport(
+        at=deps.now(),
+        gpus=collect([(s.labels, s.value) for s in samples]),
+        hot_celsius=deps.platform.gpu_hot_celsius,
+        idle_percent=deps.platform.gpu_idle_percent,
+    )
 
 
 def _num(value: float | None, fmt: str) -> str:
@@ -79,8 +91,10 @@ def _num(value: float | None, fmt: str) -> str:
 def gpu_line(report: GpuReport, gpu: Gpu) -> str:
     flags = (" 🔥 hot" if report.hot(gpu) else "") + (" 💤 idle" if report.idle(gpu) else "")
     memory = f"{_num(gpu.used and gpu.used / 1024, '.1f')}/{_num(gpu.total and gpu.total / 1024, '.1f')} GiB"
-    return (f"GPU {gpu.index}: {_num(gpu.util, '.0f')}% · {memory} · {_num(gpu.temp, '.0f')} °C · "
-            f"{_num(gpu.power, '.0f')} W{flags}")
+    return (
+        f"GPU {gpu.index}: {_num(gpu.util, '.0f')}% · {memory} · {_num(gpu.temp, '.0f')} °C · "
+        f"{_num(gpu.power, '.0f')} W{flags}"
+    )
 
 
 def summary(report: GpuReport) -> str:
@@ -91,14 +105,18 @@ def summary(report: GpuReport) -> str:
     utils = [g.util for g in report.gpus if g.util is not None]
     average = f" · average utilisation {sum(utils) / len(utils):.0f}%" if utils else ""
     head = "⚠️" if hot or idle else "✅"
-    return (f"{head} {len(report.gpus)} GPUs on {len(report.nodes)} nodes{average} · {len(hot)} hot "
-            f"(>{report.hot_celsius:g} °C) · {len(idle)} idle (≤{report.idle_percent:g}%)")
+    return (
+        f"{head} {len(report.gpus)} GPUs on {len(report.nodes)} nodes{average} · {len(hot)} hot "
+        f"(>{report.hot_celsius:g} °C) · {len(idle)} idle (≤{report.idle_percent:g}%)"
+    )
 
 
 def render(report: GpuReport) -> list[dict]:
     blocks = [header("GPU health"), section(summary(report))]
     for node, gpus in list(report.nodes.items())[:45]:
-        blocks.append(listing(f"{escape(node)} · {escape(gpus[0].name)}", [gpu_line(report, g) for g in gpus]))
+        blocks.append(
+            listing(f"{escape(node)} · {escape(gpus[0].name)}", [gpu_line(report, g) for g in gpus])
+        )
     return blocks + [context(f"DCGM metrics from Prometheus at {report.at:%Y-%m-%d %H:%M %Z}".strip())]
 
 
@@ -114,5 +132,7 @@ SPEC = CommandSpec(
     summary="Per-GPU utilisation, memory, temperature and power by node; hot and idle GPUs flagged",
     example="/llm gpu",
     details="Thresholds: platform.gpu_hot_celsius and platform.gpu_idle_percent in the config.",
-    run=run, render=render, render_text=render_text,
+    run=run,
+    render=render,
+    render_text=render_text,
 )

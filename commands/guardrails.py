@@ -1,6 +1,7 @@
 """`/llm guardrails [24h|7d|30d]`: guardrail violations by type and risk level with the trend against
 the previous period of the same length; `/llm guardrails export`: the RAG service's "Safety
 violation" log lines of the last 24 hours, as a file."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -59,9 +60,15 @@ def violations(deps: Deps, window: str) -> Violations:
     """This window against the one before; a kind that stopped firing still counts, as 0 now."""
     now = _by_kind(deps.prom.vector(QUERY.format(w=window, offset="")))
     before = _by_kind(deps.prom.vector(QUERY.format(w=window, offset=f" offset {window}")))
-    counts = [Count(violation_type=kind, risk_level=risk, now=round(now.get((kind, risk), 0)),
-                    before=_rounded(before.get((kind, risk))))
-              for kind, risk in sorted(now.keys() | before.keys())]
+    counts = [
+        Count(
+            violation_type=kind,
+            risk_level=risk,
+            now=round(now.get((kind, risk), 0)),
+            before=_rounded(before.get((kind, risk))),
+        )
+        for kind, risk in sorted(now.keys() | before.keys())
+    ]
     return Violations(window=window, counts=sorted(counts, key=risk_order))
 
 
@@ -78,23 +85,35 @@ def run(args: dict, deps: Deps) -> Violations:
 
 
 def count_lines(report: Violations) -> list[str]:
-    return [f"• *{c.risk_level}* {escape(c.violation_type)}: {c.now:,.0f} ({trend(c.now, c.before)})"
-            for c in report.counts]
+    return [
+        f"• *{c.risk_level}* {escape(c.violation_type)}: {c.now:,.0f} ({trend(c.now, c.before)})"
+        for c in report.counts
+    ]
 
 
 def summary(report: Violations) -> str:
     high = sum(c.now for c in report.counts if c.risk_level == "high")
     icon = "⚠️" if high else "✅"
-    return (f"{icon} {report.total:,.0f} violations in the last {report.window}, {high:,.0f} high risk "
-            f"({trend(report.total, report.total_before)} on the {report.window} before)")
+    return (
+        f"{icon} {report.total:,.0f} violations in the last {report.window}, {high:,.0f} high risk "
+        f"({trend(report.total, report.total_before)} on the {report.window} before)"
+    )
 
 
 def render(report: Violations) -> list[dict]:
     if not report.counts:
-        return [header("Guardrail violations"), section(f"❔ No guardrail metrics in the last {report.window}.")]
-    return [header("Guardrail violations"), section(summary(report)),
-            listing("By risk and type", count_lines(report)),
-            context("`guardrails_violations_total` from Prometheus; trend against the previous period of equal length")]
+        return [
+            header("Guardrail violations"),
+            section(f"❔ No guardrail metrics in the last {report.window}."),
+        ]
+    return [
+        header("Guardrail violations"),
+        section(summary(report)),
+        listing("By risk and type", count_lines(report)),
+        context(
+            "`guardrails_violations_total` from Prometheus; trend against the previous period of equal length"
+        ),
+    ]
 
 
 def render_text(report: Violations) -> str:
@@ -114,8 +133,10 @@ def export(args: dict, deps: Deps) -> SafetyExport:
     since = deps.now() - timedelta(hours=24)
     pods = [p for p in deps.kube.list_pods(deps.platform.namespace) if p.labels.get("app") == RAG_APP]
     found = podlogs.read(deps, pods, 24 * 3600)
-    lines = sorted((line for line in found.lines if MARKER in line.text),
-                   key=lambda line: (line.at is None, line.at or since, line.pod))
+    lines = sorted(
+        (line for line in found.lines if MARKER in line.text),
+        key=lambda line: (line.at is None, line.at or since, line.pod),
+    )
     return SafetyExport(since=since, pods=[p.name for p in pods], lines=lines, unread=found.unread)
 
 
@@ -129,17 +150,28 @@ def export_files(result: SafetyExport) -> list[FileOut]:
     if not result.lines:
         return []
     content = "".join(f"{line.pod} {line.raw}\n" for line in result.lines)
-    return [FileOut(filename=f"safety-violations-{result.since:%Y%m%d-%H%M}-24h.log",
-                    title="RAG service safety violations, last 24 h", content=content)]
+    return [
+        FileOut(
+            filename=f"safety-violations-{result.since:%Y%m%d-%H%M}-24h.log",
+            title="RAG service safety violations, last 24 h",
+            content=content,
+        )
+    ]
 
 
 def render_export(result: SafetyExport) -> list[dict]:
     head = "📎" if result.lines else "✅"
-    blocks = [header("Safety violations export"),
-              section(f"{head} {export_summary(result)}" + (". The log is in the thread." if result.lines else "."))]
+    blocks = [
+        header("Safety violations export"),
+        section(
+            f"{head} {export_summary(result)}" + (". The log is in the thread." if result.lines else ".")
+        ),
+    ]
     if result.unread:
-        blocks.append(listing("Could not read", [f"❔ {escape(p)}: {escape(r)}" for p, r in result.unread.items()]))
-    return blocks + [context(f"Lines containing \"{MARKER}\" since {result.since:%Y-%m-%d %H:%M %Z}")]
+        blocks.append(
+            listing("Could not read", [f"❔ {escape(p)}: {escape(r)}" for p, r in result.unread.items()])
+        )
+    return blocks + [context(f'Lines containing "{MARKER}" since {result.since:%Y-%m-%d %H:%M %Z}')]
 
 
 def render_export_text(result: SafetyExport) -> str:
@@ -152,12 +184,17 @@ SPECS = (
         summary="Guardrail violations by type and risk level, with the trend against the previous period",
         example="/llm guardrails 7d",
         args=(Arg("window", "24h (the default), 7d or 30d", required=False, choices=tuple(WINDOWS)),),
-        run=run, render=render, render_text=render_text,
+        run=run,
+        render=render,
+        render_text=render_text,
     ),
     CommandSpec(
         name="guardrails export",
         summary="Upload the RAG service's safety violation log lines of the last 24 hours",
         example="/llm guardrails export",
-        run=export, render=render_export, render_text=render_export_text, files=export_files,
+        run=export,
+        render=render_export,
+        render_text=render_export_text,
+        files=export_files,
     ),
 )

@@ -1,6 +1,7 @@
 """PagerDuty V3 webhook events as our own small model. The webhook shape differs from REST: the
 incident's number is `number` and its people `assignees`; an annotated event carries the note with
 the incident nested under `data.incident`; priority, agent and client may be null."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-INCIDENT_TYPES = ("incident.triggered", "incident.acknowledged", "incident.unacknowledged", "incident.resolved",
-                  "incident.reopened", "incident.escalated", "incident.reassigned", "incident.delegated",
-                  "incident.priority_updated", "incident.annotated")
+INCIDENT_TYPES = (
+    "incident.triggered",
+    "incident.acknowledged",
+    "incident.unacknowledged",
+    "incident.resolved",
+    "incident.reopened",
+    "incident.escalated",
+    "incident.reassigned",
+    "incident.delegated",
+    "incident.priority_updated",
+    "incident.annotated",
+)
 
 
 class Unreadable(ValueError):
@@ -64,25 +74,41 @@ def parse(body: str | bytes) -> IncidentEvent:
     event = envelope(body.encode() if isinstance(body, str) else body)
     data = event.get("data") or {}
     try:
-        common = {"id": str(event["id"]), "type": event["event_type"], "occurred_at": _ts(event["occurred_at"]),
-                  "agent": _agent(event.get("agent")), "incident_id": incident_id(event)}
+        common = {
+            "id": str(event["id"]),
+            "type": event["event_type"],
+            "occurred_at": _ts(event["occurred_at"]),
+            "agent": _agent(event.get("agent")),
+            "incident_id": incident_id(event),
+        }
         if data.get("type") == "incident":
             return IncidentEvent(**common, **_incident_fields(data))
         reference = data.get("incident") or {}
-        return IncidentEvent(**common, title=reference.get("summary", ""), html_url=reference.get("html_url", ""),
-                             note_id=str(data.get("id", "")), note=str(data.get("content", "")))
+        return IncidentEvent(
+            **common,
+            title=reference.get("summary", ""),
+            html_url=reference.get("html_url", ""),
+            note_id=str(data.get("id", "")),
+            note=str(data.get("content", "")),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise Unreadable(f"{event.get('event_type')}: {type(exc).__name__}") from None
 
 
 def _incident_fields(data: dict[str, Any]) -> dict[str, Any]:
     priority = data.get("priority") or {}
-    return {"number": int(data["number"]), "title": data.get("title") or "", "status": data.get("status"),
-            "service": (data.get("service") or {}).get("summary", ""),
-            "assignees": [a.get("summary", a.get("id", "")) for a in data.get("assignees") or []],
-            "priority": priority.get("summary"), "urgency": data.get("urgency"),
-            "html_url": data.get("html_url", ""), "policy_id": (data.get("escalation_policy") or {}).get("id", ""),
-            "created_at": _ts(data["created_at"]) if data.get("created_at") else None}
+    return {
+        "number": int(data["number"]),
+        "title": data.get("title") or "",
+        "status": data.get("status"),
+        "service": (data.get("service") or {}).get("summary", ""),
+        "assignees": [a.get("summary", a.get("id", "")) for a in data.get("assignees") or []],
+        "priority": priority.get("summary"),
+        "urgency": data.get("urgency"),
+        "html_url": data.get("html_url", ""),
+        "policy_id": (data.get("escalation_policy") or {}).get("id", ""),
+        "created_at": _ts(data["created_at"]) if data.get("created_at") else None,
+    }
 
 
 def _agent(agent: dict[str, Any] | None) -> str:

@@ -1,6 +1,7 @@
 """The incident report draft: summary, severity, duration, time to acknowledge and to resolve, the
 whole timeline, a metrics snapshot of the incident window from Prometheus (error rate, p95 latency,
 throughput) and the sections people fill in. Plain functions over plain data; no Slack here."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,8 +11,11 @@ from pydantic import BaseModel
 from commands.charts import line_chart
 from integrations.errors import IntegrationError
 
-METRICS = (("Error rate", "error_rate", "{:.2%}"), ("p95 latency", "p95_latency_seconds", "{:.2f} s"),
-           ("Throughput", "throughput_rps", "{:.1f} req/s"))
+METRICS = (
+    ("Error rate", "error_rate", "{:.2%}"),
+    ("p95 latency", "p95_latency_seconds", "{:.2f} s"),
+    ("Throughput", "throughput_rps", "{:.1f} req/s"),
+)
 
 
 class Stat(BaseModel):
@@ -27,9 +31,10 @@ class Stat(BaseModel):
 def window_line(deps) -> str:
     """Error rate and p95 now, against the manual's limits."""
     parts = []
-    for label, query, fmt, limit in (("error rate", deps.queries.error_rate, "{:.2%}", deps.platform.error_rate_limit),
-                                     ("p95", deps.queries.p95_latency_seconds, "{:.2f} s",
-                                      deps.platform.p95_latency_limit_seconds)):
+    for label, query, fmt, limit in (
+        ("error rate", deps.queries.error_rate, "{:.2%}", deps.platform.error_rate_limit),
+        ("p95", deps.queries.p95_latency_seconds, "{:.2f} s", deps.platform.p95_latency_limit_seconds),
+    ):
         try:
             value = deps.prom.scalar(query)
         except IntegrationError as exc:
@@ -56,33 +61,73 @@ def snapshot(deps, start: float, end: float) -> list[Stat]:
             continue
         points = [(t.timestamp(), v) for s in series[:1] for t, v in s.points if v == v]
         values = [v for _, v in points]
-        stats.append(Stat(name=label, fmt=fmt, points=points, low=min(values, default=None),
-                          mean=sum(values) / len(values) if values else None, high=max(values, default=None)))
+        stats.append(
+            Stat(
+                name=label,
+                fmt=fmt,
+                points=points,
+                low=min(values, default=None),
+                mean=sum(values) / len(values) if values else None,
+                high=max(values, default=None),
+            )
+        )
     return stats
 
 
 def markdown(incident, timeline: list, stats: list[Stat], chart_note: str) -> str:
-    lines = [f"# Incident report (draft): #{incident.number} {incident.title}", "",
-             "## Summary", "", "_One paragraph: what happened, who was affected, how it was fixed._", "",
-             *_facts(incident), "", "## Timeline (UTC)", ""]
+    lines = [
+        f"# Incident report (draft): #{incident.number} {incident.title}",
+        "",
+        "## Summary",
+        "",
+        "_One paragraph: what happened, who was affected, how it was fixed._",
+        "",
+        *_facts(incident),
+        "",
+        "## Timeline (UTC)",
+        "",
+    ]
     lines += [f"- {_clock(e.at)} · {e.kind} · {e.text}" + (f" ({e.who})" if e.who else "") for e in timeline]
     lines += ["", "## Metrics during the incident", "", "| Metric | Min | Mean | Max |", "|---|---|---|---|"]
     lines += [_stat_row(s) for s in stats]
-    lines += ["", chart_note, "", "## Root cause", "", "_TBD_", "", "## Impact", "", "_TBD_", "",
-              "## Action items", "", "- [ ] _owner: action (due date)_", ""]
+    lines += [
+        "",
+        chart_note,
+        "",
+        "## Root cause",
+        "",
+        "_TBD_",
+        "",
+        "## Impact",
+        "",
+        "_TBD_",
+        "",
+        "## Action items",
+        "",
+        "- [ ] _owner: action (due date)_",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def _facts(incident) -> list[str]:
     end = incident.resolved_at
-    facts = [f"- **Severity:** {incident.severity}", f"- **Service:** {incident.service or '-'}",
-             f"- **PagerDuty:** {incident.html_url or incident.id}", f"- **Opened:** {_clock(incident.created_at)}"]
+    facts = [
+        f"- **Severity:** {incident.severity}",
+        f"- **Service:** {incident.service or '-'}",
+        f"- **PagerDuty:** {incident.html_url or incident.id}",
+        f"- **Opened:** {_clock(incident.created_at)}",
+    ]
     if incident.acknowledged_at:
-        facts.append(f"- **Time to acknowledge:** {_span(incident.acknowledged_at - incident.created_at)}"
-                     f" ({incident.acknowledged_by or 'unknown'})")
+        facts.append(
+            f"- **Time to acknowledge:** {_span(incident.acknowledged_at - incident.created_at)}"
+            f" ({incident.acknowledged_by or 'unknown'})"
+        )
     if end:
-        facts += [f"- **Time to resolve:** {_span(end - incident.created_at)}",
-                  f"- **Duration:** {_span(end - incident.created_at)} (resolved {_clock(end)})"]
+        facts += [
+            f"- **Time to resolve:** {_span(end - incident.created_at)}",
+            f"- **Duration:** {_span(end - incident.created_at)} (resolved {_clock(end)})",
+        ]
     return facts
 
 
@@ -100,7 +145,9 @@ def charts(stats: list[Stat]) -> tuple[list[tuple[str, bytes]], str]:
         if not stat.points:
             continue
         points = [(_dt(ts), value) for ts, value in stat.points]
-        pngs.append((stat.name, line_chart(f"{stat.name} during the incident", {stat.name: points}, stat.name)))
+        pngs.append(
+            (stat.name, line_chart(f"{stat.name} during the incident", {stat.name: points}, stat.name))
+        )
     if not pngs:
         return [], "_No chart: Prometheus had no data for the window._"
     return pngs, "Charts: " + ", ".join(name for name, _ in pngs) + " (attached PNGs)."

@@ -1,5 +1,6 @@
 """The Friday incident review: the week's incidents from the on-call store, with their report status
 and what is still open. The store is passed in (it reads rows, nothing else)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,10 +27,22 @@ def review(store, since: datetime) -> IncidentReview:
         return IncidentReview(since=since, incidents=[], available=False)
     rows = store.incidents(("triggered", "acknowledged", "resolved"))
     # this week's incidents, plus older ones still open or still without their report
-    week = [i for i in rows if i.created_at >= since.timestamp() or i.status != "resolved" or not i.report_done]
-    return IncidentReview(since=since, incidents=[
-        IncidentLine(number=i.number, title=i.title, severity=i.severity, status=i.status,
-                     report_done=bool(i.report_done)) for i in week])
+    week = [
+        i for i in rows if i.created_at >= since.timestamp() or i.status != "resolved" or not i.report_done
+    ]
+    return IncidentReview(
+        since=since,
+        incidents=[
+            IncidentLine(
+                number=i.number,
+                title=i.title,
+                severity=i.severity,
+                status=i.status,
+                report_done=bool(i.report_done),
+            )
+            for i in week
+        ],
+    )
 
 
 def render_text(r: IncidentReview) -> str:
@@ -38,10 +51,15 @@ def render_text(r: IncidentReview) -> str:
         return head + "\nNo incident store yet: nothing to review."
     if not r.incidents:
         return head + "\nNo incidents this week. 🎉"
-    lines = [f"• #{i.number} [{i.severity}] {i.title}: {i.status}, report "
-             f"{'done' if i.report_done else '*not written*'}" for i in r.incidents]
+    lines = [
+        f"• #{i.number} [{i.severity}] {i.title}: {i.status}, report "
+        f"{'done' if i.report_done else '*not written*'}"
+        for i in r.incidents
+    ]
     open_items = sum(1 for i in r.incidents if i.status != "resolved" or not i.report_done)
-    return "\n".join([head, *lines, f"Open action items: {open_items} (unresolved incidents or missing reports)."])
+    return "\n".join(
+        [head, *lines, f"Open action items: {open_items} (unresolved incidents or missing reports)."]
+    )
 
 
 def render(r: IncidentReview) -> list[dict]:

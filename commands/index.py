@@ -3,6 +3,7 @@ the RAG service in batches. A change (it alters what the assistant answers from)
 default policy, run by the approval engine for its durable run and progress message. Each batch
 sent is a row (the ledger), keyed by the file's sha256, so a retry or a restart resumes where it
 stopped and never sends a recorded batch again; the service is idempotent by id besides."""
+
 from __future__ import annotations
 
 import time
@@ -22,17 +23,29 @@ def plan(args: dict, deps: Deps) -> ChangePlan:
     source, size = args["source"], deps.indexing.batch_size
     parsed = documents.parse(read(source, deps), display_name(source))
     if not parsed.documents:
-        raise CommandError(f"`{display_name(source)}` has no valid documents ({len(parsed.rejected)} rejected): "
-                           + "; ".join(str(r) for r in parsed.rejected[:3]))
+        raise CommandError(
+            f"`{display_name(source)}` has no valid documents ({len(parsed.rejected)} rejected): "
+            + "; ".join(str(r) for r in parsed.rejected[:3])
+        )
     count = _batch_count(parsed, size)
     sent = deps.index_ledger.index_batches(_run_key(parsed, size))
     health = [f"{len(parsed.documents):,} valid documents, {len(parsed.rejected):,} invalid (skipped)"]
     health += [f"{r}" for r in parsed.rejected[:3]]
-    warnings = [f"{len(sent)} of {count} batches were sent by an earlier run; they are not sent again."] if sent else []
+    warnings = (
+        [f"{len(sent)} of {count} batches were sent by an earlier run; they are not sent again."]
+        if sent
+        else []
+    )
     return ChangePlan(
         title=f"Index {len(parsed.documents):,} documents from {display_name(source)}",
-        changes=[Change(target="rag-service", field="documents", old="as indexed now",
-                        new=f"+{len(parsed.documents):,} in {_batches_word(count)} of ≤{size:,}")],
+        changes=[
+            Change(
+                target="rag-service",
+                field="documents",
+                old="as indexed now",
+                new=f"+{len(parsed.documents):,} in {_batches_word(count)} of ≤{size:,}",
+            )
+        ],
         health=health,
         warnings=warnings,
         data={"source": source, "digest": parsed.digest, "batch_size": size},
@@ -44,7 +57,9 @@ def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
     name = display_name(source)
     parsed = documents.parse(read(source, deps), name)
     if parsed.digest != plan.data["digest"]:
-        return ChangeOutcome(ok=False, summary=f"{name} changed since it was checked; nothing sent. Run `/llm index` again.")
+        return ChangeOutcome(
+            ok=False, summary=f"{name} changed since it was checked; nothing sent. Run `/llm index` again."
+        )
     key, batches = _run_key(parsed, size), _batches(parsed, size)
     done = deps.index_ledger.index_batches(key)
     earlier = len(done)
@@ -58,7 +73,9 @@ def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
         done[number] = report.model_dump()
         deps.index_ledger.record_index_batch(key, number, done[number], deps.now().timestamp())
         sent = sum(len(b) for b in batches[:number])
-        progress(f"Indexing {name}: batch {number} of {len(batches)} sent, {sent:,} of {len(parsed.documents):,} documents")
+        progress(
+            f"Indexing {name}: batch {number} of {len(batches)} sent, {sent:,} of {len(parsed.documents):,} documents"
+        )
     return _finished(name, parsed, done, earlier, deps.indexing.first_errors)
 
 
@@ -78,22 +95,34 @@ def send(deps: Deps, batch: list[dict]) -> BatchReport:
 def _finished(name: str, parsed: Parsed, done: dict[int, dict], earlier: int, shown: int) -> ChangeOutcome:
     reports = [BatchReport.model_validate(done[n]) for n in sorted(done)]
     accepted, duplicates = sum(r.accepted for r in reports), sum(r.duplicates for r in reports)
-    rejected = parsed.rejected + [Rejection(where=f"id {x.id}", error=x.error) for r in reports for x in r.rejected]
-    summary = (f"Indexed {name}: {accepted:,} accepted, {len(rejected):,} rejected"
-               + (f", {duplicates:,} already indexed" if duplicates else "") + f" ({_batches_word(len(reports))}).")
+    rejected = parsed.rejected + [
+        Rejection(where=f"id {x.id}", error=x.error) for r in reports for x in r.rejected
+    ]
+    summary = (
+        f"Indexed {name}: {accepted:,} accepted, {len(rejected):,} rejected"
+        + (f", {duplicates:,} already indexed" if duplicates else "")
+        + f" ({_batches_word(len(reports))})."
+    )
     details = [str(r) for r in rejected[:shown]]
     if len(rejected) > shown:
         details.append(f"…and {len(rejected) - shown:,} more rejected")
     if earlier:
-        details.append(f"{_batches_word(earlier)} sent by an earlier run {'was' if earlier == 1 else 'were'} not sent again")
+        details.append(
+            f"{_batches_word(earlier)} sent by an earlier run {'was' if earlier == 1 else 'were'} not sent again"
+        )
     return ChangeOutcome(ok=True, summary=summary, details=details)
 
 
-def _stopped(name: str, number: int, total: int, done: dict[int, dict], exc: IntegrationError) -> ChangeOutcome:
+def _stopped(
+    name: str, number: int, total: int, done: dict[int, dict], exc: IntegrationError
+) -> ChangeOutcome:
     accepted = sum(BatchReport.model_validate(r).accepted for r in done.values())
-    return ChangeOutcome(ok=False, summary=f"Indexing {name} stopped at batch {number} of {total}: the RAG service "
-                                           f"failed ({exc.message}). {accepted:,} documents are indexed; run the same "
-                                           f"`/llm index` again to resume from batch {number}.")
+    return ChangeOutcome(
+        ok=False,
+        summary=f"Indexing {name} stopped at batch {number} of {total}: the RAG service "
+        f"failed ({exc.message}). {accepted:,} documents are indexed; run the same "
+        f"`/llm index` again to resume from batch {number}.",
+    )
 
 
 def _run_key(parsed: Parsed, size: int) -> str:
@@ -101,7 +130,7 @@ def _run_key(parsed: Parsed, size: int) -> str:
 
 
 def _batches(parsed: Parsed, size: int) -> list[list[dict]]:
-    return [parsed.documents[i:i + size] for i in range(0, len(parsed.documents), size)]
+    return [parsed.documents[i : i + size] for i in range(0, len(parsed.documents), size)]
 
 
 def _batches_word(count: int) -> str:
@@ -123,5 +152,5 @@ SPEC = CommandSpec(
     plan=plan,
     apply=apply,
     details="Each document needs `id` and `text`; `metadata` must be an object. `--dry-run` validates the file "
-            "and sends nothing. Slack file links need the bot token and are not read yet: put the file in S3.",
+    "and sends nothing. Slack file links need the bot token and are not read yet: put the file in S3.",
 )

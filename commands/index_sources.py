@@ -1,6 +1,7 @@
 """Where `/llm index` reads its file from: an s3:// URL through the S3 client, or an http(s):// URL on
 a configured host (a file server; never wherever a user points). Slack's own file links are refused
 with a way out. URLs are shown without their query string: presigned links carry credentials there."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -42,11 +43,15 @@ def read(source: str, deps: Deps) -> bytes:
             raise CommandError(f"`{shown(url)}` does not exist.") from None
     if parts.scheme in ("http", "https") and parts.netloc:
         if parts.netloc.endswith("slack.com"):
-            raise CommandError("Slack file links need the bot's token, which this command does not use yet; "
-                               "copy the file to S3 and give its s3:// URL.")
+            raise CommandError(
+                "Slack file links need the bot's token, which this command does not use yet; "
+                "copy the file to S3 and give its s3:// URL."
+            )
         if parts.hostname not in deps.indexing.allowed_hosts:
             allowed = ", ".join(deps.indexing.allowed_hosts) or "none: use an s3:// URL"
-            raise CommandError(f"`{parts.hostname}` is not a host llmbot fetches from (indexing.allowed_hosts: {allowed}).")
+            raise CommandError(
+                f"`{parts.hostname}` is not a host llmbot fetches from (indexing.allowed_hosts: {allowed})."
+            )
         try:
             return downloads.fetch(url, limit, deps.indexing.timeout_seconds)
         except NotFound:

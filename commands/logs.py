@@ -1,6 +1,7 @@
 """`/llm logs errors [window] [deployment]`: ERROR lines from the vLLM pods (or one deployment's),
 counted by pod and by message pattern (numbers, ids and hex folded so similar lines group), top ten
 with first and last seen; the full list goes out as a file when it is long."""
+
 from __future__ import annotations
 
 import re
@@ -56,8 +57,10 @@ def group(lines: list[podlogs.LogLine]) -> list[Pattern]:
     found: dict[str, list[podlogs.LogLine]] = {}
     for line in lines:
         found.setdefault(normalise(line.text), []).append(line)
-    patterns = [Pattern(pattern=p, count=len(ls), first=_edge(ls, min), last=_edge(ls, max), example=ls[0].text)
-                for p, ls in found.items()]
+    patterns = [
+        Pattern(pattern=p, count=len(ls), first=_edge(ls, min), last=_edge(ls, max), example=ls[0].text)
+        for p, ls in found.items()
+    ]
     return sorted(patterns, key=lambda p: (-p.count, p.pattern))
 
 
@@ -81,13 +84,23 @@ def run(args: dict, deps: Deps) -> ErrorReport:
     if deployment:  # by the Deployment's selector: a name prefix would also take its canary's pods
         chosen = deps.kube.pods_for(deps.platform.namespace, deployment)
     else:
-        chosen = [p for p in deps.kube.list_pods(deps.platform.namespace) if p.labels.get("app") == DEFAULT_APP]
+        chosen = [
+            p for p in deps.kube.list_pods(deps.platform.namespace) if p.labels.get("app") == DEFAULT_APP
+        ]
     found = podlogs.read(deps, chosen, int(window.total_seconds()))
-    errors = [line for line in found.lines if line.level == "ERROR" or (line.level is None and "ERROR" in line.raw)]
+    errors = [
+        line for line in found.lines if line.level == "ERROR" or (line.level is None and "ERROR" in line.raw)
+    ]
     by_pod = {p.name: sum(1 for line in errors if line.pod == p.name) for p in chosen}
-    return ErrorReport(window=windows.label(window), scope=deployment or f"app={DEFAULT_APP}",
-                       pods=[p.name for p in chosen], by_pod=by_pod, patterns=group(errors),
-                       lines=sorted(errors, key=lambda line: (line.at is None, line.at, line.pod)), unread=found.unread)
+    return ErrorReport(
+        window=windows.label(window),
+        scope=deployment or f"app={DEFAULT_APP}",
+        pods=[p.name for p in chosen],
+        by_pod=by_pod,
+        patterns=group(errors),
+        lines=sorted(errors, key=lambda line: (line.at is None, line.at, line.pod)),
+        unread=found.unread,
+    )
 
 
 def _when(at: datetime | None) -> str:
@@ -96,10 +109,14 @@ def _when(at: datetime | None) -> str:
 
 def pattern_lines(report: ErrorReport, mrkdwn: bool = True) -> list[str]:
     if not mrkdwn:
-        return [f"  {p.count}x {p.pattern} (first {_when(p.first)}, last {_when(p.last)})"
-                for p in report.patterns[:TOP]]
-    return [f"• *{p.count}×* `{escape(p.pattern[:200])}` (first {_when(p.first)}, last {_when(p.last)})"
-            for p in report.patterns[:TOP]]
+        return [
+            f"  {p.count}x {p.pattern} (first {_when(p.first)}, last {_when(p.last)})"
+            for p in report.patterns[:TOP]
+        ]
+    return [
+        f"• *{p.count}×* `{escape(p.pattern[:200])}` (first {_when(p.first)}, last {_when(p.last)})"
+        for p in report.patterns[:TOP]
+    ]
 
 
 def summary(report: ErrorReport) -> str:
@@ -107,8 +124,10 @@ def summary(report: ErrorReport) -> str:
         return f"❔ No pods match {report.scope} in this namespace."
     total = len(report.lines)
     head = "⚠️" if total else "✅"
-    return (f"{head} {total} ERROR lines in {len(report.patterns)} patterns over the last {report.window} "
-            f"from {len(report.pods)} pods ({report.scope})")
+    return (
+        f"{head} {total} ERROR lines in {len(report.patterns)} patterns over the last {report.window} "
+        f"from {len(report.pods)} pods ({report.scope})"
+    )
 
 
 def render(report: ErrorReport) -> list[dict]:
@@ -118,9 +137,13 @@ def render(report: ErrorReport) -> list[dict]:
     if report.patterns:
         blocks.append(listing(f"Top {min(TOP, len(report.patterns))} patterns", pattern_lines(report)))
     if report.unread:
-        blocks.append(listing("Could not read", [f"❔ {escape(p)}: {escape(r)}" for p, r in report.unread.items()]))
+        blocks.append(
+            listing("Could not read", [f"❔ {escape(p)}: {escape(r)}" for p, r in report.unread.items()])
+        )
     note = " · every line is in the attached file" if files(report) else ""
-    return blocks + [context(f"Numbers, ids and hex are folded into <n>, <uuid> and <hex> to group lines{note}")]
+    return blocks + [
+        context(f"Numbers, ids and hex are folded into <n>, <uuid> and <hex> to group lines{note}")
+    ]
 
 
 def render_text(report: ErrorReport) -> str:
@@ -132,15 +155,25 @@ def files(report: ErrorReport) -> list[FileOut]:
     if len(report.lines) <= FILE_AFTER:
         return []
     content = "".join(f"{line.pod} {line.raw}\n" for line in report.lines)
-    return [FileOut(filename=f"error-lines-{report.scope.replace('=', '-')}-{report.window}.log",
-                    title=f"ERROR lines, {report.scope}, last {report.window}", content=content)]
+    return [
+        FileOut(
+            filename=f"error-lines-{report.scope.replace('=', '-')}-{report.window}.log",
+            title=f"ERROR lines, {report.scope}, last {report.window}",
+            content=content,
+        )
+    ]
 
 
 SPEC = CommandSpec(
     name="logs errors",
     summary="ERROR lines from the vLLM pods (or one deployment's), grouped by pod and message pattern",
     example="/llm logs errors 6h rag-service",
-    args=(Arg("window", "how far back, e.g. 1h or 24h (the default); at most 7d", required=False),
-          Arg("deployment", "one of the platform's deployments; default: the vLLM pods", required=False)),
-    run=run, render=render, render_text=render_text, files=files,
+    args=(
+        Arg("window", "how far back, e.g. 1h or 24h (the default); at most 7d", required=False),
+        Arg("deployment", "one of the platform's deployments; default: the vLLM pods", required=False),
+    ),
+    run=run,
+    render=render,
+    render_text=render_text,
+    files=files,
 )

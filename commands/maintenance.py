@@ -1,5 +1,6 @@
 """`/llm maintenance` and its window verbs: show the next window, schedule one, cancel one, list
 what is coming. The windows themselves live in the calendar (deps.calendar, rows in the store)."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel
@@ -19,8 +20,14 @@ def next_window(request: dict, deps: Deps) -> WindowAnswer:
     now = deps.now()
     current, upcoming = deps.calendar.current(now), deps.calendar.next_window(now)
     drain = deps.calendar.open_drain()
-    notes = [f"🔧 The platform is drained (counts recorded: {_counts(drain.counts)}); "
-             "`/llm maintenance finish` restores it."] if drain else []
+    notes = (
+        [
+            f"🔧 The platform is drained (counts recorded: {_counts(drain.counts)}); "
+            "`/llm maintenance finish` restores it."
+        ]
+        if drain
+        else []
+    )
     if current is not None:
         return WindowAnswer(headline="🔧 A maintenance window is open now", windows=[current], notes=notes)
     if upcoming is None:
@@ -29,9 +36,14 @@ def next_window(request: dict, deps: Deps) -> WindowAnswer:
 
 
 def schedule(request: dict, deps: Deps) -> WindowAnswer:
-    window = deps.calendar.schedule(request["date"], request["span"], request.get("reason") or "", request.get("_user", ""))
-    return WindowAnswer(headline="📅 Maintenance window scheduled", windows=[window],
-                        notes=["Notices follow: 3 days before, 1 hour before, at the start and at completion."])
+    window = deps.calendar.schedule(
+        request["date"], request["span"], request.get("reason") or "", request.get("_user", "")
+    )
+    return WindowAnswer(
+        headline="📅 Maintenance window scheduled",
+        windows=[window],
+        notes=["Notices follow: 3 days before, 1 hour before, at the start and at completion."],
+    )
 
 
 def cancel(request: dict, deps: Deps) -> WindowAnswer:
@@ -41,8 +53,10 @@ def cancel(request: dict, deps: Deps) -> WindowAnswer:
 
 def listing(request: dict, deps: Deps) -> WindowAnswer:
     windows = deps.calendar.windows(deps.now(), 6)
-    return WindowAnswer(headline="📅 Upcoming maintenance windows" if windows else "No maintenance window is planned.",
-                        windows=windows)
+    return WindowAnswer(
+        headline="📅 Upcoming maintenance windows" if windows else "No maintenance window is planned.",
+        windows=windows,
+    )
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -51,7 +65,9 @@ def _counts(counts: dict[str, int]) -> str:
 
 def render_text(answer: WindowAnswer) -> str:
     lines = [answer.headline]
-    lines += [f"• {describe(w)}" + (" _(scheduled)_" if w.source == "scheduled" else "") for w in answer.windows]
+    lines += [
+        f"• {describe(w)}" + (" _(scheduled)_" if w.source == "scheduled" else "") for w in answer.windows
+    ]
     return "\n".join(lines + answer.notes)
 
 
@@ -61,16 +77,40 @@ def render(answer: WindowAnswer) -> list[dict]:
 
 _DATE = Arg("date", "the day, YYYY-MM-DD, on the window's wall clock (America/Los_Angeles by default)")
 SPECS = (
-    CommandSpec(name="maintenance", summary="Show the next maintenance window", example="/llm maintenance",
-                run=next_window, render=render, render_text=render_text),
-    CommandSpec(name="maintenance schedule", summary="Schedule a maintenance window",
-                example="/llm maintenance schedule 2025-03-15 02:00-06:00 kernel upgrade", role="operator",
-                args=(_DATE, Arg("span", "HH:MM-HH:MM"), Arg("reason", "why (free text)", required=False, rest=True)),
-                run=schedule, render=render, render_text=render_text),
-    CommandSpec(name="maintenance cancel", summary="Cancel the next maintenance window (or the one on a date)",
-                example="/llm maintenance cancel 2025-03-01", role="operator",
-                args=(Arg("date", "the window's day, YYYY-MM-DD", required=False),),
-                run=cancel, render=render, render_text=render_text),
-    CommandSpec(name="maintenance list", summary="List the coming maintenance windows", example="/llm maintenance list",
-                run=listing, render=render, render_text=render_text),
+    CommandSpec(
+        name="maintenance",
+        summary="Show the next maintenance window",
+        example="/llm maintenance",
+        run=next_window,
+        render=render,
+        render_text=render_text,
+    ),
+    CommandSpec(
+        name="maintenance schedule",
+        summary="Schedule a maintenance window",
+        example="/llm maintenance schedule 2025-03-15 02:00-06:00 kernel upgrade",
+        role="operator",
+        args=(_DATE, Arg("span", "HH:MM-HH:MM"), Arg("reason", "why (free text)", required=False, rest=True)),
+        run=schedule,
+        render=render,
+        render_text=render_text,
+    ),
+    CommandSpec(
+        name="maintenance cancel",
+        summary="Cancel the next maintenance window (or the one on a date)",
+        example="/llm maintenance cancel 2025-03-01",
+        role="operator",
+        args=(Arg("date", "the window's day, YYYY-MM-DD", required=False),),
+        run=cancel,
+        render=render,
+        render_text=render_text,
+    ),
+    CommandSpec(
+        name="maintenance list",
+        summary="List the coming maintenance windows",
+        example="/llm maintenance list",
+        run=listing,
+        render=render,
+        render_text=render_text,
+    ),
 )

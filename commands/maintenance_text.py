@@ -1,5 +1,6 @@
 """What the maintenance notices say in #llm-platform: the announcement (what, how long, impact), the
 reminder, start, completion, the overrun reminder and the cancellation; plus the late note."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,15 +9,17 @@ from commands.maintenance_windows import Window, describe, describe_span
 
 
 def announcement(window: Window, namespace: str) -> str:
-    return "\n".join([
-        f"📅 *Planned maintenance*: {describe(window)}",
-        f"*What will happen*: every Deployment in `{namespace}` is scaled to 0 (`/llm maintenance start`), "
-        "the platform is updated, then the recorded replica counts are restored and a smoke test runs "
-        "(`/llm maintenance finish`). Metrics are checked again 30 minutes later.",
-        f"*How long*: up to {_hours(window)} h.",
-        "*Expected impact*: inference and RAG answers are unavailable while drained; "
-        "incident escalation for the platform is held during the window.",
-    ])
+    return "\n".join(
+        [
+            f"📅 *Planned maintenance*: {describe(window)}",
+            f"*What will happen*: every Deployment in `{namespace}` is scaled to 0 (`/llm maintenance start`), "
+            "the platform is updated, then the recorded replica counts are restored and a smoke test runs "
+            "(`/llm maintenance finish`). Metrics are checked again 30 minutes later.",
+            f"*How long*: up to {_hours(window)} h.",
+            "*Expected impact*: inference and RAG answers are unavailable while drained; "
+            "incident escalation for the platform is held during the window.",
+        ]
+    )
 
 
 def reminder(window: Window) -> str:
@@ -24,8 +27,10 @@ def reminder(window: Window) -> str:
 
 
 def start(window: Window) -> str:
-    return (f"🔧 *Maintenance window open*: {describe(window)}. Drain with `/llm maintenance start` "
-            "(needs approval); incident escalation is held until the window closes.")
+    return (
+        f"🔧 *Maintenance window open*: {describe(window)}. Drain with `/llm maintenance start` "
+        "(needs approval); incident escalation is held until the window closes."
+    )
 
 
 def completion(window_text: str, smoke: str, ok: bool = True) -> str:
@@ -34,13 +39,17 @@ def completion(window_text: str, smoke: str, ok: bool = True) -> str:
 
 
 def closed_without_drain(window: Window) -> str:
-    return f"✅ *Maintenance window closed*: {describe(window)}. Nothing was drained; escalation is live again."
+    return (
+        f"✅ *Maintenance window closed*: {describe(window)}. Nothing was drained; escalation is live again."
+    )
 
 
 def overrun(window: Window, counts: dict[str, int]) -> str:
     restore = ", ".join(f"{name} {n}" for name, n in counts.items())
-    return (f"⚠️ *The maintenance window has ended but the platform is still drained* ({describe(window)}). "
-            f"Run `/llm maintenance finish` to restore {restore} and run the smoke test.")
+    return (
+        f"⚠️ *The maintenance window has ended but the platform is still drained* ({describe(window)}). "
+        f"Run `/llm maintenance finish` to restore {restore} and run the smoke test."
+    )
 
 
 def cancelled(window: Window, by: str) -> str:
@@ -48,8 +57,10 @@ def cancelled(window: Window, by: str) -> str:
 
 
 def late_note(due: datetime, zone: str) -> str:
-    return f"\n_⏱ Posted late: this was due {describe_span(due, due, zone).split(' (')[0].rsplit('–', 1)[0]} " \
-           "while the bot was down._"
+    return (
+        f"\n_⏱ Posted late: this was due {describe_span(due, due, zone).split(' (')[0].rsplit('–', 1)[0]} "
+        "while the bot was down._"
+    )
 
 
 def _hours(window: Window) -> str:

@@ -1,5 +1,6 @@
 """Maintenance windows as times: the default monthly window, a window typed by an operator, the
 notices each window gets and when, and how a window reads in the channel (in its own zone)."""
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,11 @@ def default_windows(rule: WindowRule, after: datetime, count: int) -> list[Windo
     """The default windows that have not ended by `after`: the one running now, then the next ones."""
     starts = occurrences(rule.rrule, rule.zone, after - timedelta(minutes=rule.duration_minutes), count)
     length = timedelta(minutes=rule.duration_minutes)
-    return [Window(key=window_key(s), start=s, end=s + length, zone=rule.zone,
-                   reason="monthly maintenance") for s in starts if s + length > after]
+    return [
+        Window(key=window_key(s), start=s, end=s + length, zone=rule.zone, reason="monthly maintenance")
+        for s in starts
+        if s + length > after
+    ]
 
 
 def parse_window(day: str, span: str, reason: str, zone: str, now: datetime) -> Window:
@@ -50,8 +54,12 @@ def parse_window(day: str, span: str, reason: str, zone: str, now: datetime) -> 
     match = _SPAN.match(span)
     if not match or int(match[1]) > 23 or int(match[3]) > 24 or int(match[2]) > 59 or int(match[4]) > 59:
         raise CommandError(f"`{span[:20]}` is not a time span: write HH:MM-HH:MM, e.g. 02:00-06:00.")
-    start_wall = datetime.combine(local_day, datetime.min.time()) + timedelta(hours=int(match[1]), minutes=int(match[2]))
-    end_wall = datetime.combine(local_day, datetime.min.time()) + timedelta(hours=int(match[3]), minutes=int(match[4]))
+    start_wall = datetime.combine(local_day, datetime.min.time()) + timedelta(
+        hours=int(match[1]), minutes=int(match[2])
+    )
+    end_wall = datetime.combine(local_day, datetime.min.time()) + timedelta(
+        hours=int(match[3]), minutes=int(match[4])
+    )
     if end_wall <= start_wall:
         end_wall += timedelta(days=1)  # 22:00-02:00 ends the next morning
     start, end = localize(start_wall, zone), localize(end_wall, zone)

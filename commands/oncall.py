@@ -1,5 +1,6 @@
 """The manual's On-Call Responsibilities as data: severities, the escalation matrix, business hours
 for P3, response checklists and who is who. Loaded from the `oncall` section of the config."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -54,12 +55,19 @@ def _level(name: str, number: int) -> Level:
 
 
 def _matrix() -> dict[str, Escalation]:
-    primary, secondary, manager, cto, lead = (_level("Primary", 1), _level("Secondary", 2), _level("Manager", 3),
-                                              _level("CTO", 4), _level("Team Lead", 3))
-    return {"P0": Escalation(levels=[primary, secondary, manager, cto], minutes=15),
-            "P1": Escalation(levels=[primary, secondary, lead], minutes=30),
-            "P2": Escalation(levels=[primary, lead], minutes=120),
-            "P3": Escalation(levels=[primary], minutes=None)}
+    primary, secondary, manager, cto, lead = (
+        _level("Primary", 1),
+        _level("Secondary", 2),
+        _level("Manager", 3),
+        _level("CTO", 4),
+        _level("Team Lead", 3),
+    )
+    return {
+        "P0": Escalation(levels=[primary, secondary, manager, cto], minutes=15),
+        "P1": Escalation(levels=[primary, secondary, lead], minutes=30),
+        "P2": Escalation(levels=[primary, lead], minutes=120),
+        "P3": Escalation(levels=[primary], minutes=None),
+    }
 
 
 def _item(text: str, **extra) -> ChecklistItem:
@@ -68,26 +76,34 @@ def _item(text: str, **extra) -> ChecklistItem:
 
 def _checklists() -> dict[str, list[ChecklistItem]]:
     return {
-        "P0": [_item("Acknowledge in PagerDuty", observes="acknowledged"),
-               _item("Post in #incident-response", observes="posted"),
-               _item("Run quick diagnostics", command="status"),
-               _item("Implement fix or rollback"),
-               _item("Monitor for 30 minutes", monitor_minutes=30),
-               _item("Post resolution", observes="resolved"),
-               _item("Write the incident report within 24 hours", observes="report")],
-        "P1": [_item("Acknowledge in PagerDuty", observes="acknowledged"),
-               _item("Check dashboards", command="status"),
-               _item("Identify the bottleneck"),
-               _item("Scale resources if needed", command="scale"),
-               _item("Monitor for 15 minutes", monitor_minutes=15),
-               _item("Document in the weekly report", observes="report")],
-        "P2": [_item("Acknowledge in PagerDuty", observes="acknowledged"),
-               _item("Check dashboards", command="status"),
-               _item("Fix or schedule the fix"),
-               _item("Document in the weekly report", observes="report")],
-        "P3": [_item("Acknowledge in PagerDuty", observes="acknowledged"),
-               _item("Triage next business day"),
-               _item("File a ticket for the fix")],
+        "P0": [
+            _item("Acknowledge in PagerDuty", observes="acknowledged"),
+            _item("Post in #incident-response", observes="posted"),
+            _item("Run quick diagnostics", command="status"),
+            _item("Implement fix or rollback"),
+            _item("Monitor for 30 minutes", monitor_minutes=30),
+            _item("Post resolution", observes="resolved"),
+            _item("Write the incident report within 24 hours", observes="report"),
+        ],
+        "P1": [
+            _item("Acknowledge in PagerDuty", observes="acknowledged"),
+            _item("Check dashboards", command="status"),
+            _item("Identify the bottleneck"),
+            _item("Scale resources if needed", command="scale"),
+            _item("Monitor for 15 minutes", monitor_minutes=15),
+            _item("Document in the weekly report", observes="report"),
+        ],
+        "P2": [
+            _item("Acknowledge in PagerDuty", observes="acknowledged"),
+            _item("Check dashboards", command="status"),
+            _item("Fix or schedule the fix"),
+            _item("Document in the weekly report", observes="report"),
+        ],
+        "P3": [
+            _item("Acknowledge in PagerDuty", observes="acknowledged"),
+            _item("Triage next business day"),
+            _item("File a ticket for the fix"),
+        ],
     }
 
 
@@ -96,17 +112,25 @@ class OnCallPolicy(Strict):
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     priorities: dict[str, Severity] = Field(
         default_factory=lambda: {"P0": "P0", "P1": "P1", "P2": "P2", "P3": "P3", "P4": "P3", "P5": "P3"},
-        description="PagerDuty priority name -> severity")
-    urgency: dict[str, Severity] = Field(default_factory=lambda: {"high": "P1", "low": "P3"},
-                                         description="severity when an incident has no priority")
+        description="PagerDuty priority name -> severity",
+    )
+    urgency: dict[str, Severity] = Field(
+        default_factory=lambda: {"high": "P1", "low": "P3"},
+        description="severity when an incident has no priority",
+    )
     checklists: dict[Severity, list[ChecklistItem]] = Field(default_factory=_checklists)
-    pagerduty_emails: dict[str, str] = Field(default_factory=dict,
-                                             description="Slack user id -> PagerDuty login email")
-    people: dict[str, str] = Field(default_factory=dict,
-                                   description="level name -> Slack user id, when PagerDuty on-calls are unavailable")
-    hold_during_maintenance: list[str] = Field(default_factory=list,
-                                               description="PagerDuty service names whose escalation waits "
-                                                           "while a maintenance window is open; empty: all")
+    pagerduty_emails: dict[str, str] = Field(
+        default_factory=dict, description="Slack user id -> PagerDuty login email"
+    )
+    people: dict[str, str] = Field(
+        default_factory=dict,
+        description="level name -> Slack user id, when PagerDuty on-calls are unavailable",
+    )
+    hold_during_maintenance: list[str] = Field(
+        default_factory=list,
+        description="PagerDuty service names whose escalation waits "
+        "while a maintenance window is open; empty: all",
+    )
     escalation_policy_id: str = Field("", description="PagerDuty escalation policy `/llm oncall` shows")
     scale_deployment: str = Field("vllm-llama-3-70b", description="what the 'scale resources' button scales")
     report_reminder_hours: float = Field(24, gt=0)

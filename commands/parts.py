@@ -1,5 +1,6 @@
 """Run a report's independent parts at once on the shared pool; a part whose backend fails becomes
 a `Missing` with a reason to show (❔), so one broken system never costs the whole answer."""
+
 from __future__ import annotations
 
 import logging

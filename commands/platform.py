@@ -1,5 +1,6 @@
 """What the operations manual says a healthy platform is: names, budget, limits and the PromQL
 behind each number. Loaded from the `platform` and `queries` sections of the config."""
+
 from pydantic import BaseModel, Field
 
 
@@ -31,10 +32,16 @@ class Platform(BaseModel):
     max_replicas: int = Field(10, ge=1, le=100, description="upper bound for /llm scale")
     rollout_timeout_seconds: float = Field(900, gt=0, description="how long a change follows a rollout")
     rollout_poll_seconds: float = Field(2.0, gt=0)
-    rollout_crash_grace_seconds: float = Field(60, ge=0, description="new pods crash-looping this long fail a rollout")
+    rollout_crash_grace_seconds: float = Field(
+        60, ge=0, description="new pods crash-looping this long fail a rollout"
+    )
     status_deadline_seconds: float = Field(2.5, gt=0, le=2.8, description="whole answer within Slack's 3 s")
     gpu_hot_celsius: float = Field(83.0, gt=0, description="a GPU above this temperature is flagged hot")
-    gpu_idle_percent: float = Field(5.0, ge=0, le=100, description="a GPU at or below this utilisation is idle")
-    allowed_registries: list[str] = Field(default_factory=lambda: ["vllm/", "ghcr.io/example/", "qdrant/"],
-                                          description="image prefixes the security audit accepts")
+    gpu_idle_percent: float = Field(
+        5.0, ge=0, le=100, description="a GPU at or below this utilisation is idle"
+    )
+    allowed_registries: list[str] = Field(
+        default_factory=lambda: ["vllm/", "ghcr.io/example/", "qdrant/"],
+        description="image prefixes the security audit accepts",
+    )
     iam_policy_name: str = Field("llm-platform-policy", description="the platform's IAM policy, audited")

@@ -1,5 +1,6 @@
 """Read many pods' logs at once for the log reports; a pod whose logs cannot be read is named with
 the reason instead of failing the whole report. Lines read `<RFC 3339 time> <LEVEL> <logger>: <text>`."""
+
 from __future__ import annotations
 
 import re

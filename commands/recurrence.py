@@ -1,5 +1,6 @@
 """Recurring times in a real zone: RRULE or five-field cron, expanded on the wall clock of the zone
 and only then turned into instants, so 09:00 stays 09:00 across DST and a monthly rule stays monthly."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -28,10 +29,14 @@ def cron_to_rrule(cron: str) -> str:
     fields = cron.split()
     if len(fields) != 5 or fields[2] != "*" or fields[3] != "*":
         raise ValueError(f"cron `{cron}`: only `minute hour * * day-of-week` is supported")
-    minutes, hours, days = (_cron_field(f, limit) for f, limit in ((fields[0], 59), (fields[1], 23), (fields[4], 7)))
+    minutes, hours, days = (
+        _cron_field(f, limit) for f, limit in ((fields[0], 59), (fields[1], 23), (fields[4], 7))
+    )
     rule = f"FREQ=DAILY;BYHOUR={_join(hours)};BYMINUTE={_join(minutes)};BYSECOND=0"
     if days is not None:
-        rule = rule.replace("DAILY", "WEEKLY") + ";BYDAY=" + ",".join(dict.fromkeys(_CRON_DAYS[d] for d in days))
+        rule = (
+            rule.replace("DAILY", "WEEKLY") + ";BYDAY=" + ",".join(dict.fromkeys(_CRON_DAYS[d] for d in days))
+        )
     return rule
 
 

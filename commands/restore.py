@@ -1,6 +1,7 @@
 """`/llm restore qdrant <snapshot>`: recover a collection from a backup in S3 (needs approval). The
 snapshot is downloaded and checked against the sha256 recorded at backup time, uploaded to Qdrant
 (which checks it again before replacing anything), and the points count is compared afterwards."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,14 +32,27 @@ def plan(args: dict, deps: Deps) -> ChangePlan:
         current = "no collection"
     points = head.metadata.get("points", "")
     return ChangePlan(
-        title=f"Restore {collection} from {key[len(settings.prefix):]}",
-        changes=[Change(target=f"qdrant collection/{collection}", field="points", old=current,
-                        new=f"{int(points):,}" if points.isdigit() else "the backup's")],
-        health=[f"backup: {location(settings, key)}, {size(head.size)}, stored {head.modified:%Y-%m-%d %H:%M} UTC"],
+        title=f"Restore {collection} from {key[len(settings.prefix) :]}",
+        changes=[
+            Change(
+                target=f"qdrant collection/{collection}",
+                field="points",
+                old=current,
+                new=f"{int(points):,}" if points.isdigit() else "the backup's",
+            )
+        ],
+        health=[
+            f"backup: {location(settings, key)}, {size(head.size)}, stored {head.modified:%Y-%m-%d %H:%M} UTC"
+        ],
         warnings=[f"Replaces every point in {collection}; points written since the backup are lost."]
-                 + ([] if head.metadata.get("sha256") else ["This backup has no recorded sha256."]),
-        data={"key": key, "collection": collection, "points": points, "sha256": head.metadata.get("sha256", ""),
-              "size": head.size},
+        + ([] if head.metadata.get("sha256") else ["This backup has no recorded sha256."]),
+        data={
+            "key": key,
+            "collection": collection,
+            "points": points,
+            "sha256": head.metadata.get("sha256", ""),
+            "size": head.size,
+        },
     )
 
 
@@ -49,8 +63,10 @@ def _key(snapshot: str, deps: Deps) -> str:
         return newest.key
     name = snapshot.removeprefix(prefix)
     if not NAME.match(name):
-        raise CommandError(f"`{snapshot[:80]}` is not a backup name; `/llm backups` lists them "
-                           "(e.g. qdrant-20261127.snapshot), or say `latest`.")
+        raise CommandError(
+            f"`{snapshot[:80]}` is not a backup name; `/llm backups` lists them "
+            "(e.g. qdrant-20261127.snapshot), or say `latest`."
+        )
     return prefix + name
 
 
@@ -63,20 +79,28 @@ def _newest(deps: Deps) -> Backup:
 
 def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
     data, settings = plan.data, deps.backups
-    name = data["key"][len(settings.prefix):]
+    name = data["key"][len(settings.prefix) :]
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         digest = _download(deps, data, spool, progress)
         if data["sha256"] and digest != data["sha256"]:
-            return ChangeOutcome(ok=False, summary=f"{name} does not match the sha256 recorded at backup; "
-                                                   f"{data['collection']} was not touched.")
+            return ChangeOutcome(
+                ok=False,
+                summary=f"{name} does not match the sha256 recorded at backup; "
+                f"{data['collection']} was not touched.",
+            )
         spool.seek(0)
         progress(f"Uploading {name} to Qdrant and recovering {data['collection']}")
         deps.qdrant.upload(data["collection"], name, spool, digest)
     points = deps.qdrant.points(data["collection"])
     if data["points"].isdigit() and points != int(data["points"]):
-        return ChangeOutcome(ok=False, summary=f"{data['collection']} was recovered from {name} but has {points:,} "
-                                               f"points; the backup had {int(data['points']):,}.")
-    return ChangeOutcome(ok=True, summary=f"{data['collection']} restored from {name}: {points:,} points, as backed up.")
+        return ChangeOutcome(
+            ok=False,
+            summary=f"{data['collection']} was recovered from {name} but has {points:,} "
+            f"points; the backup had {int(data['points']):,}.",
+        )
+    return ChangeOutcome(
+        ok=True, summary=f"{data['collection']} restored from {name}: {points:,} points, as backed up."
+    )
 
 
 def _download(deps: Deps, data: dict, spool, progress: Progress) -> str:

@@ -1,6 +1,7 @@
 """Following a Deployment's rollout to its end for the change commands: done, failed (progress
 deadline exceeded, or every new pod crash-looping past a grace period) or timed out; and the
 one-line progress text shown while it runs."""
+
 from __future__ import annotations
 
 import time
@@ -25,10 +26,17 @@ class RolloutResult(BaseModel):
     failing_pods: list[PodInfo]  # new pods crash-looping or unable to pull their image
 
 
-def follow(kube: KubeClient, namespace: str, name: str, on_progress: Callable[[RolloutState], None],
-           timeout_seconds: float = 600, poll_seconds: float = 2.0, crash_grace_seconds: float = 60.0,
-           sleep: Callable[[float], None] = time.sleep,
-           monotonic: Callable[[], float] = time.monotonic) -> RolloutResult:
+def follow(
+    kube: KubeClient,
+    namespace: str,
+    name: str,
+    on_progress: Callable[[RolloutState], None],
+    timeout_seconds: float = 600,
+    poll_seconds: float = 2.0,
+    crash_grace_seconds: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> RolloutResult:
     """Poll the rollout until it ends; `on_progress` hears each state that differs from the last. A
     reading the API server does not answer is skipped, not fatal: the change is already applied."""
     watch = _Watch(kube, namespace, name, crash_grace_seconds, monotonic)
@@ -49,7 +57,9 @@ def follow(kube: KubeClient, namespace: str, name: str, on_progress: Callable[[R
         remaining = deadline - monotonic()
         if remaining <= 0:
             if last is None:
-                raise Unavailable("kubernetes", f"could not read {namespace}/{name}'s rollout for {timeout_seconds:g} s")
+                raise Unavailable(
+                    "kubernetes", f"could not read {namespace}/{name}'s rollout for {timeout_seconds:g} s"
+                )
             return watch.timed_out(last, timeout_seconds)
         sleep(min(poll_seconds, remaining))
 
@@ -67,7 +77,9 @@ def describe(state: RolloutState) -> str:
 class _Watch:
     """What follow remembers between polls: since when every new pod has been crash-looping."""
 
-    def __init__(self, kube: KubeClient, namespace: str, name: str, grace: float, monotonic: Callable[[], float]):
+    def __init__(
+        self, kube: KubeClient, namespace: str, name: str, grace: float, monotonic: Callable[[], float]
+    ):
         self.kube, self.namespace, self.name = kube, namespace, name
         self.grace, self.monotonic = grace, monotonic
         self.crashing_since: float | None = None
@@ -78,15 +90,25 @@ class _Watch:
 
     def verdict(self, state: RolloutState) -> RolloutResult | None:
         if state.done:
-            return RolloutResult(ok=True, reason=f"{self.target} is rolled out: {describe(state)}.", state=state,
-                                 failing_pods=[])
+            return RolloutResult(
+                ok=True,
+                reason=f"{self.target} is rolled out: {describe(state)}.",
+                state=state,
+                failing_pods=[],
+            )
         new, failing = self._new_and_failing(state)
         failing_for = self._failing_for(bool(new) and len(failing) == len(new))
         if state.deadline_exceeded:
-            return _failed(f"{self.target} exceeded its progress deadline ({describe(state)})", state, failing)
+            return _failed(
+                f"{self.target} exceeded its progress deadline ({describe(state)})", state, failing
+            )
         if failing_for is not None and failing_for >= self.grace:
-            return _failed(f"every new pod of {self.target} has been failing for at least {self.grace:g} s "
-                           f"({describe(state)})", state, failing)
+            return _failed(
+                f"every new pod of {self.target} has been failing for at least {self.grace:g} s "
+                f"({describe(state)})",
+                state,
+                failing,
+            )
         return None
 
     def _failing_for(self, all_failing: bool) -> float | None:
@@ -100,8 +122,11 @@ class _Watch:
 
     def timed_out(self, state: RolloutState, timeout_seconds: float) -> RolloutResult:
         _, failing = self._new_and_failing(state)
-        return _failed(f"{self.target} did not finish rolling out within {timeout_seconds:g} s ({describe(state)})",
-                       state, failing)
+        return _failed(
+            f"{self.target} did not finish rolling out within {timeout_seconds:g} s ({describe(state)})",
+            state,
+            failing,
+        )
 
     def _new_and_failing(self, state: RolloutState) -> tuple[list[PodInfo], list[PodInfo]]:
         """The current template's pods, and those of them that cannot start; none until caught up."""
@@ -109,14 +134,17 @@ class _Watch:
             return [], []
         revisions = self.kube.revisions(self.namespace, self.name)
         current = revisions[0].pod_template_hash if revisions else None
-        new = [p for p in self.kube.pods_for(self.namespace, self.name) if p.labels.get(HASH_LABEL) == current]
+        new = [
+            p for p in self.kube.pods_for(self.namespace, self.name) if p.labels.get(HASH_LABEL) == current
+        ]
         return new, [p for p in new if p.reason in CRASHING]
 
 
 def _failed(why: str, state: RolloutState, failing: list[PodInfo]) -> RolloutResult:
     pods = ", ".join(f"{p.name} ({p.reason}, {_count(p.restarts, 'restart')})" for p in failing)
-    return RolloutResult(ok=False, reason=f"{why}. Failing: {pods}." if pods else f"{why}.", state=state,
-                         failing_pods=failing)
+    return RolloutResult(
+        ok=False, reason=f"{why}. Failing: {pods}." if pods else f"{why}.", state=state, failing_pods=failing
+    )
 
 
 def _count(n: int, noun: str) -> str:

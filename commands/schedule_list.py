@@ -1,4 +1,5 @@
 """`/llm schedule`: what the operations calendar will post in the coming week, in the window's zone."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,5 +30,11 @@ def render(coming: Coming) -> list[dict]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": render_text(coming)[:2900]}}]
 
 
-SPEC = CommandSpec(name="schedule", summary="What the bot will post in the coming week: reviews and maintenance notices",
-                   example="/llm schedule", run=run, render=render, render_text=render_text)
+SPEC = CommandSpec(
+    name="schedule",
+    summary="What the bot will post in the coming week: reviews and maintenance notices",
+    example="/llm schedule",
+    run=run,
+    render=render,
+    render_text=render_text,
+)

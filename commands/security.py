@@ -1,6 +1,7 @@
 """`/llm audit security`: what an attacker or an auditor would look at first: LoadBalancer services
 in any namespace, the last 30 days' guardrail violations (high risk first), wildcards in the
 platform's IAM policy, and container images from outside the allowed registries."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel
@@ -33,10 +34,17 @@ class Audit(BaseModel):
 
 def load_balancers(deps: Deps) -> Part:
     exposed = [s for s in deps.kube.list_services() if s.type == "LoadBalancer"]
-    findings = [f"`{s.namespace}/{s.name}` ports {', '.join(map(str, s.ports)) or '-'}"
-                + (f" at {', '.join(s.external)}" if s.external else " (address pending)") for s in exposed]
-    summary = f"{len(exposed)} LoadBalancer service(s): reachable from outside the cluster" if exposed else "none"
-    return Part(title="LoadBalancer services", state="warn" if exposed else "ok", summary=summary, findings=findings)
+    findings = [
+        f"`{s.namespace}/{s.name}` ports {', '.join(map(str, s.ports)) or '-'}"
+        + (f" at {', '.join(s.external)}" if s.external else " (address pending)")
+        for s in exposed
+    ]
+    summary = (
+        f"{len(exposed)} LoadBalancer service(s): reachable from outside the cluster" if exposed else "none"
+    )
+    return Part(
+        title="LoadBalancer services", state="warn" if exposed else "ok", summary=summary, findings=findings
+    )
 
 
 def violations(deps: Deps) -> Part:
@@ -45,7 +53,9 @@ def violations(deps: Deps) -> Part:
     high_total = sum(c.now for c in high)
     findings = [f"{c.risk_level} {c.violation_type}: {c.now:,.0f}" for c in report.counts]
     summary = f"{report.total:,.0f} in the last 30 days, {high_total:,.0f} high risk"
-    return Part(title="Guardrail violations", state="warn" if high_total else "ok", summary=summary, findings=findings)
+    return Part(
+        title="Guardrail violations", state="warn" if high_total else "ok", summary=summary, findings=findings
+    )
 
 
 def wildcards(policy: PolicyVersion) -> list[tuple[str, str]]:
@@ -58,7 +68,9 @@ def wildcards(policy: PolicyVersion) -> list[tuple[str, str]]:
         actions, resources = _listed(statement.get("Action")), _listed(statement.get("Resource"))
         wild_actions = [a for a in actions if "*" in a]
         if wild_actions:
-            found.append(("fail", f"{name}: wildcard action {', '.join(wild_actions)} on {', '.join(resources)}"))
+            found.append(
+                ("fail", f"{name}: wildcard action {', '.join(wild_actions)} on {', '.join(resources)}")
+            )
         elif "*" in resources:
             found.append(("warn", f"{name}: {', '.join(actions)} on every resource (*)"))
     return found
@@ -73,7 +85,9 @@ def iam(deps: Deps) -> Part:
     found = wildcards(policy)
     state = "fail" if any(s == "fail" for s, _ in found) else "warn" if found else "ok"
     summary = f"`{policy.name}` version {policy.version_id}: {len(found)} wildcard statement(s)"
-    return Part(title="IAM policy", state=state, summary=summary, findings=[f"{ICONS[s]} {f}" for s, f in found])
+    return Part(
+        title="IAM policy", state=state, summary=summary, findings=[f"{ICONS[s]} {f}" for s, f in found]
+    )
 
 
 def outside(image: str, allowed: list[str]) -> bool:
@@ -85,19 +99,32 @@ def images(deps: Deps) -> Part:
     pods = deps.kube.list_pods(deps.platform.namespace)
     foreign = sorted({(image, p.name) for p in pods for image in p.images if outside(image, allowed)})
     findings = [f"`{image}` in {pod}" for image, pod in foreign]
-    summary = (f"{len({i for i, _ in foreign})} image(s) from outside {', '.join(allowed)}" if foreign
-               else f"all {len(pods)} pods use {', '.join(allowed)}")
-    return Part(title="Container images", state="fail" if foreign else "ok", summary=summary, findings=findings)
+    summary = (
+        f"{len({i for i, _ in foreign})} image(s) from outside {', '.join(allowed)}"
+        if foreign
+        else f"all {len(pods)} pods use {', '.join(allowed)}"
+    )
+    return Part(
+        title="Container images", state="fail" if foreign else "ok", summary=summary, findings=findings
+    )
 
 
-PARTS = (("LoadBalancer services", load_balancers), ("Guardrail violations", violations),
-         ("IAM policy", iam), ("Container images", images))
+PARTS = (
+    ("LoadBalancer services", load_balancers),
+    ("Guardrail violations", violations),
+    ("IAM policy", iam),
+    ("Container images", images),
+)
 
 
 def run(args: dict, deps: Deps) -> Audit:
     found = gather(deps, {title: (lambda check=check: check(deps)) for title, check in PARTS})
-    return Audit(parts=[Part(title=title, state="unknown", summary=value.reason) if isinstance(value, Missing)
-                        else value for title, value in found.items()])
+    return Audit(
+        parts=[
+            Part(title=title, state="unknown", summary=value.reason) if isinstance(value, Missing) else value
+            for title, value in found.items()
+        ]
+    )
 
 
 def headline(audit: Audit) -> str:
@@ -113,8 +140,12 @@ def render(audit: Audit) -> list[dict]:
         title = f"{ICONS[part.state]} {part.title}: {escape(part.summary)}"
         findings = [f"• {escape(f)}" for f in part.findings]
         blocks.append(listing(title, findings) if findings else section(f"*{title}*"))
-    return blocks + [context("Namespace-wide pods; services in every namespace; guardrails over 30 days; "
-                             "the IAM policy's default version")]
+    return blocks + [
+        context(
+            "Namespace-wide pods; services in every namespace; guardrails over 30 days; "
+            "the IAM policy's default version"
+        )
+    ]
 
 
 def render_text(audit: Audit) -> str:
@@ -129,5 +160,7 @@ SPEC = CommandSpec(
     summary="LoadBalancer services, guardrail violations, IAM wildcards and images from unknown registries",
     example="/llm audit security",
     details="Allowed registries: platform.allowed_registries; the policy: platform.iam_policy_name.",
-    run=run, render=render, render_text=render_text,
+    run=run,
+    render=render,
+    render_text=render_text,
 )

@@ -1,5 +1,6 @@
 """The manual's post-maintenance checks: the smoke test (HTTP checks against inference and RAG, and
 every restored pod ready) and the metrics check half an hour later, against the platform's limits."""
+
 from __future__ import annotations
 
 from commands.calendar_settings import SmokeTest
@@ -27,9 +28,11 @@ def _pods_ready(deps: Deps, name: str, wanted: int) -> Check:
 def metrics_check(deps: Deps) -> str:
     """One line per success criterion, as Prometheus sees the platform now."""
     q, p = deps.queries, deps.platform
-    rows = [("Error rate", q.error_rate, p.error_rate_limit, lambda v: f"{v:.2%}"),
-            ("P95 latency", q.p95_latency_seconds, p.p95_latency_limit_seconds, lambda v: f"{v:.2f} s"),
-            ("GPU utilisation", q.gpu_utilization_percent, p.gpu_utilization_high_percent, lambda v: f"{v:.0f}%")]
+    rows = [
+        ("Error rate", q.error_rate, p.error_rate_limit, lambda v: f"{v:.2%}"),
+        ("P95 latency", q.p95_latency_seconds, p.p95_latency_limit_seconds, lambda v: f"{v:.2f} s"),
+        ("GPU utilisation", q.gpu_utilization_percent, p.gpu_utilization_high_percent, lambda v: f"{v:.0f}%"),
+    ]
     lines = [_metric_line(deps, *row) for row in rows]
     throughput = _value(deps, q.throughput_rps)
     lines.append(f"• Throughput: {'n/a' if throughput is None else f'{throughput:.1f} req/s'}")

@@ -1,5 +1,6 @@
 """How a `/llm` verb is declared: its words, arguments, options, help, required role, and the
 functions behind it. Command modules declare their own specs; bot/registry.py lists them all."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,5 +1,6 @@
 """`/llm status`: the manual's Morning Checks in one message. Every source is asked at once with
 one shared deadline, so a hung backend costs its own line a ❔ and never the whole answer."""
+
 from __future__ import annotations
 
 import logging
@@ -46,7 +47,12 @@ def _line(key: str, title: str, future: Future, deadline: float, deps: Deps) -> 
         return future.result()
     except IntegrationError as exc:
         deps.on_backend_error(exc.system)
-        return Line(key=key, title=title, state=State.UNKNOWN, text=f"{SYSTEMS.get(exc.system, exc.system)}: {exc.message}")
+        return Line(
+            key=key,
+            title=title,
+            state=State.UNKNOWN,
+            text=f"{SYSTEMS.get(exc.system, exc.system)}: {exc.message}",
+        )
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("status check %s failed", key, extra={"ref": ref})
@@ -82,7 +88,6 @@ def render_text(report: StatusReport) -> str:
         out.append(f"{line.state.icon} {line.title}: {line.text}")
         out.extend(f"     - {d}" for d in line.details)
     return "\n".join(out)
-
 
 
 SPEC = CommandSpec(

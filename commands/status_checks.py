@@ -1,5 +1,6 @@
 """The morning checks, one function each: read one source, judge it against the manual's success
 criterion, return one Line. They raise integration errors; `status.run` turns those into ❔."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -65,10 +66,15 @@ def alerts(deps: Deps) -> Line:
     if not firing:
         return Line(key="alerts", title="Critical alerts", state=State.OK, text="none firing")
     now = deps.now()
-    details = [f"{a.name}" + (f" for {_age(now - a.active_since)}" if a.active_since else "")
-               + (f": {a.summary}" if a.summary else "") for a in firing]
-    return Line(key="alerts", title="Critical alerts", state=State.FAIL, text=f"{len(firing)} firing",
-                details=details)
+    details = [
+        f"{a.name}"
+        + (f" for {_age(now - a.active_since)}" if a.active_since else "")
+        + (f": {a.summary}" if a.summary else "")
+        for a in firing
+    ]
+    return Line(
+        key="alerts", title="Critical alerts", state=State.FAIL, text=f"{len(firing)} firing", details=details
+    )
 
 
 def cost(deps: Deps) -> Line:
@@ -76,7 +82,12 @@ def cost(deps: Deps) -> Line:
     figure = deps.aws.cost_on(yesterday)
     budget, tolerance = deps.platform.daily_budget_usd, deps.platform.budget_tolerance
     if figure is None:
-        return Line(key="cost", title="Cost", state=State.UNKNOWN, text=f"Cost Explorer has no figure for {yesterday} yet")
+        return Line(
+            key="cost",
+            title="Cost",
+            state=State.UNKNOWN,
+            text=f"Cost Explorer has no figure for {yesterday} yet",
+        )
     limit = budget * (1 + tolerance)
     text = f"${figure.usd:,.0f} on {yesterday} against ${budget:,.0f} ±{tolerance:.0%} budget"
     return Line(key="cost", title="Cost", state=State.OK if figure.usd <= limit else State.FAIL, text=text)
@@ -86,7 +97,9 @@ def error_rate(deps: Deps) -> Line:
     value = deps.prom.scalar(deps.queries.error_rate)
     limit = deps.platform.error_rate_limit
     if value is None:
-        return Line(key="error_rate", title="Error rate", state=State.UNKNOWN, text="no traffic in the last 5 minutes")
+        return Line(
+            key="error_rate", title="Error rate", state=State.UNKNOWN, text="no traffic in the last 5 minutes"
+        )
     state = State.OK if value < limit else State.FAIL
     return Line(key="error_rate", title="Error rate", state=state, text=f"{value:.2%} (limit {limit:.0%})")
 
@@ -95,7 +108,9 @@ def latency(deps: Deps) -> Line:
     value = deps.prom.scalar(deps.queries.p95_latency_seconds)
     limit = deps.platform.p95_latency_limit_seconds
     if value is None:
-        return Line(key="latency", title="p95 latency", state=State.UNKNOWN, text="no requests in the last 5 minutes")
+        return Line(
+            key="latency", title="p95 latency", state=State.UNKNOWN, text="no requests in the last 5 minutes"
+        )
     state = State.OK if value <= limit else State.WARN
     return Line(key="latency", title="p95 latency", state=state, text=f"{value:.2f} s (limit {limit:g} s)")
 
@@ -103,7 +118,12 @@ def latency(deps: Deps) -> Line:
 def throughput(deps: Deps) -> Line:
     value = deps.prom.scalar(deps.queries.throughput_rps)
     if not value:
-        return Line(key="throughput", title="Throughput", state=State.WARN, text="0 requests/s: is traffic reaching vLLM?")
+        return Line(
+            key="throughput",
+            title="Throughput",
+            state=State.WARN,
+            text="0 requests/s: is traffic reaching vLLM?",
+        )
     return Line(key="throughput", title="Throughput", state=State.OK, text=f"{value:.1f} requests/s")
 
 
@@ -113,7 +133,9 @@ def gpus(deps: Deps) -> Line:
     if value is None:
         return Line(key="gpus", title="GPU utilisation", state=State.UNKNOWN, text="no DCGM data")
     state = State.OK if value <= high else State.WARN
-    return Line(key="gpus", title="GPU utilisation", state=state, text=f"{value:.0f}% average (high {high:g}%)")
+    return Line(
+        key="gpus", title="GPU utilisation", state=state, text=f"{value:.0f}% average (high {high:g}%)"
+    )
 
 
 def _age(delta: timedelta) -> str:

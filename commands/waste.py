@@ -1,5 +1,6 @@
 """`/llm cost waste`: money spent on nothing: unattached EBS volumes, snapshots older than 90 days,
 load balancers without a healthy target and running spot instances, each with a monthly estimate."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -13,7 +14,15 @@ from commands.spec import CommandSpec
 
 HOURS_PER_MONTH = 730
 # us-west-2 list prices, USD per GB-month (EBS) and per load balancer-hour (ELB, before LCUs)
-VOLUME_GB_MONTH = {"gp3": 0.08, "gp2": 0.10, "io1": 0.125, "io2": 0.125, "st1": 0.045, "sc1": 0.015, "standard": 0.05}
+VOLUME_GB_MONTH = {
+    "gp3": 0.08,
+    "gp2": 0.10,
+    "io1": 0.125,
+    "io2": 0.125,
+    "st1": 0.045,
+    "sc1": 0.015,
+    "standard": 0.05,
+}
 SNAPSHOT_GB_MONTH = 0.05
 LB_HOUR = {"application": 0.0225, "network": 0.0225, "gateway": 0.0125}
 SNAPSHOT_MAX_AGE = timedelta(days=90)
@@ -40,39 +49,79 @@ class WasteReport(BaseModel):
 
 
 def volumes(deps: Deps) -> list[Item]:
-    return [Item(name=v.id, detail=f"{v.size_gib} GiB {v.volume_type}, unattached",
-                 monthly_usd=v.size_gib * VOLUME_GB_MONTH.get(v.volume_type, 0.10))
-            for v in deps.aws.unattached_volumes()]
+    return [
+        Item(
+            name=v.id,
+            detail=f"{v.size_gib} GiB {v.volume_type}, unattached",
+            monthly_usd=v.size_gib * VOLUME_GB_MONTH.get(v.volume_type, 0.10),
+        )
+        for v in deps.aws.unattached_volumes()
+    ]
 
 
 def snapshots(deps: Deps, now: datetime) -> list[Item]:
     old = [s for s in deps.aws.own_snapshots() if now - s.started > SNAPSHOT_MAX_AGE]
-    return [Item(name=s.id, detail=f"{(now - s.started).days} days old, from a {s.size_gib} GiB volume"
-                 + (f" ({s.description})" if s.description else ""),
-                 monthly_usd=s.size_gib * SNAPSHOT_GB_MONTH) for s in sorted(old, key=lambda s: s.started)]
+    return [
+        Item(
+            name=s.id,
+            detail=f"{(now - s.started).days} days old, from a {s.size_gib} GiB volume"
+            + (f" ({s.description})" if s.description else ""),
+            monthly_usd=s.size_gib * SNAPSHOT_GB_MONTH,
+        )
+        for s in sorted(old, key=lambda s: s.started)
+    ]
 
 
 def load_balancers(deps: Deps) -> list[Item]:
     idle = [lb for lb in deps.aws.load_balancers() if lb.healthy == 0]
-    return [Item(name=lb.name, detail=f"{lb.kind}, {'no targets' if not lb.targets else f'0/{lb.targets} healthy'}",
-                 monthly_usd=LB_HOUR.get(lb.kind, 0.0225) * HOURS_PER_MONTH) for lb in idle]
+    return [
+        Item(
+            name=lb.name,
+            detail=f"{lb.kind}, {'no targets' if not lb.targets else f'0/{lb.targets} healthy'}",
+            monthly_usd=LB_HOUR.get(lb.kind, 0.0225) * HOURS_PER_MONTH,
+        )
+        for lb in idle
+    ]
 
 
 def spot_instances(deps: Deps) -> list[Item]:
-    return [Item(name=r.instance_id or r.id, detail=f"{r.instance_type} spot, pays up to ${r.max_price_usd_hour:.4f}/h",
-                 monthly_usd=r.max_price_usd_hour * HOURS_PER_MONTH) for r in deps.aws.active_spot_requests()]
+    return [
+        Item(
+            name=r.instance_id or r.id,
+            detail=f"{r.instance_type} spot, pays up to ${r.max_price_usd_hour:.4f}/h",
+            monthly_usd=r.max_price_usd_hour * HOURS_PER_MONTH,
+        )
+        for r in deps.aws.active_spot_requests()
+    ]
 
 
-TITLES = {"volumes": "Unattached EBS volumes", "snapshots": "Snapshots older than 90 days",
-          "load_balancers": "Load balancers without healthy targets", "spot": "Active spot instances"}
+TITLES = {
+    "volumes": "Unattached EBS volumes",
+    "snapshots": "Snapshots older than 90 days",
+    "load_balancers": "Load balancers without healthy targets",
+    "spot": "Active spot instances",
+}
 
 
 def run(args: dict, deps: Deps) -> WasteReport:
     now = deps.now()
-    found = gather(deps, {"volumes": lambda: volumes(deps), "snapshots": lambda: snapshots(deps, now),
-                          "load_balancers": lambda: load_balancers(deps), "spot": lambda: spot_instances(deps)})
-    return WasteReport(parts=[Part(title=TITLES[key], missing=value.reason) if isinstance(value, Missing)
-                              else Part(title=TITLES[key], items=value) for key, value in found.items()])
+    found = gather(
+        deps,
+        {
+            "volumes": lambda: volumes(deps),
+            "snapshots": lambda: snapshots(deps, now),
+            "load_balancers": lambda: load_balancers(deps),
+            "spot": lambda: spot_instances(deps),
+        },
+    )
+    return WasteReport(
+        parts=[
+            Part(title=TITLES[key], missing=value.reason)
+            if isinstance(value, Missing)
+            else Part(title=TITLES[key], items=value)
+            for key, value in found.items()
+        ]
+    )
 
 
 def _lines(part: Part) -> list[str]:
@@ -92,10 +141,19 @@ def _summary(report: WasteReport) -> str:
 
 def render(report: WasteReport) -> list[dict]:
     blocks = [header("AWS waste"), section(("⚠️ " if report.monthly_usd else "✅ ") + _summary(report))]
-    blocks += [listing(f"{p.title}" + (f" · {money(sum(i.monthly_usd for i in p.items))}/month" if p.items else ""),
-                       _lines(p)) for p in report.parts]
-    return blocks + [context("Estimates from list prices: gp3 $0.08 and gp2 $0.10 per GB-month, snapshots $0.05 "
-                             "per GB-month of source volume, load balancers $0.0225/h, spot at its maximum price")]
+    blocks += [
+        listing(
+            f"{p.title}" + (f" · {money(sum(i.monthly_usd for i in p.items))}/month" if p.items else ""),
+            _lines(p),
+        )
+        for p in report.parts
+    ]
+    return blocks + [
+        context(
+            "Estimates from list prices: gp3 $0.08 and gp2 $0.10 per GB-month, snapshots $0.05 "
+            "per GB-month of source volume, load balancers $0.0225/h, spot at its maximum price"
+        )
+    ]
 
 
 def render_text(report: WasteReport) -> str:
@@ -109,5 +167,7 @@ SPEC = CommandSpec(
     name="cost waste",
     summary="Unattached volumes, old snapshots, idle load balancers and spot instances, with monthly cost",
     example="/llm cost waste",
-    run=run, render=render, render_text=render_text,
+    run=run,
+    render=render,
+    render_text=render_text,
 )

@@ -1,6 +1,7 @@
 """The weekly performance report: P95 latency, throughput, error rate and cost per inference, this
 week against last, with the daily series charted. With only a few days of history, last week reads
 "n/a" and says where history starts. Also `/llm report weekly` and `llmbot report weekly` (Markdown)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -43,8 +44,14 @@ def run(request: dict, deps: Deps) -> WeeklyReport:
     history_start = min(starts) if starts else None
     if history_start is None or now - WEEK - history_start < MIN_COVER:  # a sliver of last week is no average
         averages = {name: (this, None) for name, (this, _) in averages.items()}
-    rows = [Row(name=name, this_week=_show(fmt, averages[name][0], history_start),
-                last_week=_show(fmt, averages[name][1], history_start)) for name, _, _, fmt in METRICS]
+    rows = [
+        Row(
+            name=name,
+            this_week=_show(fmt, averages[name][0], history_start),
+            last_week=_show(fmt, averages[name][1], history_start),
+        )
+        for name, _, _, fmt in METRICS
+    ]
     rows.append(_cost_row(deps, now.date(), averages["Throughput"], history_start, notes))
     return WeeklyReport(at=now, rows=rows, history_start=history_start, daily=daily, notes=notes)
 
@@ -80,8 +87,11 @@ def _cost_row(deps: Deps, today: date, throughput: tuple, history_start, notes: 
 
     this, last = per_inference(today - WEEK, throughput[0]), per_inference(today - 2 * WEEK, throughput[1])
     fmt = "${:.5f}"
-    return Row(name="Cost per inference", this_week=_show(fmt, this, history_start),
-               last_week=_show(fmt, last, history_start))
+    return Row(
+        name="Cost per inference",
+        this_week=_show(fmt, this, history_start),
+        last_week=_show(fmt, last, history_start),
+    )
 
 
 def _show(fmt: str, value: float | None, history_start: datetime | None) -> str:
@@ -91,16 +101,22 @@ def _show(fmt: str, value: float | None, history_start: datetime | None) -> str:
 
 
 def render_text(report: WeeklyReport) -> str:
-    lines = [f"# Weekly performance report ({report.at:%Y-%m-%d})", "",
-             "| Metric | This week | Last week |", "|---|---|---|"]
+    lines = [
+        f"# Weekly performance report ({report.at:%Y-%m-%d})",
+        "",
+        "| Metric | This week | Last week |",
+        "|---|---|---|",
+    ]
     lines += [f"| {r.name} | {r.this_week} | {r.last_week} |" for r in report.rows]
     return "\n".join(lines + [""] + [f"_{n}_" for n in report.notes])
 
 
 def render(report: WeeklyReport) -> list[dict]:
     table = "\n".join(f"• *{r.name}*: {r.this_week} (last week: {r.last_week})" for r in report.rows)
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": "Weekly performance report"}},
-              {"type": "section", "text": {"type": "mrkdwn", "text": table}}]
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Weekly performance report"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": table}},
+    ]
     if report.notes:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " ".join(report.notes)}]})
     return blocks
@@ -111,12 +127,26 @@ def files(report: WeeklyReport) -> list[FileOut]:
     out = []
     for name, _, unit, _ in METRICS[:2]:
         points = report.daily.get(name, [])
-        series = {"this week": [p for p in points if p[0] > split], "last week": [p for p in points if p[0] <= split]}
+        series = {
+            "this week": [p for p in points if p[0] > split],
+            "last week": [p for p in points if p[0] <= split],
+        }
         slug = name.lower().replace(" ", "-")
-        out.append(FileOut(f"weekly-{slug}.png", f"{name}, daily", line_chart(f"{name}, daily average", series, unit)))
+        out.append(
+            FileOut(
+                f"weekly-{slug}.png", f"{name}, daily", line_chart(f"{name}, daily average", series, unit)
+            )
+        )
     return out
 
 
-SPEC = CommandSpec(name="report weekly", summary="The weekly performance report: latency, throughput, errors, "
-                   "cost per inference, this week against last", example="/llm report weekly",
-                   run=run, render=render, render_text=render_text, files=files)
+SPEC = CommandSpec(
+    name="report weekly",
+    summary="The weekly performance report: latency, throughput, errors, "
+    "cost per inference, this week against last",
+    example="/llm report weekly",
+    run=run,
+    render=render,
+    render_text=render_text,
+    files=files,
+)

@@ -1,4 +1,5 @@
 """Time windows as users type them (`30m`, `24h`, `7d`), parsed once for every report command."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """AWS through boto3: Cost Explorer, and the EC2, ELB and IAM reads behind the waste and security
 reports. One session, explicit endpoints (the sandbox's stand-ins or real AWS), short timeouts and a
 single attempt, so a throttled or dead API costs one deadline."""
+
 from __future__ import annotations
 
 import json
@@ -12,26 +13,55 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from integrations.aws_models import (CostBreakdown, DailyCost, Forecast, LoadBalancer, PolicyVersion, ServiceCost,
-                                     Snapshot, SpotRequest, Volume)
+from integrations.aws_models import (
+    CostBreakdown,
+    DailyCost,
+    Forecast,
+    LoadBalancer,
+    PolicyVersion,
+    ServiceCost,
+    Snapshot,
+    SpotRequest,
+    Volume,
+)
 from integrations.errors import Forbidden, NotFound, Unavailable
 
 SYSTEM = "aws"
-_THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
-              "LimitExceededException"}
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
-           "InvalidClientTokenId", "ExpiredTokenException"}
+_THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+}
+_DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredTokenException",
+}
 
 
 class AwsClient:
-    def __init__(self, region: str, endpoint_url: str | None = None, access_key_id: str | None = None,
-                 secret_access_key: str | None = None, timeout_seconds: float = 2.0,
-                 endpoints: dict[str, str] | None = None):
+    def __init__(
+        self,
+        region: str,
+        endpoint_url: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        timeout_seconds: float = 2.0,
+        endpoints: dict[str, str] | None = None,
+    ):
         self._session = boto3.session.Session(
             aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key, region_name=region
         )
-        self._config = Config(connect_timeout=timeout_seconds, read_timeout=timeout_seconds,
-                              retries={"total_max_attempts": 1, "mode": "standard"})
+        self._config = Config(
+            connect_timeout=timeout_seconds,
+            read_timeout=timeout_seconds,
+            retries={"total_max_attempts": 1, "mode": "standard"},
+        )
         self._endpoint_url = endpoint_url
         self._endpoints = dict(endpoints or {})  # per service ("ce", "ec2", ...), ahead of endpoint_url
         self._clients: dict[str, object] = {}
@@ -42,14 +72,21 @@ class AwsClient:
         with self._lock:
             if service not in self._clients:
                 self._clients[service] = self._session.client(
-                    service, endpoint_url=self._endpoints.get(service, self._endpoint_url), config=self._config)
+                    service,
+                    endpoint_url=self._endpoints.get(service, self._endpoint_url),
+                    config=self._config,
+                )
             return self._clients[service]
 
     def daily_costs(self, start: date, end: date) -> list[DailyCost]:
         """Unblended cost per day for [start, end)."""
-        response = _call("Cost Explorer", self._ce.get_cost_and_usage,
-                         TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
-                         Granularity="DAILY", Metrics=["UnblendedCost"])
+        response = _call(
+            "Cost Explorer",
+            self._ce.get_cost_and_usage,
+            TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
+            Granularity="DAILY",
+            Metrics=["UnblendedCost"],
+        )
         return [_daily(item) for item in response.get("ResultsByTime", [])]
 
     def cost_on(self, day: date) -> DailyCost | None:
@@ -59,15 +96,20 @@ class AwsClient:
                 return item
         return None
 
-
     def costs_by_service(self, start: date, end: date) -> CostBreakdown:
         """Unblended cost per service over [start, end), largest first."""
         totals: dict[str, float] = {}
         estimated, request = False, {}
         while True:
-            page = _call("Cost Explorer", self._ce.get_cost_and_usage, **request,
-                         TimePeriod={"Start": start.isoformat(), "End": end.isoformat()}, Granularity="DAILY",
-                         Metrics=["UnblendedCost"], GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}])
+            page = _call(
+                "Cost Explorer",
+                self._ce.get_cost_and_usage,
+                **request,
+                TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
+                Granularity="DAILY",
+                Metrics=["UnblendedCost"],
+                GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}],
+            )
             for item in page.get("ResultsByTime", []):
                 estimated = estimated or bool(item.get("Estimated"))
                 for group in item.get("Groups", []):
@@ -81,48 +123,98 @@ class AwsClient:
 
     def cost_forecast(self, start: date, end: date) -> Forecast:
         """Cost Explorer's forecast of unblended cost over [start, end), with an 80% interval."""
-        response = _call("Cost Explorer", self._ce.get_cost_forecast,
-                         TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
-                         Metric="UNBLENDED_COST", Granularity="MONTHLY", PredictionIntervalLevel=80)
+        response = _call(
+            "Cost Explorer",
+            self._ce.get_cost_forecast,
+            TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
+            Metric="UNBLENDED_COST",
+            Granularity="MONTHLY",
+            PredictionIntervalLevel=80,
+        )
         rows = response.get("ForecastResultsByTime", [])
-        low = sum(float(r["PredictionIntervalLowerBound"]) for r in rows if "PredictionIntervalLowerBound" in r)
-        high = sum(float(r["PredictionIntervalUpperBound"]) for r in rows if "PredictionIntervalUpperBound" in r)
-        return Forecast(start=start, end=end, usd=float(response["Total"]["Amount"]),
-                        low=low if rows else None, high=high if rows else None)
+        low = sum(
+            float(r["PredictionIntervalLowerBound"]) for r in rows if "PredictionIntervalLowerBound" in r
+        )
+        high = sum(
+            float(r["PredictionIntervalUpperBound"]) for r in rows if "PredictionIntervalUpperBound" in r
+        )
+        return Forecast(
+            start=start,
+            end=end,
+            usd=float(response["Total"]["Amount"]),
+            low=low if rows else None,
+            high=high if rows else None,
+        )
 
     def unattached_volumes(self) -> list[Volume]:
         ec2 = self._client("ec2")
-        pages = _pages("EC2", ec2.describe_volumes, "Volumes", Filters=[{"Name": "status", "Values": ["available"]}])
-        return [Volume(id=v["VolumeId"], size_gib=v["Size"], volume_type=v.get("VolumeType", "standard"),
-                       created=v.get("CreateTime")) for v in pages]
+        pages = _pages(
+            "EC2", ec2.describe_volumes, "Volumes", Filters=[{"Name": "status", "Values": ["available"]}]
+        )
+        return [
+            Volume(
+                id=v["VolumeId"],
+                size_gib=v["Size"],
+                volume_type=v.get("VolumeType", "standard"),
+                created=v.get("CreateTime"),
+            )
+            for v in pages
+        ]
 
     def own_snapshots(self) -> list[Snapshot]:
         ec2 = self._client("ec2")
         pages = _pages("EC2", ec2.describe_snapshots, "Snapshots", OwnerIds=["self"])
-        return [Snapshot(id=s["SnapshotId"], size_gib=s.get("VolumeSize", 0), started=s["StartTime"],
-                         description=s.get("Description", "")) for s in pages]
+        return [
+            Snapshot(
+                id=s["SnapshotId"],
+                size_gib=s.get("VolumeSize", 0),
+                started=s["StartTime"],
+                description=s.get("Description", ""),
+            )
+            for s in pages
+        ]
 
     def load_balancers(self) -> list[LoadBalancer]:
         """Every ELBv2 load balancer with how many of its registered targets are healthy."""
         elb = self._client("elbv2")
         found = []
-        for lb in _pages("Elastic Load Balancing", elb.describe_load_balancers, "LoadBalancers", token="Marker"):
-            groups = _call("Elastic Load Balancing", elb.describe_target_groups,
-                           LoadBalancerArn=lb["LoadBalancerArn"]).get("TargetGroups", [])
-            states = [t.get("TargetHealth", {}).get("State") for g in groups for t in _call(
-                "Elastic Load Balancing", elb.describe_target_health, TargetGroupArn=g["TargetGroupArn"]
-            ).get("TargetHealthDescriptions", [])]
-            found.append(LoadBalancer(name=lb["LoadBalancerName"], kind=lb.get("Type", "application"),
-                                      targets=len(states), healthy=states.count("healthy")))
+        for lb in _pages(
+            "Elastic Load Balancing", elb.describe_load_balancers, "LoadBalancers", token="Marker"
+        ):
+            groups = _call(
+                "Elastic Load Balancing", elb.describe_target_groups, LoadBalancerArn=lb["LoadBalancerArn"]
+            ).get("TargetGroups", [])
+            states = [
+                t.get("TargetHealth", {}).get("State")
+                for g in groups
+                for t in _call(
+                    "Elastic Load Balancing", elb.describe_target_health, TargetGroupArn=g["TargetGroupArn"]
+                ).get("TargetHealthDescriptions", [])
+            ]
+            found.append(
+                LoadBalancer(
+                    name=lb["LoadBalancerName"],
+                    kind=lb.get("Type", "application"),
+                    targets=len(states),
+                    healthy=states.count("healthy"),
+                )
+            )
         return found
 
     def active_spot_requests(self) -> list[SpotRequest]:
         ec2 = self._client("ec2")
-        raw = _call("EC2", ec2.describe_spot_instance_requests,
-                    Filters=[{"Name": "state", "Values": ["active"]}]).get("SpotInstanceRequests", [])
-        return [SpotRequest(id=r["SpotInstanceRequestId"], instance_id=r.get("InstanceId"),
-                            instance_type=r.get("LaunchSpecification", {}).get("InstanceType", "?"),
-                            max_price_usd_hour=float(r.get("SpotPrice") or 0)) for r in raw]
+        raw = _call(
+            "EC2", ec2.describe_spot_instance_requests, Filters=[{"Name": "state", "Values": ["active"]}]
+        ).get("SpotInstanceRequests", [])
+        return [
+            SpotRequest(
+                id=r["SpotInstanceRequestId"],
+                instance_id=r.get("InstanceId"),
+                instance_type=r.get("LaunchSpecification", {}).get("InstanceType", "?"),
+                max_price_usd_hour=float(r.get("SpotPrice") or 0),
+            )
+            for r in raw
+        ]
 
     def managed_policy(self, name: str) -> PolicyVersion:
         """The default (current) version of the customer-managed IAM policy called `name`."""
@@ -131,14 +223,19 @@ class AwsClient:
         policy = next((p for p in policies if p["PolicyName"] == name), None)
         if policy is None:
             raise NotFound(SYSTEM, f"IAM has no customer-managed policy named {name}")
-        version = _call("IAM", iam.get_policy_version, PolicyArn=policy["Arn"],
-                        VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+        version = _call(
+            "IAM", iam.get_policy_version, PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"]
+        )["PolicyVersion"]
         document = version["Document"]
         if isinstance(document, str):  # botocore decodes it; a raw URL-encoded string is the fallback
             document = json.loads(urllib.parse.unquote(document))
         statements = document.get("Statement", [])
-        return PolicyVersion(name=name, arn=policy["Arn"], version_id=version["VersionId"],
-                             statements=statements if isinstance(statements, list) else [statements])
+        return PolicyVersion(
+            name=name,
+            arn=policy["Arn"],
+            version_id=version["VersionId"],
+            statements=statements if isinstance(statements, list) else [statements],
+        )
 
 
 def _pages(api: str, method, key: str, token: str = "NextToken", **kwargs) -> list[dict]:
@@ -156,8 +253,11 @@ def _pages(api: str, method, key: str, token: str = "NextToken", **kwargs) -> li
 
 def _daily(item: dict) -> DailyCost:
     amount = item.get("Total", {}).get("UnblendedCost", {}).get("Amount", "0")
-    return DailyCost(day=date.fromisoformat(item["TimePeriod"]["Start"]), usd=float(amount),
-                     estimated=bool(item.get("Estimated", False)))
+    return DailyCost(
+        day=date.fromisoformat(item["TimePeriod"]["Start"]),
+        usd=float(amount),
+        estimated=bool(item.get("Estimated", False)),
+    )
 
 
 def _call(api: str, method, **kwargs) -> dict:
@@ -166,7 +266,9 @@ def _call(api: str, method, **kwargs) -> dict:
     except botocore.exceptions.ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in _THROTTLED:
-            raise Unavailable(SYSTEM, f"{api} is throttling requests ({code}); try again in a minute") from None
+            raise Unavailable(
+                SYSTEM, f"{api} is throttling requests ({code}); try again in a minute"
+            ) from None
         if code in _DENIED:
             raise Forbidden(SYSTEM, f"{api} refused our credentials ({code}); check the IAM role") from None
         raise Unavailable(SYSTEM, f"{api} answered {code or 'an error'}") from None

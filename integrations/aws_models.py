@@ -1,5 +1,6 @@
 """What the bot knows about AWS: small models built by `integrations.aws`, so nothing outside that
 module ever holds a boto3 response."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

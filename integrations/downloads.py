@@ -1,5 +1,6 @@
 """Fetching a file someone points the bot at over http(s), with a timeout and a size cap. Slack's
 `url_private` links need the bot token; they are not fetched here (use S3 or a presigned URL)."""
+
 from __future__ import annotations
 
 import requests
@@ -22,7 +23,9 @@ def fetch(url: str, max_bytes: int, timeout: float) -> bytes:
             for chunk in response.iter_content(64 * 1024):
                 content += chunk
                 if len(content) > max_bytes:
-                    raise Unavailable(SYSTEM, f"the file is larger than {max_bytes:,} bytes (indexing.max_bytes)")
+                    raise Unavailable(
+                        SYSTEM, f"the file is larger than {max_bytes:,} bytes (indexing.max_bytes)"
+                    )
         except requests.RequestException:
             raise Unavailable(SYSTEM, "the download broke off") from None
         finally:

@@ -1,5 +1,6 @@
 """One place that turns `requests` failures into our errors, for the small JSON-over-HTTP clients
 (Qdrant, the RAG service, plain downloads). Every call has a timeout."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +10,9 @@ import requests
 from integrations.errors import Forbidden, NotFound, Unavailable
 
 
-def call(system: str, session: requests.Session, method: str, url: str, timeout: float, **kwargs: Any) -> requests.Response:
+def call(
+    system: str, session: requests.Session, method: str, url: str, timeout: float, **kwargs: Any
+) -> requests.Response:
     """The response for a 2xx answer; anything else raised as NotFound, Forbidden or Unavailable."""
     try:
         response = session.request(method, url, timeout=timeout, **kwargs)

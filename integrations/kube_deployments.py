@@ -1,6 +1,7 @@
 """Plain-JSON views of Deployments and ReplicaSets for the change commands: a manifest to clone,
 revisions to roll back to, and a rollout's progress judged as `kubectl rollout status` does.
 """
+
 from __future__ import annotations
 
 import copy
@@ -34,8 +35,10 @@ def selector(dep: dict) -> str:
     terms = [f"{k}={v}" for k, v in sorted((found.get("matchLabels") or {}).items())]
     for expr in found.get("matchExpressions") or []:
         key, operator, values = expr["key"], expr["operator"], ",".join(expr.get("values") or [])
-        terms.append({"Exists": key, "DoesNotExist": f"!{key}"}.get(operator)
-                     or f"{key} {_OPERATORS[operator]} ({values})")
+        terms.append(
+            {"Exists": key, "DoesNotExist": f"!{key}"}.get(operator)
+            or f"{key} {_OPERATORS[operator]} ({values})"
+        )
     return ",".join(terms)
 
 
@@ -46,6 +49,7 @@ def owned(dep: dict, replicasets: list[dict]) -> list[dict]:
     def ours(rs: dict) -> bool:
         refs = rs["metadata"].get("ownerReferences") or []
         return any(ref.get("uid") == uid for ref in refs) or not any(ref.get("controller") for ref in refs)
+
     return [rs for rs in replicasets if ours(rs)]
 
 
@@ -58,10 +62,13 @@ def without_hash(template: dict) -> dict:
 def revision(rs: dict) -> Revision:
     template = rs["spec"]["template"]
     annotations = rs["metadata"].get("annotations") or {}
-    return Revision(number=int(annotations.get(REVISION, 0)),
-                    images=[c["image"] for c in template["spec"]["containers"]],
-                    template=without_hash(template), replicas=(rs.get("status") or {}).get("replicas", 0),
-                    pod_template_hash=((template.get("metadata") or {}).get("labels") or {}).get(HASH_LABEL))
+    return Revision(
+        number=int(annotations.get(REVISION, 0)),
+        images=[c["image"] for c in template["spec"]["containers"]],
+        template=without_hash(template),
+        replicas=(rs.get("status") or {}).get("replicas", 0),
+        pod_template_hash=((template.get("metadata") or {}).get("labels") or {}).get(HASH_LABEL),
+    )
 
 
 def rollout_state(dep: dict) -> RolloutState:
@@ -73,8 +80,16 @@ def rollout_state(dep: dict) -> RolloutState:
     progressing = next((c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), {})
     caught_up = observed >= generation
     return RolloutState(
-        generation=generation, observed_generation=observed, replicas=replicas, updated=updated, ready=ready,
-        available=available, unavailable=status.get("unavailableReplicas", 0), old=old,
-        progressing_reason=progressing.get("reason"), progressing_message=progressing.get("message"),
+        generation=generation,
+        observed_generation=observed,
+        replicas=replicas,
+        updated=updated,
+        ready=ready,
+        available=available,
+        unavailable=status.get("unavailableReplicas", 0),
+        old=old,
+        progressing_reason=progressing.get("reason"),
+        progressing_message=progressing.get("message"),
         deadline_exceeded=caught_up and progressing.get("reason") == DEADLINE_EXCEEDED,
-        done=caught_up and updated == ready == available == replicas and old == 0)
+        done=caught_up and updated == ready == available == replicas and old == 0,
+    )

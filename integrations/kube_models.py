@@ -1,6 +1,7 @@
 """What the bot knows about Kubernetes objects: small frozen models built by `integrations.kube`,
 so nothing outside that module ever holds a `kubernetes` client object.
 """
+
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
@@ -51,6 +52,7 @@ class DeploymentInfo(_Frozen):
 
 class Revision(_Frozen):
     """One ReplicaSet of a Deployment: a pod template it ran, to compare with or roll back to."""
+
     number: int  # the deployment.kubernetes.io/revision annotation; highest is current
     images: list[str]
     template: dict  # the pod template spec as plain JSON, without the pod-template-hash label
@@ -61,6 +63,7 @@ class Revision(_Frozen):
 class RolloutState(_Frozen):
     """A Deployment's rollout as `kubectl rollout status` judges it. Until `caught_up`, the counts
     still describe the previous rollout: the controller has not seen the latest change yet."""
+
     generation: int
     observed_generation: int
     replicas: int  # wanted (spec)

@@ -1,6 +1,7 @@
 """The bot's only PagerDuty REST API v2 client (the `pagerduty` package): incident actions as a
 named user (`From`), escalation, notes, on-calls and priorities. Retries are bounded so a call
 ends in seconds, and every failure becomes an integrations.errors exception (system "pagerduty")."""
+
 from __future__ import annotations
 
 import ssl
@@ -30,11 +31,18 @@ class PagerDutyClient:
     """Raises Unavailable (timeout, network, 429 twice, 5xx), Forbidden (401/403/402), NotFound
     (404) and a plain IntegrationError with PagerDuty's own message for a refused request (400)."""
 
-    def __init__(self, url: str, token: str, from_email: str = "", timeout_seconds: float = 3.0,
-                 ca_file: str | None = None):
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        from_email: str = "",
+        timeout_seconds: float = 3.0,
+        ca_file: str | None = None,
+    ):
         verify = ssl.create_default_context(cafile=ca_file) if ca_file else True
-        self._client = pagerduty.RestApiV2Client(token or "missing-token", default_from=from_email or None,
-                                                 base_url=url.rstrip("/"), verify=verify)
+        self._client = pagerduty.RestApiV2Client(
+            token or "missing-token", default_from=from_email or None, base_url=url.rstrip("/"), verify=verify
+        )
         self._client.timeout = timeout_seconds
         self._client.retry[429] = 1  # one more try, then the caller says "try again"
         self._client.max_http_attempts = 2
@@ -60,8 +68,12 @@ class PagerDutyClient:
         return self._update(incident_id, {"escalation_level": level}, email)
 
     def add_note(self, incident_id: str, content: str, email: str) -> Note:
-        note = self._call(self._client.rpost, f"incidents/{incident_id}/notes", json={"content": content},
-                          headers=self._from(email))
+        note = self._call(
+            self._client.rpost,
+            f"incidents/{incident_id}/notes",
+            json={"content": content},
+            headers=self._from(email),
+        )
         return Note(id=note["id"], content=note["content"])
 
     # --- reading ----------------------------------------------------------------------------
@@ -69,11 +81,21 @@ class PagerDutyClient:
         return self._call(self._client.rget, f"incidents/{incident_id}")
 
     def oncalls(self, policy_id: str) -> list[OnCall]:
-        items = self._call(self._client.list_all, "oncalls",
-                           params={"escalation_policy_ids": [policy_id], "include": ["users"]})
-        found = [OnCall(level=i["escalation_level"], user_id=i["user"]["id"],
-                        name=i["user"].get("name") or i["user"].get("summary", ""), email=i["user"].get("email", ""))
-                 for i in items if i.get("user")]
+        items = self._call(
+            self._client.list_all,
+            "oncalls",
+            params={"escalation_policy_ids": [policy_id], "include": ["users"]},
+        )
+        found = [
+            OnCall(
+                level=i["escalation_level"],
+                user_id=i["user"]["id"],
+                name=i["user"].get("name") or i["user"].get("summary", ""),
+                email=i["user"].get("email", ""),
+            )
+            for i in items
+            if i.get("user")
+        ]
         return sorted(found, key=lambda o: o.level)
 
     def priorities(self) -> list[str]:
@@ -85,8 +107,12 @@ class PagerDutyClient:
 
     # --- plumbing ---------------------------------------------------------------------------
     def _update(self, incident_id: str, change: dict[str, Any], email: str) -> dict[str, Any]:
-        return self._call(self._client.rput, f"incidents/{incident_id}",
-                          json={"type": "incident_reference", **change}, headers=self._from(email))
+        return self._call(
+            self._client.rput,
+            f"incidents/{incident_id}",
+            json={"type": "incident_reference", **change},
+            headers=self._from(email),
+        )
 
     def _from(self, email: str) -> dict[str, str]:
         return {"From": email} if email else {}

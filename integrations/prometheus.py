@@ -1,6 +1,7 @@
 """The bot's only Prometheus client: PromQL instant and range queries and firing alerts, with every
 transport or API failure translated into integrations.errors (system "prometheus").
 """
+
 from __future__ import annotations
 
 import math
@@ -46,8 +47,9 @@ class PrometheusClient:
         self._session.hooks["response"].append(_raise_for_status)
         # No retries: a retry with backoff would outlast the caller's deadline; read=False keeps
         # a read timeout a ReadTimeout instead of a generic "max retries exceeded".
-        self._api = PrometheusConnect(self.url, session=self._session, retry=Retry(total=0, read=False),
-                                      timeout=timeout_seconds)
+        self._api = PrometheusConnect(
+            self.url, session=self._session, retry=Retry(total=0, read=False), timeout=timeout_seconds
+        )
 
     def scalar(self, query: str) -> float | None:
         """The first sample's value; None when nothing matched or the value is NaN."""
@@ -61,8 +63,10 @@ class PrometheusClient:
 
     def range(self, query: str, start: datetime, end: datetime, step: str) -> list[Series]:
         result = self._call(self._api.custom_query_range, query, start_time=start, end_time=end, step=step)
-        return [Series(labels=item["metric"], points=[(_time(ts), float(v)) for ts, v in item["values"]])
-                for item in result]
+        return [
+            Series(labels=item["metric"], points=[(_time(ts), float(v)) for ts, v in item["values"]])
+            for item in result
+        ]
 
     def firing_alerts(self, severity: str | None = "critical") -> list[Alert]:
         """Alerts in state firing, of one severity or (severity=None) all."""
@@ -117,5 +121,10 @@ def _time(timestamp: float) -> datetime:
 
 def _alert(raw: dict) -> Alert:
     labels, annotations = raw.get("labels", {}), raw.get("annotations", {})
-    return Alert(name=labels.get("alertname", ""), severity=labels.get("severity"), state=raw.get("state", ""),
-                 summary=annotations.get("summary", ""), active_since=raw.get("activeAt"))
+    return Alert(
+        name=labels.get("alertname", ""),
+        severity=labels.get("severity"),
+        state=raw.get("state", ""),
+        summary=annotations.get("summary", ""),
+        active_since=raw.get("activeAt"),
+    )

@@ -1,5 +1,6 @@
 """Qdrant's REST API for backup and restore: collection size, snapshot create and download (streamed),
 and restore by uploading a snapshot. Errors come out as NotFound / Unavailable with system "qdrant"."""
+
 from __future__ import annotations
 
 from typing import IO, Iterator
@@ -31,15 +32,20 @@ class QdrantClient:
         return int(body.get("points_count") or 0)
 
     def create_snapshot(self, collection: str) -> SnapshotInfo:
-        body = call(SYSTEM, self._session, "POST", f"{self._base}/collections/{quote(collection, safe='')}/snapshots",
-                    self._timeout, params={"wait": "true"}).json()
+        body = call(
+            SYSTEM,
+            self._session,
+            "POST",
+            f"{self._base}/collections/{quote(collection, safe='')}/snapshots",
+            self._timeout,
+            params={"wait": "true"},
+        ).json()
         return SnapshotInfo.model_validate(body["result"])
 
     def download(self, collection: str, snapshot: str) -> Iterator[bytes]:
         """The snapshot's bytes as they arrive; a connection that drops mid-body raises Unavailable."""
         path = f"/collections/{quote(collection, safe='')}/snapshots/{quote(snapshot, safe='')}"
-        response = call(SYSTEM, self._session, "GET", f"{self._base}{path}",
-                        self._timeout, stream=True)
+        response = call(SYSTEM, self._session, "GET", f"{self._base}{path}", self._timeout, stream=True)
         received = 0
         try:
             for chunk in response.iter_content(CHUNK):
@@ -52,9 +58,15 @@ class QdrantClient:
 
     def upload(self, collection: str, snapshot: str, content: IO[bytes], checksum: str) -> None:
         """Recover `collection` from a snapshot file; Qdrant checks the sha256 before it replaces anything."""
-        call(SYSTEM, self._session, "POST", f"{self._base}/collections/{quote(collection, safe='')}/snapshots/upload",
-             self._timeout, params={"priority": "snapshot", "checksum": checksum, "wait": "true"},
-             files={"snapshot": (snapshot, content, "application/octet-stream")})
+        call(
+            SYSTEM,
+            self._session,
+            "POST",
+            f"{self._base}/collections/{quote(collection, safe='')}/snapshots/upload",
+            self._timeout,
+            params={"priority": "snapshot", "checksum": checksum, "wait": "true"},
+            files={"snapshot": (snapshot, content, "application/octet-stream")},
+        )
 
     def _get(self, path: str) -> requests.Response:
         return call(SYSTEM, self._session, "GET", f"{self._base}{path}", self._timeout)

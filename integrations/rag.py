@@ -1,5 +1,6 @@
 """The RAG service's ingestion API: `POST /v1/documents` with one batch; the service is idempotent by
 document id, so sending a batch again never indexes a document twice."""
+
 from __future__ import annotations
 
 import requests
@@ -27,6 +28,12 @@ class RagClient:
         self._session = requests.Session()
 
     def add_documents(self, documents: list[dict]) -> BatchReport:
-        response = call(SYSTEM, self._session, "POST", f"{self._base}/v1/documents", self._timeout,
-                        json={"documents": documents})
+        response = call(
+            SYSTEM,
+            self._session,
+            "POST",
+            f"{self._base}/v1/documents",
+            self._timeout,
+            json={"documents": documents},
+        )
         return BatchReport.model_validate(response.json())

@@ -1,6 +1,7 @@
 """S3 for backups and uploaded files: list, head, read, delete, streamed download, and an upload that
 goes up in parts above a threshold and is only completed once the whole stream has been read, so a
 stream that fails (or fails its checksum) leaves no object behind: the multipart upload is aborted."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,18 +29,31 @@ class S3Object(BaseModel):
 
 
 class S3Client:
-    def __init__(self, region: str, endpoint_url: str | None = None, access_key_id: str | None = None,
-                 secret_access_key: str | None = None, timeout_seconds: float = 10.0):
-        config = Config(connect_timeout=timeout_seconds, read_timeout=timeout_seconds,
-                        retries={"total_max_attempts": 2, "mode": "standard"})
-        self._s3 = boto3.session.Session(aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
-                                         region_name=region).client("s3", endpoint_url=endpoint_url, config=config)
+    def __init__(
+        self,
+        region: str,
+        endpoint_url: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        timeout_seconds: float = 10.0,
+    ):
+        config = Config(
+            connect_timeout=timeout_seconds,
+            read_timeout=timeout_seconds,
+            retries={"total_max_attempts": 2, "mode": "standard"},
+        )
+        self._s3 = boto3.session.Session(
+            aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key, region_name=region
+        ).client("s3", endpoint_url=endpoint_url, config=config)
 
     def list(self, bucket: str, prefix: str) -> list[S3Object]:
         found, request = [], {"Bucket": bucket, "Prefix": prefix}
         for _ in range(50):  # 50,000 keys: a bound, not a limit anyone should reach
             page = _call(self._s3.list_objects_v2, **request)
-            found += [S3Object(key=o["Key"], size=o["Size"], modified=o["LastModified"]) for o in page.get("Contents", [])]
+            found += [
+                S3Object(key=o["Key"], size=o["Size"], modified=o["LastModified"])
+                for o in page.get("Contents", [])
+            ]
             if not page.get("IsTruncated"):
                 break
             request["ContinuationToken"] = page["NextContinuationToken"]
@@ -47,8 +61,12 @@ class S3Client:
 
     def head(self, bucket: str, key: str) -> S3Object:
         meta = _call(self._s3.head_object, Bucket=bucket, Key=key)
-        return S3Object(key=key, size=meta["ContentLength"], modified=meta["LastModified"],
-                        metadata=meta.get("Metadata", {}))
+        return S3Object(
+            key=key,
+            size=meta["ContentLength"],
+            modified=meta["LastModified"],
+            metadata=meta.get("Metadata", {}),
+        )
 
     def delete(self, bucket: str, key: str) -> None:
         _call(self._s3.delete_object, Bucket=bucket, Key=key)
@@ -68,8 +86,16 @@ class S3Client:
         finally:
             body.close()
 
-    def upload(self, bucket: str, key: str, chunks: Iterable[bytes], metadata: dict[str, str],
-               threshold: int, part_size: int, on_part: OnPart = lambda stored: None) -> int:
+    def upload(
+        self,
+        bucket: str,
+        key: str,
+        chunks: Iterable[bytes],
+        metadata: dict[str, str],
+        threshold: int,
+        part_size: int,
+        on_part: OnPart = lambda stored: None,
+    ) -> int:
         """Store the stream at `key`; returns its size. Below `threshold` one PUT after the stream ends;
         above it, parts of `part_size`. The object exists only if every chunk arrived."""
         stream, buffer = iter(chunks), bytearray()
@@ -81,20 +107,41 @@ class S3Client:
         on_part(len(buffer))
         return len(buffer)
 
-    def _multipart(self, bucket: str, key: str, buffer: bytearray, stream: Iterator[bytes], metadata: dict[str, str],
-                   part_size: int, on_part: OnPart) -> int:
-        upload_id = _call(self._s3.create_multipart_upload, Bucket=bucket, Key=key, Metadata=metadata)["UploadId"]
+    def _multipart(
+        self,
+        bucket: str,
+        key: str,
+        buffer: bytearray,
+        stream: Iterator[bytes],
+        metadata: dict[str, str],
+        part_size: int,
+        on_part: OnPart,
+    ) -> int:
+        upload_id = _call(self._s3.create_multipart_upload, Bucket=bucket, Key=key, Metadata=metadata)[
+            "UploadId"
+        ]
         parts: list[dict] = []
         stored = 0
         try:
             for piece in _pieces(buffer, stream, part_size):
-                etag = _call(self._s3.upload_part, Bucket=bucket, Key=key, UploadId=upload_id,
-                             PartNumber=len(parts) + 1, Body=piece)["ETag"]
+                etag = _call(
+                    self._s3.upload_part,
+                    Bucket=bucket,
+                    Key=key,
+                    UploadId=upload_id,
+                    PartNumber=len(parts) + 1,
+                    Body=piece,
+                )["ETag"]
                 parts.append({"PartNumber": len(parts) + 1, "ETag": etag})
                 stored += len(piece)
                 on_part(stored)
-            _call(self._s3.complete_multipart_upload, Bucket=bucket, Key=key, UploadId=upload_id,
-                  MultipartUpload={"Parts": parts})
+            _call(
+                self._s3.complete_multipart_upload,
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+            )
         except BaseException:
             self._abort(bucket, key, upload_id)
             raise
@@ -138,4 +185,5 @@ def _found(method):
             if exc.response.get("Error", {}).get("Code", "") in _MISSING:
                 raise NotFound(SYSTEM, f"S3 has no {kwargs.get('Key') or kwargs.get('Bucket')}") from None
             raise
+
     return call

@@ -1,5 +1,6 @@
 """The smoke test's HTTP checks against the inference and RAG endpoints from config: plain requests
 with a timeout; a failure is a result to report (what failed and why), never an exception."""
+
 from __future__ import annotations
 
 import time
@@ -16,19 +17,37 @@ class Check(BaseModel):
 
 def inference(url: str, model: str, timeout: float) -> list[Check]:
     base = url.rstrip("/")
-    return [_check("inference /health", "GET", f"{base}/health", None, timeout),
-            _check("inference completion", "POST", f"{base}/v1/completions",
-                   {"model": model, "prompt": "Say OK.", "max_tokens": 4}, timeout, needs="choices")]
+    return [
+        _check("inference /health", "GET", f"{base}/health", None, timeout),
+        _check(
+            "inference completion",
+            "POST",
+            f"{base}/v1/completions",
+            {"model": model, "prompt": "Say OK.", "max_tokens": 4},
+            timeout,
+            needs="choices",
+        ),
+    ]
 
 
 def rag(url: str, timeout: float) -> list[Check]:
     base = url.rstrip("/")
-    return [_check("RAG /health", "GET", f"{base}/health", None, timeout),
-            _check("RAG query", "POST", f"{base}/v1/query", {"query": "platform health", "top_k": 1}, timeout,
-                   needs="hits")]
+    return [
+        _check("RAG /health", "GET", f"{base}/health", None, timeout),
+        _check(
+            "RAG query",
+            "POST",
+            f"{base}/v1/query",
+            {"query": "platform health", "top_k": 1},
+            timeout,
+            needs="hits",
+        ),
+    ]
 
 
-def _check(name: str, method: str, url: str, body: dict | None, timeout: float, needs: str | None = None) -> Check:
+def _check(
+    name: str, method: str, url: str, body: dict | None, timeout: float, needs: str | None = None
+) -> Check:
     started = time.monotonic()
     try:
         response = requests.request(method, url, json=body, timeout=timeout)

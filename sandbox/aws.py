@@ -2,6 +2,7 @@
 and its GPU node group, the backup bucket, some EC2 and ELB leftovers (unattached volumes, an old
 snapshot, a spot request, a load balancer without targets), the platform's IAM policy, and Cost
 Explorer daily figures (moto's; the bot asks sandbox/cost_explorer.py, which can group and forecast)."""
+
 from __future__ import annotations
 
 import json
@@ -20,20 +21,43 @@ CLUSTER = "llm-platform-production"
 NODEGROUP = "a100-node-group"
 BACKUP_BUCKET = "llm-platform-backups"
 UPLOAD_BUCKET = "llm-platform-uploads"  # files for /llm index: a sample, a malformed one, an empty one
-SANDBOX_PART_BYTES = 128 * 1024  # S3 wants 5 MiB parts; moto is told to accept these so a 300 KiB snapshot goes in 3
+SANDBOX_PART_BYTES = (
+    128 * 1024
+)  # S3 wants 5 MiB parts; moto is told to accept these so a 300 KiB snapshot goes in 3
 DAILY_COST_USD = 3380.0  # around the manual's $3,500 budget, inside the tolerance
 OLD_SNAPSHOT_DAYS = 200
 SPOT_PRICE = "1.2120"  # USD an hour, the most the spot request pays
 IDLE_LOAD_BALANCER = "old-demo-ui"
 POLICY_NAME = "llm-platform-policy"
-POLICY_V1 = {"Version": "2012-10-17", "Statement": [
-    {"Sid": "Backups", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-     "Resource": f"arn:aws:s3:::{BACKUP_BUCKET}/*"}]}
-POLICY_V2 = {"Version": "2012-10-17", "Statement": [
-    {"Sid": "Backups", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-     "Resource": f"arn:aws:s3:::{BACKUP_BUCKET}/*"},
-    {"Sid": "CostReports", "Effect": "Allow", "Action": ["ce:GetCostAndUsage", "ce:GetCostForecast"], "Resource": "*"},
-    {"Sid": "Debugging", "Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}
+POLICY_V1 = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Backups",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": f"arn:aws:s3:::{BACKUP_BUCKET}/*",
+        }
+    ],
+}
+POLICY_V2 = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Backups",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": f"arn:aws:s3:::{BACKUP_BUCKET}/*",
+        },
+        {
+            "Sid": "CostReports",
+            "Effect": "Allow",
+            "Action": ["ce:GetCostAndUsage", "ce:GetCostForecast"],
+            "Resource": "*",
+        },
+        {"Sid": "Debugging", "Effect": "Allow", "Action": "ec2:*", "Resource": "*"},
+    ],
+}
 
 
 class SandboxAws:
@@ -54,14 +78,21 @@ class SandboxAws:
         self._server.stop()
 
     def client(self, service: str):
-        return boto3.client(service, region_name=REGION, endpoint_url=self.url,
-                            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+        return boto3.client(
+            service,
+            region_name=REGION,
+            endpoint_url=self.url,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+        )
 
     def seed(self) -> None:
         if CLUSTER in self.client("eks").list_clusters()["clusters"]:
             return  # moto keeps one account per process: an earlier sandbox in this process seeded it
         self._seed_eks()
-        self.client("s3").create_bucket(Bucket=BACKUP_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        self.client("s3").create_bucket(
+            Bucket=BACKUP_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
         self._seed_ec2()
         self._seed_elb()
         self._seed_iam()
@@ -71,10 +102,17 @@ class SandboxAws:
     def _seed_eks(self) -> None:
         eks = self.client("eks")
         role = "arn:aws:iam::123456789012:role/eks-cluster"
-        eks.create_cluster(name=CLUSTER, roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]})
-        eks.create_nodegroup(clusterName=CLUSTER, nodegroupName=NODEGROUP, nodeRole=role,
-                             subnets=["subnet-1", "subnet-2"], instanceTypes=["p4d.24xlarge"],
-                             scalingConfig={"minSize": 1, "maxSize": 6, "desiredSize": 2})
+        eks.create_cluster(
+            name=CLUSTER, roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]}
+        )
+        eks.create_nodegroup(
+            clusterName=CLUSTER,
+            nodegroupName=NODEGROUP,
+            nodeRole=role,
+            subnets=["subnet-1", "subnet-2"],
+            instanceTypes=["p4d.24xlarge"],
+            scalingConfig={"minSize": 1, "maxSize": 6, "desiredSize": 2},
+        )
 
     def _seed_ec2(self) -> None:
         ec2 = self.client("ec2")
@@ -83,21 +121,33 @@ class SandboxAws:
         ec2.create_snapshot(VolumeId=volume["VolumeId"], Description="qdrant data, pre-upgrade")
         old = ec2.create_snapshot(VolumeId=volume["VolumeId"], Description="vllm model cache, llama-2 era")
         _backdate_snapshot(old["SnapshotId"], OLD_SNAPSHOT_DAYS)
-        ec2.request_spot_instances(SpotPrice=SPOT_PRICE, InstanceCount=1, Type="persistent",
-                                   LaunchSpecification={"ImageId": "ami-12c6146b", "InstanceType": "g5.2xlarge"})
+        ec2.request_spot_instances(
+            SpotPrice=SPOT_PRICE,
+            InstanceCount=1,
+            Type="persistent",
+            LaunchSpecification={"ImageId": "ami-12c6146b", "InstanceType": "g5.2xlarge"},
+        )
 
     def _seed_elb(self) -> None:
         """One load balancer left behind with no targets at all: waste."""
         vpc = self.client("ec2").create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
-        subnets = [self.client("ec2").create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24",
-                                                    AvailabilityZone=f"{REGION}{zone}")["Subnet"]["SubnetId"]
-                   for i, zone in enumerate("ab")]
+        subnets = [
+            self.client("ec2").create_subnet(
+                VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"{REGION}{zone}"
+            )["Subnet"]["SubnetId"]
+            for i, zone in enumerate("ab")
+        ]
         elb = self.client("elbv2")
         lb = elb.create_load_balancer(Name=IDLE_LOAD_BALANCER, Subnets=subnets, Type="application")
         group = elb.create_target_group(Name="old-demo-ui", Protocol="HTTP", Port=80, VpcId=vpc)
-        elb.create_listener(LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                            DefaultActions=[{"Type": "forward",
-                                             "TargetGroupArn": group["TargetGroups"][0]["TargetGroupArn"]}])
+        elb.create_listener(
+            LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[
+                {"Type": "forward", "TargetGroupArn": group["TargetGroups"][0]["TargetGroupArn"]}
+            ],
+        )
 
     def _seed_iam(self) -> None:
         """The platform's policy: version 1 was tight, version 2 (the default) grew wildcards."""
@@ -115,8 +165,11 @@ class SandboxAws:
         """Cost Explorer answers: moto hands one queued result to each distinct query, so queue many
         copies of one result that spans every day a query might ask about."""
         result = {"ResultsByTime": [_day(day, usd) for day, usd in rows], "DimensionValueAttributes": []}
-        response = requests.post(f"{self.url}/moto-api/static/ce/cost-and-usage-results",
-                                 json={"results": [result] * 200}, timeout=5)
+        response = requests.post(
+            f"{self.url}/moto-api/static/ce/cost-and-usage-results",
+            json={"results": [result] * 200},
+            timeout=5,
+        )
         response.raise_for_status()
 
 
@@ -134,19 +187,32 @@ SECTIONS = ("Morning Checks", "Scaling", "Canary Deployments", "Backup and Resto
 def upload_files() -> dict[str, bytes]:
     """handbook.jsonl: 2,500 runbook passages (three batches of 1,000); malformed.jsonl: good lines
     among bad JSON, a missing id, empty text, metadata that is not an object and a repeated id."""
-    lines = [json.dumps({"id": f"kb-{n:04d}", "text": f"{SECTIONS[n % 5]}, passage {n}: check the dashboards, "
-                         f"then follow step {n % 7 + 1} of the runbook.",
-                         "metadata": {"source": "operations-manual", "section": SECTIONS[n % 5]}})
-             for n in range(1, 2501)]
-    malformed = [json.dumps({"id": "mf-1", "text": "Scale rag-service before a launch.", "metadata": {}}),
-                 '{"id": "mf-2", "text": "unterminated',
-                 json.dumps({"text": "no id here"}),
-                 json.dumps({"id": "mf-4", "text": "   "}),
-                 json.dumps({"id": "mf-5", "text": "Metadata must be an object.", "metadata": "runbook"}),
-                 json.dumps({"id": "mf-1", "text": "the same id again"}),
-                 json.dumps({"id": "mf-7", "text": "Restore Qdrant from the newest verified snapshot."})]
-    return {"handbook.jsonl": ("\n".join(lines) + "\n").encode(), "malformed.jsonl": ("\n".join(malformed) + "\n").encode(),
-            "empty.jsonl": b"", "not-json.jsonl": b"<html>this is not JSON</html>\n"}
+    lines = [
+        json.dumps(
+            {
+                "id": f"kb-{n:04d}",
+                "text": f"{SECTIONS[n % 5]}, passage {n}: check the dashboards, "
+                f"then follow step {n % 7 + 1} of the runbook.",
+                "metadata": {"source": "operations-manual", "section": SECTIONS[n % 5]},
+            }
+        )
+        for n in range(1, 2501)
+    ]
+    malformed = [
+        json.dumps({"id": "mf-1", "text": "Scale rag-service before a launch.", "metadata": {}}),
+        '{"id": "mf-2", "text": "unterminated',
+        json.dumps({"text": "no id here"}),
+        json.dumps({"id": "mf-4", "text": "   "}),
+        json.dumps({"id": "mf-5", "text": "Metadata must be an object.", "metadata": "runbook"}),
+        json.dumps({"id": "mf-1", "text": "the same id again"}),
+        json.dumps({"id": "mf-7", "text": "Restore Qdrant from the newest verified snapshot."}),
+    ]
+    return {
+        "handbook.jsonl": ("\n".join(lines) + "\n").encode(),
+        "malformed.jsonl": ("\n".join(malformed) + "\n").encode(),
+        "empty.jsonl": b"",
+        "not-json.jsonl": b"<html>this is not JSON</html>\n",
+    }
 
 
 def _backdate_snapshot(snapshot_id: str, days: int) -> None:
@@ -162,8 +228,10 @@ def _backdate_snapshot(snapshot_id: str, days: int) -> None:
 def daily_costs(today: date, days_back: int = 60, days_ahead: int = 3) -> list[tuple[date, float]]:
     rng = random.Random(42)
     start = today - timedelta(days=days_back)
-    return [(start + timedelta(days=i), round(DAILY_COST_USD * rng.uniform(0.93, 1.05), 2))
-            for i in range(days_back + days_ahead)]
+    return [
+        (start + timedelta(days=i), round(DAILY_COST_USD * rng.uniform(0.93, 1.05), 2))
+        for i in range(days_back + days_ahead)
+    ]
 
 
 def _day(day: date, usd: float) -> dict:

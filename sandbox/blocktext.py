@@ -1,5 +1,6 @@
 """Block Kit as terminal text, for the demo chat: headers, sections, fields, context, dividers,
 and buttons numbered so a person can click one by typing its number."""
+
 from __future__ import annotations
 
 import re
@@ -48,7 +49,9 @@ def _block(block: dict, message: dict, channel: str, buttons: list[Button]) -> l
     if kind == "divider":
         return ["─" * 40]
     if kind == "context":
-        return ["  " + " · ".join(_text(e) if e.get("type") != "image" else "[image]" for e in block["elements"])]
+        return [
+            "  " + " · ".join(_text(e) if e.get("type") != "image" else "[image]" for e in block["elements"])
+        ]
     if kind == "actions":
         return ["  " + "  ".join(_button(e, message, channel, buttons) for e in block["elements"])]
     if kind == "section":
@@ -67,6 +70,9 @@ def _button(element: dict, message: dict, channel: str, buttons: list[Button]) -
     if element.get("type") != "button":
         return f"[{element.get('type')}]"
     number = len(buttons) + 1
-    buttons.append(Button(number, element["action_id"], element.get("value", ""), _text(element["text"]),
-                          message, channel))
+    buttons.append(
+        Button(
+            number, element["action_id"], element.get("value", ""), _text(element["text"]), message, channel
+        )
+    )
     return f"[{number}] {_text(element['text'])}"

@@ -7,6 +7,7 @@ Test-only switches (POST, JSON bodies):
   /_sandbox/deny      {"enabled": true}   every call fails with AccessDeniedException until disabled
   /_sandbox/fault     {"status": 503}     (httpstub) every call fails at the HTTP level
 """
+
 from __future__ import annotations
 
 import calendar
@@ -86,13 +87,18 @@ class CostExplorerStub(HasStub):
         except _Refusal as refusal:
             return Response(400, {"__type": refusal.kind, "message": refusal.message}, content_type=JSON)
         except ValueError:
-            return Response(400, {"__type": "SerializationException", "message": "Malformed request body"},
-                            content_type=JSON)
+            return Response(
+                400,
+                {"__type": "SerializationException", "message": "Malformed request body"},
+                content_type=JSON,
+            )
 
     def _gate(self) -> None:
         with self._lock:
             if self._deny:
-                raise _Refusal("AccessDeniedException", "User is not authorized to perform: ce:GetCostAndUsage")
+                raise _Refusal(
+                    "AccessDeniedException", "User is not authorized to perform: ce:GetCostAndUsage"
+                )
             if self._throttle > 0:
                 self._throttle -= 1
                 raise _Refusal("ThrottlingException", "Rate exceeded")
@@ -111,7 +117,9 @@ class CostExplorerStub(HasStub):
         grouped = _grouped_by_service(body.get("GroupBy") or [])
         today = self._today()
         known = min(end, today + timedelta(days=1))  # no figures yet for days to come
-        results = [self._result(a, b, metrics, grouped, today) for a, b in _buckets(start, known, granularity)]
+        results = [
+            self._result(a, b, metrics, grouped, today) for a, b in _buckets(start, known, granularity)
+        ]
         answer = {"ResultsByTime": results, "DimensionValueAttributes": []}
         if grouped:
             answer["GroupDefinitions"] = [{"Type": "DIMENSION", "Key": "SERVICE"}]
@@ -128,8 +136,12 @@ class CostExplorerStub(HasStub):
         if grouped:
             groups = [{"Keys": [s], "Metrics": _amounts(metrics, usd)} for s, usd in costs.items() if usd > 0]
             return {"TimePeriod": period, "Total": {}, "Groups": groups, "Estimated": estimated}
-        return {"TimePeriod": period, "Total": _amounts(metrics, sum(costs.values())), "Groups": [],
-                "Estimated": estimated}
+        return {
+            "TimePeriod": period,
+            "Total": _amounts(metrics, sum(costs.values())),
+            "Groups": [],
+            "Estimated": estimated,
+        }
 
     def _elapsed(self) -> float:
         now = datetime.fromtimestamp(self.clock(), tz=timezone.utc)
@@ -139,20 +151,40 @@ class CostExplorerStub(HasStub):
         start, end = _period(body)
         today = self._today()
         if start < today:
-            raise _Refusal("ValidationException", "Start date must be equal to or later than the current date")
-        if body.get("Metric") not in ("UNBLENDED_COST", "BLENDED_COST", "AMORTIZED_COST", "NET_UNBLENDED_COST"):
-            raise _Refusal("ValidationException", "Metric must be one of the cost metrics, e.g. UNBLENDED_COST")
+            raise _Refusal(
+                "ValidationException", "Start date must be equal to or later than the current date"
+            )
+        if body.get("Metric") not in (
+            "UNBLENDED_COST",
+            "BLENDED_COST",
+            "AMORTIZED_COST",
+            "NET_UNBLENDED_COST",
+        ):
+            raise _Refusal(
+                "ValidationException", "Metric must be one of the cost metrics, e.g. UNBLENDED_COST"
+            )
         recent = [sum(day_costs(today - timedelta(days=i)).values()) for i in range(1, 15)]
         per_day = sum(recent) / len(recent)
         spread = 0.05 if body.get("PredictionIntervalLevel") else 0.0
-        rows = [{"TimePeriod": {"Start": a.isoformat(), "End": b.isoformat()},
-                 "MeanValue": f"{per_day * (b - a).days:.10f}",
-                 **({"PredictionIntervalLowerBound": f"{per_day * (b - a).days * (1 - spread):.10f}",
-                     "PredictionIntervalUpperBound": f"{per_day * (b - a).days * (1 + spread):.10f}"}
-                    if spread else {})}
-                for a, b in _buckets(start, end, body.get("Granularity", "MONTHLY"))]
-        return {"Total": {"Amount": f"{per_day * (end - start).days:.10f}", "Unit": "USD"},
-                "ForecastResultsByTime": rows}
+        rows = [
+            {
+                "TimePeriod": {"Start": a.isoformat(), "End": b.isoformat()},
+                "MeanValue": f"{per_day * (b - a).days:.10f}",
+                **(
+                    {
+                        "PredictionIntervalLowerBound": f"{per_day * (b - a).days * (1 - spread):.10f}",
+                        "PredictionIntervalUpperBound": f"{per_day * (b - a).days * (1 + spread):.10f}",
+                    }
+                    if spread
+                    else {}
+                ),
+            }
+            for a, b in _buckets(start, end, body.get("Granularity", "MONTHLY"))
+        ]
+        return {
+            "Total": {"Amount": f"{per_day * (end - start).days:.10f}", "Unit": "USD"},
+            "ForecastResultsByTime": rows,
+        }
 
 
 def _period(body: dict) -> tuple[date, date]:
@@ -179,7 +211,9 @@ def _buckets(start: date, end: date, granularity: str) -> list[tuple[date, date]
         return [(day, day + timedelta(days=1)) for day in _days(start, end)]
     buckets, cursor = [], start
     while cursor < end:
-        month_end = date(cursor.year, cursor.month, calendar.monthrange(cursor.year, cursor.month)[1]) + timedelta(1)
+        month_end = date(
+            cursor.year, cursor.month, calendar.monthrange(cursor.year, cursor.month)[1]
+        ) + timedelta(1)
         buckets.append((cursor, min(month_end, end)))
         cursor = min(month_end, end)
     return buckets

@@ -1,6 +1,7 @@
 """`llmbot demo`: the sandbox, `llmbot serve` against it, and a terminal chat in the spirit of
 Hubot's shell adapter. What you type goes to the bot signed, over HTTP, as Slack would send it; what
 the bot posts comes back from the Slack stand-in, rendered as text. Ctrl-D stops everything."""
+
 from __future__ import annotations
 
 import os
@@ -82,7 +83,11 @@ class Chat:
         if response.status_code != 200:
             return self._print(f"(HTTP {response.status_code}) {response.text[:200]}")
         if response.text.strip():
-            body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {"text": response.text}
+            body = (
+                response.json()
+                if response.headers.get("content-type", "").startswith("application/json")
+                else {"text": response.text}
+            )
             self._print_message("(only you) bot", body, self.channel)
 
     def _show(self, message: dict) -> None:
@@ -111,8 +116,12 @@ def run(user: str = "U0OPS1") -> int:
         sandbox.write_config(config, db=Path(tmp) / "llmbot.db")
         port = yaml.safe_load(config.read_text())["server"]["port"]
         log = open(Path(tmp) / "bot.log", "w")
-        bot = subprocess.Popen([sys.executable, "-m", "bot.cli", "--config", str(config), "serve"],
-                               stdout=log, stderr=log, env=dict(os.environ))
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "--config", str(config), "serve"],
+            stdout=log,
+            stderr=log,
+            env=dict(os.environ),
+        )
         try:
             _wait_ready(f"http://127.0.0.1:{port}", bot)
             chat = Chat(sandbox, SlackSender(f"http://127.0.0.1:{port}", sandbox.signing_secret), user)

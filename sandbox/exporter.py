@@ -5,6 +5,7 @@ sandbox.workload at GET /metrics (Prometheus text format), with switches tests c
     POST /_sandbox/canary {"enabled": true, "error_ratio": 0.01}  serve a canary (~10% extra traffic)
     POST /_sandbox/fault  {"status": 503}                      every scrape fails (see httpstub)
 """
+
 from __future__ import annotations
 
 import threading
@@ -21,6 +22,7 @@ Clock = Callable[[], float]
 @dataclass(frozen=True)
 class ErrorAnchor:
     """From `since` on, errors grow at `ratio` of requests, starting from `errors_then`."""
+
     since: float
     served_then: float
     errors_then: float
@@ -67,7 +69,9 @@ class Exporter(HasStub):
         served = share * (workload.requests_served(t) - workload.requests_served(since))
         weighted = share * (workload.peak_weighted(t) - workload.peak_weighted(since))
         rps = share * workload.requests_per_second(t)
-        return workload.Traffic("canary", served, weighted, self._canary.errors.errors(served), rps, workload.load(t))
+        return workload.Traffic(
+            "canary", served, weighted, self._canary.errors.errors(served), rps, workload.load(t)
+        )
 
     def _metrics(self, req: Request) -> Response:
         return Response(body=render(self.samples(self.clock())), content_type="text/plain; version=0.0.4")

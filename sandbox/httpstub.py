@@ -5,13 +5,14 @@ tests and benchmarks can make one backend hang or break.
 Fault injection is itself HTTP: `POST /_sandbox/fault {"delay_seconds": 2, "status": 503}` applies
 to every later request outside /_sandbox/; `{}` clears it.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from collections import deque
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -93,7 +94,11 @@ class StubServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=lambda: self._server.serve_forever(poll_interval=0.05), name=f"stub-{self.name}", daemon=True).start()
+        threading.Thread(
+            target=lambda: self._server.serve_forever(poll_interval=0.05),
+            name=f"stub-{self.name}",
+            daemon=True,
+        ).start()
         return self.url
 
     @property
@@ -115,7 +120,9 @@ class StubServer:
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(h.path)
         length = int(h.headers.get("Content-Length") or 0)
-        req = Request(h.command, parts.path, parse_qs(parts.query), dict(h.headers.items()), h.rfile.read(length))
+        req = Request(
+            h.command, parts.path, parse_qs(parts.query), dict(h.headers.items()), h.rfile.read(length)
+        )
         if not req.path.startswith("/_sandbox/"):
             self.seen.append((req.method, req.path))
         resp = self._faulted(req) or self._dispatch(req)

@@ -1,5 +1,6 @@
 """A minimal OpenAI-compatible inference stand-in (the shape vLLM serves) for the smoke test:
 /health, /v1/models and /v1/completions with a canned, deterministic completion."""
+
 from __future__ import annotations
 
 import itertools
@@ -13,7 +14,9 @@ REPLY = "The platform is healthy and serving requests."
 
 
 def _error(status: int, message: str, kind: str) -> Response:
-    return Response(status, {"object": "error", "message": message, "type": kind, "param": None, "code": status})
+    return Response(
+        status, {"object": "error", "message": message, "type": kind, "param": None, "code": status}
+    )
 
 
 class InferenceStub(StubServer):
@@ -29,8 +32,15 @@ class InferenceStub(StubServer):
         self.route("POST", r"/v1/completions", self._complete)
 
     def _models(self, req: Request) -> Response:
-        card = {"id": self.model, "object": "model", "created": CREATED, "owned_by": "vllm", "root": self.model,
-                "parent": None, "max_model_len": 8192}
+        card = {
+            "id": self.model,
+            "object": "model",
+            "created": CREATED,
+            "owned_by": "vllm",
+            "root": self.model,
+            "parent": None,
+            "max_model_len": 8192,
+        }
         return Response(body={"object": "list", "data": [card]})
 
     def _complete(self, req: Request) -> Response:
@@ -42,10 +52,26 @@ class InferenceStub(StubServer):
         max_tokens = int(spec.get("max_tokens", 16))
         words = REPLY.split()[:max_tokens]
         self.completions += 1
-        choice = {"index": 0, "text": " " + " ".join(words), "logprobs": None,
-                  "finish_reason": "stop" if len(words) == len(REPLY.split()) else "length", "stop_reason": None}
+        choice = {
+            "index": 0,
+            "text": " " + " ".join(words),
+            "logprobs": None,
+            "finish_reason": "stop" if len(words) == len(REPLY.split()) else "length",
+            "stop_reason": None,
+        }
         prompt_tokens = len(str(spec["prompt"]).split())
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(words),
-                 "total_tokens": prompt_tokens + len(words)}
-        return Response(body={"id": f"cmpl-sandbox-{next(self._ids)}", "object": "text_completion",
-                              "created": CREATED, "model": self.model, "choices": [choice], "usage": usage})
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(words),
+            "total_tokens": prompt_tokens + len(words),
+        }
+        return Response(
+            body={
+                "id": f"cmpl-sandbox-{next(self._ids)}",
+                "object": "text_completion",
+                "created": CREATED,
+                "model": self.model,
+                "choices": [choice],
+                "usage": usage,
+            }
+        )

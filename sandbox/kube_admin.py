@@ -1,6 +1,7 @@
 """Test-only `/_sandbox/` handlers of the Kubernetes stand-in: break or heal a pod, add log lines,
 take a node down, set metrics, fast-forward rollouts. The routes are listed in `kube_api`.
 """
+
 from __future__ import annotations
 
 from sandbox.httpstub import Request, Response

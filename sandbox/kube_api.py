@@ -16,6 +16,7 @@ Test-only admin routes (POST, JSON bodies):
   /_sandbox/metrics/pods/{ns}/{name}   {"cpu": "7850m", "memory": "148Gi"} for each container
   /_sandbox/settle                     fast-forward: every healthy pod ready, rollouts finished
 """
+
 from __future__ import annotations
 
 import threading
@@ -44,8 +45,13 @@ class KubeApiServer:
     """The API server plus its controller; `step_seconds` is one controller tick, and a new pod
     becomes Ready after `ready_steps` ticks (defaults: 0.3 s and 5, so about 1.5 s a pod)."""
 
-    def __init__(self, step_seconds: float = 0.3, ready_steps: int = 5, seed: bool = True,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        step_seconds: float = 0.3,
+        ready_steps: int = 5,
+        seed: bool = True,
+        clock: Callable[[], float] = time.time,
+    ):
         self.cluster = Cluster(ready_steps, clock)
         self.step_seconds = step_seconds
         self._stopping = threading.Event()
@@ -129,11 +135,15 @@ def _no_such_resource(req: Request) -> Response:
 def write_kubeconfig(path: str, server_url: str, namespace: str = "llm-inference") -> None:
     """A kubeconfig with one context, `sandbox`, pointing at `server_url` with a dummy token."""
     config = {
-        "apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": "sandbox",
+        "apiVersion": "v1",
+        "kind": "Config",
+        "preferences": {},
+        "current-context": "sandbox",
         "clusters": [{"name": "sandbox", "cluster": {"server": server_url}}],
         "users": [{"name": "sandbox", "user": {"token": "sandbox-token-not-secret"}}],
-        "contexts": [{"name": "sandbox", "context": {"cluster": "sandbox", "user": "sandbox",
-                                                     "namespace": namespace}}],
+        "contexts": [
+            {"name": "sandbox", "context": {"cluster": "sandbox", "user": "sandbox", "namespace": namespace}}
+        ],
     }
     with open(path, "w", encoding="utf-8") as handle:
         yaml.safe_dump(config, handle, sort_keys=False)

@@ -1,6 +1,7 @@
 """Write handlers for apps/v1 deployments in the Kubernetes stand-in: create, patch, replace, delete
 (cascading to ReplicaSets and pods) and the autoscaling/v1 `scale` subresource.
 """
+
 from __future__ import annotations
 
 import copy
@@ -8,8 +9,17 @@ import copy
 from sandbox import kube_patch
 from sandbox.httpstub import Request, Response
 from sandbox.kube_cluster import Cluster
-from sandbox.kube_objects import (already_exists, deleted, deployment_defaults, failure, invalid, metadata,
-                                  not_found, owned_by, selector_string)
+from sandbox.kube_objects import (
+    already_exists,
+    deleted,
+    deployment_defaults,
+    failure,
+    invalid,
+    metadata,
+    not_found,
+    owned_by,
+    selector_string,
+)
 
 KEPT = ("name", "namespace", "uid", "creationTimestamp", "generation")
 
@@ -95,11 +105,18 @@ def replace_scale(cluster: Cluster, req: Request) -> Response:
 
 def scale_of(dep: dict) -> dict:
     meta = dep["metadata"]
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")},
-            "spec": {"replicas": dep["spec"]["replicas"]},
-            "status": {"replicas": dep["status"].get("replicas", 0),
-                       "selector": selector_string(dep["spec"]["selector"].get("matchLabels", {}))}}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+        },
+        "spec": {"replicas": dep["spec"]["replicas"]},
+        "status": {
+            "replicas": dep["status"].get("replicas", 0),
+            "selector": selector_string(dep["spec"]["selector"].get("matchLabels", {})),
+        },
+    }
 
 
 def validate(dep: dict) -> str | None:

@@ -2,6 +2,7 @@
 versions, and each pod's life (age in controller ticks, crash-looping or not) from which its status is drawn.
 Every method expects the caller to hold `cluster.lock`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -61,8 +62,11 @@ class Cluster:
         return self.store[resource].get((namespace, name))
 
     def items(self, resource: str, namespace: str | None = None, selector: str | None = None) -> list[dict]:
-        found = [obj for (ns, _), obj in sorted(self.store[resource].items())
-                 if namespace is None or ns == namespace]
+        found = [
+            obj
+            for (ns, _), obj in sorted(self.store[resource].items())
+            if namespace is None or ns == namespace
+        ]
         return [obj for obj in found if matches(obj["metadata"].get("labels") or {}, selector)]
 
     def remove(self, resource: str, namespace: str, name: str) -> dict | None:
@@ -75,12 +79,16 @@ class Cluster:
         """A copy to serialise outside the lock while the controller keeps changing the original."""
         return copy.deepcopy(obj)
 
-    def spawn_pod(self, name: str, namespace: str, template: dict, owners: list[dict], ready: bool = False) -> dict:
+    def spawn_pod(
+        self, name: str, namespace: str, template: dict, owners: list[dict], ready: bool = False
+    ) -> dict:
         now = self.clock()
         obj = pod(name, namespace, template, now, owners)
         obj["spec"]["nodeName"] = self.choose_node(obj)
         images = [c["image"] for c in obj["spec"]["containers"]]
-        life = PodLife(ticks=self.ready_steps if ready else 0, crashing=any(map(bad_image, images)), started=now)
+        life = PodLife(
+            ticks=self.ready_steps if ready else 0, crashing=any(map(bad_image, images)), started=now
+        )
         self.life[(namespace, name)] = life
         self.logs[(namespace, name)] = []
         self.render_pod(obj)
@@ -131,13 +139,22 @@ class Cluster:
     def _pod_status(self, obj: dict, life: PodLife, started: bool, ready: bool) -> dict:
         since = stamp(life.ready_since or life.started)
         containers = [_container_status(c, life, started, ready, since) for c in obj["spec"]["containers"]]
-        conditions = [_condition("PodScheduled", True, life.started), _condition("Initialized", True, life.started),
-                      _condition("ContainersReady", ready, life.ready_since or life.started),
-                      _condition("Ready", ready, life.ready_since or life.started)]
+        conditions = [
+            _condition("PodScheduled", True, life.started),
+            _condition("Initialized", True, life.started),
+            _condition("ContainersReady", ready, life.ready_since or life.started),
+            _condition("Ready", ready, life.ready_since or life.started),
+        ]
         host = obj["metadata"]["uid"]
-        return {"phase": "Running" if started else "Pending", "conditions": conditions,
-                "containerStatuses": containers, "startTime": stamp(life.started), "qosClass": "Burstable",
-                "hostIP": f"10.0.1.{int(host[:2], 16) % 250 + 2}", "podIP": f"10.0.2.{int(host[2:4], 16) % 250 + 2}"}
+        return {
+            "phase": "Running" if started else "Pending",
+            "conditions": conditions,
+            "containerStatuses": containers,
+            "startTime": stamp(life.started),
+            "qosClass": "Burstable",
+            "hostIP": f"10.0.1.{int(host[:2], 16) % 250 + 2}",
+            "podIP": f"10.0.2.{int(host[2:4], 16) % 250 + 2}",
+        }
 
 
 def _ready(node: dict) -> bool:
@@ -149,16 +166,27 @@ def _condition(kind: str, status: bool, since: float) -> dict:
 
 
 def _container_status(container: dict, life: PodLife, started: bool, ready: bool, since: str) -> dict:
-    status = {"name": container["name"], "image": container["image"], "imageID": "", "ready": ready,
-              "started": ready, "restartCount": life.restarts, "containerID": ""}
+    status = {
+        "name": container["name"],
+        "image": container["image"],
+        "imageID": "",
+        "ready": ready,
+        "started": ready,
+        "restartCount": life.restarts,
+        "containerID": "",
+    }
     if ready:
         status["state"] = {"running": {"startedAt": since}}
     elif started and life.crashing:
-        status["state"] = {"waiting": {"reason": "CrashLoopBackOff",
-                                       "message": f"back-off restarting failed container {container['name']}"}}
-        status["lastState"] = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": since,
-                                              "finishedAt": since}}
+        status["state"] = {
+            "waiting": {
+                "reason": "CrashLoopBackOff",
+                "message": f"back-off restarting failed container {container['name']}",
+            }
+        }
+        status["lastState"] = {
+            "terminated": {"exitCode": 1, "reason": "Error", "startedAt": since, "finishedAt": since}
+        }
     else:
         status["state"] = {"waiting": {"reason": "ContainerCreating"}}
     return status
-

@@ -2,6 +2,7 @@
 with maxSurge 1 / maxUnavailable 0, and honest Deployment status (replica counts, Available and
 Progressing conditions, ProgressDeadlineExceeded). `tick` runs once per step under the cluster lock.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ def settle(cluster: Cluster, rounds: int = 50) -> None:
 @dataclass
 class Rollout:
     """What the controller remembers about a deployment between ticks (never served)."""
+
     signature: tuple = ()
     since: float = 0.0
     completed_rs: str | None = None
@@ -42,8 +44,12 @@ class Rollout:
 def reconcile(cluster: Cluster, dep: dict) -> None:
     current = current_replicaset(cluster, dep)
     sets = [rs for rs in cluster.items("replicasets", dep["metadata"]["namespace"]) if owned_by(rs, dep)]
-    pods = {rs["metadata"]["uid"]: [p for p in cluster.items("pods", rs["metadata"]["namespace"]) if owned_by(p, rs)]
-            for rs in sets}
+    pods = {
+        rs["metadata"]["uid"]: [
+            p for p in cluster.items("pods", rs["metadata"]["namespace"]) if owned_by(p, rs)
+        ]
+        for rs in sets
+    }
     new = pods[current["metadata"]["uid"]]
     old = [p for rs in sets if rs is not current for p in pods[rs["metadata"]["uid"]]]
     new, old = roll(cluster, current, new, old, dep["spec"]["replicas"])
@@ -73,13 +79,15 @@ def current_replicaset(cluster: Cluster, dep: dict) -> dict:
     return current
 
 
-def roll(cluster: Cluster, current: dict, new: list[dict], old: list[dict], desired: int) -> tuple[list, list]:
+def roll(
+    cluster: Cluster, current: dict, new: list[dict], old: list[dict], desired: int
+) -> tuple[list, list]:
     """One step of a rolling update: surge one new pod, retire an old one only while enough are ready."""
     for stale in [p for p in old if not _pod_ready(p)]:
         _delete(cluster, stale)
     old = [p for p in old if _pod_ready(p)]
     unready_first = sorted(new, key=lambda p: (_pod_ready(p), p["metadata"]["creationTimestamp"]))
-    surplus = unready_first[:max(0, len(new) - desired)]
+    surplus = unready_first[: max(0, len(new) - desired)]
     for extra in surplus:
         _delete(cluster, extra)
     new = [p for p in new if p not in surplus]
@@ -95,8 +103,13 @@ def roll(cluster: Cluster, current: dict, new: list[dict], old: list[dict], desi
 
 def update_replicaset(cluster: Cluster, rs: dict, pods: list[dict]) -> None:
     ready = sum(map(_pod_ready, pods))
-    status = {"replicas": len(pods), "fullyLabeledReplicas": len(pods), "readyReplicas": ready,
-              "availableReplicas": ready, "observedGeneration": 1}
+    status = {
+        "replicas": len(pods),
+        "fullyLabeledReplicas": len(pods),
+        "readyReplicas": ready,
+        "availableReplicas": ready,
+        "observedGeneration": 1,
+    }
     status = {k: v for k, v in status.items() if v or k == "replicas"}
     if rs["spec"]["replicas"] != len(pods) or rs["status"] != status:
         rs["spec"]["replicas"], rs["status"] = len(pods), status
@@ -110,13 +123,19 @@ def update_status(cluster: Cluster, dep: dict, current: dict, new: list, old: li
     signature = (current["metadata"]["name"], len(new), ready_new, len(old), desired)
     if rollout.signature != signature:
         rollout.signature, rollout.since = signature, now
-    counts = {"replicas": len(new) + len(old), "updatedReplicas": len(new), "readyReplicas": ready,
-              "availableReplicas": ready, "unavailableReplicas": max(0, desired - ready)}
+    counts = {
+        "replicas": len(new) + len(old),
+        "updatedReplicas": len(new),
+        "readyReplicas": ready,
+        "availableReplicas": ready,
+        "unavailableReplicas": max(0, desired - ready),
+    }
     status = {"observedGeneration": dep["metadata"]["generation"], **{k: v for k, v in counts.items() if v}}
     previous = dep["status"].get("conditions", [])
     status["conditions"] = [
         _available(previous, ready >= desired, now),
-        _progressing(dep, current, rollout, len(new) == desired == ready_new and not old, bool(old), now)]
+        _progressing(dep, current, rollout, len(new) == desired == ready_new and not old, bool(old), now),
+    ]
     if status != dep["status"]:
         dep["status"] = status
         cluster.put("deployments", dep)
@@ -124,33 +143,66 @@ def update_status(cluster: Cluster, dep: dict, current: dict, new: list, old: li
 
 def _available(previous: list[dict], ok: bool, now: float) -> dict:
     if ok:
-        return _condition(previous, "Available", True, "MinimumReplicasAvailable",
-                          "Deployment has minimum availability.", now)
-    return _condition(previous, "Available", False, "MinimumReplicasUnavailable",
-                      "Deployment does not have minimum availability.", now)
+        return _condition(
+            previous,
+            "Available",
+            True,
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+            now,
+        )
+    return _condition(
+        previous,
+        "Available",
+        False,
+        "MinimumReplicasUnavailable",
+        "Deployment does not have minimum availability.",
+        now,
+    )
 
 
-def _progressing(dep: dict, current: dict, rollout: Rollout, complete: bool, has_old: bool, now: float) -> dict:
+def _progressing(
+    dep: dict, current: dict, rollout: Rollout, complete: bool, has_old: bool, now: float
+) -> dict:
     """As the real controller: once complete, a deployment stays complete until a new template
     or old pods appear; otherwise it times out after progressDeadlineSeconds without progress."""
     rs, previous = current["metadata"]["name"], dep["status"].get("conditions", [])
     if complete or (rollout.completed_rs == rs and not has_old):
         rollout.completed_rs = rs
-        return _condition(previous, "Progressing", True, COMPLETE,
-                          f'ReplicaSet "{rs}" has successfully progressed.', now)
+        return _condition(
+            previous, "Progressing", True, COMPLETE, f'ReplicaSet "{rs}" has successfully progressed.', now
+        )
     if now - rollout.since > dep["spec"]["progressDeadlineSeconds"]:
-        return _condition(previous, "Progressing", False, "ProgressDeadlineExceeded",
-                          f'ReplicaSet "{rs}" has timed out progressing.', now)
-    return _condition(previous, "Progressing", True, "ReplicaSetUpdated", f'ReplicaSet "{rs}" is progressing.', now)
+        return _condition(
+            previous,
+            "Progressing",
+            False,
+            "ProgressDeadlineExceeded",
+            f'ReplicaSet "{rs}" has timed out progressing.',
+            now,
+        )
+    return _condition(
+        previous, "Progressing", True, "ReplicaSetUpdated", f'ReplicaSet "{rs}" is progressing.', now
+    )
 
 
 def _condition(previous: list[dict], kind: str, ok: bool, reason: str, message: str, now: float) -> dict:
     status = "True" if ok else "False"
     prev = next((c for c in previous if c["type"] == kind), None)
     transition = prev["lastTransitionTime"] if prev and prev["status"] == status else stamp(now)
-    update = prev["lastUpdateTime"] if prev and prev["reason"] == reason and prev["status"] == status else stamp(now)
-    return {"type": kind, "status": status, "reason": reason, "message": message,
-            "lastUpdateTime": update, "lastTransitionTime": transition}
+    update = (
+        prev["lastUpdateTime"]
+        if prev and prev["reason"] == reason and prev["status"] == status
+        else stamp(now)
+    )
+    return {
+        "type": kind,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastUpdateTime": update,
+        "lastTransitionTime": transition,
+    }
 
 
 def _progress_reason(dep: dict) -> str | None:

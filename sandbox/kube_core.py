@@ -1,6 +1,7 @@
 """Read handlers of the Kubernetes stand-in: generic list/get for any stored resource, pod delete
 and logs (core/v1), and the metrics.k8s.io/v1beta1 node and pod metrics as metrics-server serves them.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -20,6 +21,7 @@ def lister(cluster: Cluster, resource: str, kind: str, api_version: str) -> Hand
         with cluster.lock:
             found = cluster.items(resource, req.params.get("ns"), req.arg("labelSelector"))
             return listing(f"{kind}List", api_version, [cluster.snapshot(o) for o in found], cluster.version)
+
     return handle
 
 
@@ -27,7 +29,12 @@ def getter(cluster: Cluster, resource: str, group: str) -> Handler:
     def handle(req: Request) -> Response:
         with cluster.lock:
             obj = cluster.get(resource, req.params.get("ns", ""), req.params["name"])
-            return Response(body=cluster.snapshot(obj)) if obj else not_found(resource, group, req.params["name"])
+            return (
+                Response(body=cluster.snapshot(obj))
+                if obj
+                else not_found(resource, group, req.params["name"])
+            )
+
     return handle
 
 
@@ -57,10 +64,17 @@ def pod_log(cluster: Cluster, req: Request) -> Response:
         if container not in containers:
             return failure(400, "BadRequest", f"container {container} is not valid for pod {name}")
         if pod["status"].get("phase") == "Pending":
-            return failure(400, "BadRequest",
-                           f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating')
-        text = kube_logs.select(cluster.logs.get((namespace, name), []), cluster.clock(),
-                                req.arg("sinceSeconds"), req.arg("tailLines"))
+            return failure(
+                400,
+                "BadRequest",
+                f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating',
+            )
+        text = kube_logs.select(
+            cluster.logs.get((namespace, name), []),
+            cluster.clock(),
+            req.arg("sinceSeconds"),
+            req.arg("tailLines"),
+        )
         return Response(body=text, content_type="text/plain")
 
 
@@ -75,8 +89,12 @@ def node_metrics(cluster: Cluster, req: Request) -> Response:
 
 def pod_metrics(cluster: Cluster, req: Request) -> Response:
     with cluster.lock:
-        pods = [p for p in cluster.items("pods", req.params.get("ns"), req.arg("labelSelector"))
-                if p["status"].get("phase") == "Running" and req.params.get("name") in (None, p["metadata"]["name"])]
+        pods = [
+            p
+            for p in cluster.items("pods", req.params.get("ns"), req.arg("labelSelector"))
+            if p["status"].get("phase") == "Running"
+            and req.params.get("name") in (None, p["metadata"]["name"])
+        ]
         if req.params.get("name") and not pods:
             return not_found("pods", "metrics.k8s.io", req.params["name"])
         items = [_pod_metric(cluster, p) for p in pods]
@@ -92,9 +110,16 @@ def _metrics_answer(req: Request, kind: str, items: list[dict]) -> Response:
 def _node_metric(cluster: Cluster, node: dict) -> dict:
     name = node["metadata"]["name"]
     usage = cluster.node_usage.get(name, {"cpu": "250m", "memory": "1048576Ki"})
-    return {"metadata": {"name": name, "creationTimestamp": stamp(cluster.clock()),
-                         "labels": dict(node["metadata"].get("labels", {}))},
-            "timestamp": stamp(cluster.clock() - 7), "window": "10.062s", "usage": dict(usage)}
+    return {
+        "metadata": {
+            "name": name,
+            "creationTimestamp": stamp(cluster.clock()),
+            "labels": dict(node["metadata"].get("labels", {})),
+        },
+        "timestamp": stamp(cluster.clock() - 7),
+        "window": "10.062s",
+        "usage": dict(usage),
+    }
 
 
 def _pod_metric(cluster: Cluster, pod: dict) -> dict:
@@ -102,6 +127,14 @@ def _pod_metric(cluster: Cluster, pod: dict) -> dict:
     cpu, memory = POD_USAGE.get(meta.get("labels", {}).get("app", ""), ("50m", "128Mi"))
     usage = cluster.pod_usage.get((meta["namespace"], meta["name"]), {"cpu": cpu, "memory": memory})
     containers = [{"name": c["name"], "usage": dict(usage)} for c in pod["spec"]["containers"]]
-    return {"metadata": {"name": meta["name"], "namespace": meta["namespace"],
-                         "creationTimestamp": stamp(cluster.clock()), "labels": dict(meta.get("labels", {}))},
-            "timestamp": stamp(cluster.clock() - 9), "window": "15.008s", "containers": containers}
+    return {
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "creationTimestamp": stamp(cluster.clock()),
+            "labels": dict(meta.get("labels", {})),
+        },
+        "timestamp": stamp(cluster.clock() - 9),
+        "window": "15.008s",
+        "containers": containers,
+    }

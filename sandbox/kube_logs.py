@@ -2,6 +2,7 @@
 with occasional CUDA out-of-memory errors and timeouts, a RAG service with safety violations.
 Lines are `(epoch, text)`; text reads `2024-05-01T12:00:00Z LEVEL logger: message`.
 """
+
 from __future__ import annotations
 
 import random
@@ -9,25 +10,38 @@ import random
 from sandbox.kube_objects import stamp
 
 VLLM = (
-    ("INFO", "metrics", "Avg prompt throughput: {n} tokens/s, Avg generation throughput: {m} tokens/s, "
-                        "Running: {k} reqs, GPU KV cache usage: {p}%"),
+    (
+        "INFO",
+        "metrics",
+        "Avg prompt throughput: {n} tokens/s, Avg generation throughput: {m} tokens/s, "
+        "Running: {k} reqs, GPU KV cache usage: {p}%",
+    ),
     ("INFO", "api_server", "POST /v1/chat/completions HTTP/1.1 200 OK"),
     ("INFO", "api_server", "POST /v1/chat/completions HTTP/1.1 200 OK"),
-    ("WARNING", "scheduler", "Sequence group {k} is preempted by PreemptionMode.RECOMPUTE because not enough "
-                             "KV cache space"),
-    ("ERROR", "engine", "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate {k}.00 GiB "
-                        "(GPU 2; 79.15 GiB total capacity)"),
+    (
+        "WARNING",
+        "scheduler",
+        "Sequence group {k} is preempted by PreemptionMode.RECOMPUTE because not enough KV cache space",
+    ),
+    (
+        "ERROR",
+        "engine",
+        "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate {k}.00 GiB "
+        "(GPU 2; 79.15 GiB total capacity)",
+    ),
     ("ERROR", "api_server", "Request cmpl-{n} timed out after 60s waiting for the engine"),
 )
 RAG = (
     ("INFO", "rag.query", "answered query in {n}ms (retrieved {k} chunks from qdrant)"),
     ("INFO", "rag.query", "answered query in {n}ms (retrieved {k} chunks from qdrant)"),
-    ("WARNING", "rag.guard", "Safety violation: prompt injection attempt blocked (user u{n}, rule jailbreak-{k})"),
+    (
+        "WARNING",
+        "rag.guard",
+        "Safety violation: prompt injection attempt blocked (user u{n}, rule jailbreak-{k})",
+    ),
     ("ERROR", "rag.llm", "upstream vllm-llama-3-70b timed out after 30s"),
 )
-QDRANT = (
-    ("INFO", "qdrant::actix", "POST /collections/docs/points/search 200 {k}ms"),
-)
+QDRANT = (("INFO", "qdrant::actix", "POST /collections/docs/points/search 200 {k}ms"),)
 CRASH = (
     ("INFO", "api_server", "vLLM API server version starting"),
     ("INFO", "engine", "Initializing an LLM engine with config: tensor_parallel_size=4"),
@@ -57,13 +71,19 @@ def crash(now: float) -> list[tuple[float, str]]:
 
 
 def line(when: float, level: str, logger: str, text: str, rand: random.Random) -> str:
-    message = text.format(n=rand.randint(100, 9999), m=rand.randint(100, 999), k=rand.randint(1, 40),
-                          p=round(rand.uniform(20, 95), 1))
+    message = text.format(
+        n=rand.randint(100, 9999),
+        m=rand.randint(100, 999),
+        k=rand.randint(1, 40),
+        p=round(rand.uniform(20, 95), 1),
+    )
     return f"{stamp(when)} {level} {logger}: {message}"
 
 
-def select(lines: list[tuple[float, str]], now: float, since_seconds: str | None, tail_lines: str | None) -> str:
+def select(
+    lines: list[tuple[float, str]], now: float, since_seconds: str | None, tail_lines: str | None
+) -> str:
     chosen = [text for when, text in lines if not since_seconds or when >= now - float(since_seconds)]
     if tail_lines:
-        chosen = chosen[-int(tail_lines):] if int(tail_lines) > 0 else []
+        chosen = chosen[-int(tail_lines) :] if int(tail_lines) > 0 else []
     return "".join(text + "\n" for text in chosen)

@@ -1,6 +1,7 @@
 """JSON builders for the Kubernetes stand-in: objects shaped as the real API server returns them,
 `Status` errors, label selectors and timestamps.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,8 +21,13 @@ def stamp(epoch: float) -> str:
 
 
 def metadata(name: str, namespace: str | None, created: float, labels: dict | None = None) -> dict:
-    meta = {"name": name, "uid": str(uuid.uuid4()), "resourceVersion": "1", "creationTimestamp": stamp(created),
-            "labels": dict(labels or {})}
+    meta = {
+        "name": name,
+        "uid": str(uuid.uuid4()),
+        "resourceVersion": "1",
+        "creationTimestamp": stamp(created),
+        "labels": dict(labels or {}),
+    }
     if namespace:
         meta["namespace"] = namespace
     return meta
@@ -34,8 +40,14 @@ def template_hash(template: dict) -> str:
 
 
 def owner_ref(owner: dict) -> dict:
-    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
-            "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def owned_by(obj: dict, owner: dict) -> bool:
@@ -48,21 +60,46 @@ def deployment_defaults(dep: dict) -> dict:
     spec.setdefault("replicas", 1)
     spec.setdefault("progressDeadlineSeconds", 600)
     spec.setdefault("revisionHistoryLimit", 10)
-    spec.setdefault("strategy", {"type": "RollingUpdate",
-                                 "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}})
+    spec.setdefault(
+        "strategy", {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    )
     dep["metadata"].setdefault("generation", 1)
     dep["metadata"].setdefault("annotations", {})
     dep.setdefault("status", {})
     return dep
 
 
-def deployment(name: str, namespace: str, image: str, replicas: int, labels: dict, created: float,
-               container: str, resources: dict | None = None, port: int = 8000) -> dict:
-    pod_spec = {"containers": [{"name": container, "image": image, "ports": [{"containerPort": port,
-                                "protocol": "TCP"}], "resources": resources or {}}]}
-    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata(name, namespace, created, labels),
-           "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
-                    "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec}}}
+def deployment(
+    name: str,
+    namespace: str,
+    image: str,
+    replicas: int,
+    labels: dict,
+    created: float,
+    container: str,
+    resources: dict | None = None,
+    port: int = 8000,
+) -> dict:
+    pod_spec = {
+        "containers": [
+            {
+                "name": container,
+                "image": image,
+                "ports": [{"containerPort": port, "protocol": "TCP"}],
+                "resources": resources or {},
+            }
+        ]
+    }
+    dep = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(name, namespace, created, labels),
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec},
+        },
+    }
     return deployment_defaults(dep)
 
 
@@ -74,9 +111,16 @@ def replicaset(dep: dict, pod_hash: str, revision: int, created: float) -> dict:
     rs_meta = metadata(f"{meta['name']}-{pod_hash}", meta["namespace"], created, labels)
     rs_meta["annotations"] = {REVISION: str(revision)}
     rs_meta["ownerReferences"] = [owner_ref(dep)]
-    selector = {"matchLabels": {**dep["spec"]["selector"].get("matchLabels", {}), "pod-template-hash": pod_hash}}
-    return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": rs_meta,
-            "spec": {"replicas": 0, "selector": selector, "template": template}, "status": {"replicas": 0}}
+    selector = {
+        "matchLabels": {**dep["spec"]["selector"].get("matchLabels", {}), "pod-template-hash": pod_hash}
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": rs_meta,
+        "spec": {"replicas": 0, "selector": selector, "template": template},
+        "status": {"replicas": 0},
+    }
 
 
 def pod(name: str, namespace: str, template: dict, created: float, owners: list[dict]) -> dict:
@@ -89,50 +133,91 @@ def pod(name: str, namespace: str, template: dict, created: float, owners: list[
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": {"phase": "Pending"}}
 
 
-def node(name: str, nodegroup: str, instance_type: str, cpu: int, memory: str, gpus: int, created: float,
-         ip: str) -> dict:
-    labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "eks.amazonaws.com/nodegroup": nodegroup,
-              "node.kubernetes.io/instance-type": instance_type, "topology.kubernetes.io/zone": "us-east-1a"}
+def node(
+    name: str, nodegroup: str, instance_type: str, cpu: int, memory: str, gpus: int, created: float, ip: str
+) -> dict:
+    labels = {
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "eks.amazonaws.com/nodegroup": nodegroup,
+        "node.kubernetes.io/instance-type": instance_type,
+        "topology.kubernetes.io/zone": "us-east-1a",
+    }
     capacity = {"cpu": str(cpu), "memory": memory, "pods": "110"}
     if gpus:
         capacity["nvidia.com/gpu"] = str(gpus)
     info = {k: "" for k in ("bootID", "machineID", "systemUUID")} | {
-        "architecture": "amd64", "containerRuntimeVersion": "containerd://1.7.11", "kernelVersion": "5.10.205",
-        "kubeProxyVersion": "v1.29.0-eks", "kubeletVersion": "v1.29.0-eks", "operatingSystem": "linux",
-        "osImage": "Amazon Linux 2"}
-    status = {"capacity": capacity, "allocatable": dict(capacity), "nodeInfo": info,
-              "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}]}
-    obj = {"apiVersion": "v1", "kind": "Node", "metadata": metadata(name, None, created, labels),
-           "spec": {"providerID": f"aws:///us-east-1a/i-{hashlib.md5(name.encode()).hexdigest()[:17]}"},
-           "status": status}
+        "architecture": "amd64",
+        "containerRuntimeVersion": "containerd://1.7.11",
+        "kernelVersion": "5.10.205",
+        "kubeProxyVersion": "v1.29.0-eks",
+        "kubeletVersion": "v1.29.0-eks",
+        "operatingSystem": "linux",
+        "osImage": "Amazon Linux 2",
+    }
+    status = {
+        "capacity": capacity,
+        "allocatable": dict(capacity),
+        "nodeInfo": info,
+        "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
+    }
+    obj = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": metadata(name, None, created, labels),
+        "spec": {"providerID": f"aws:///us-east-1a/i-{hashlib.md5(name.encode()).hexdigest()[:17]}"},
+        "status": status,
+    }
     set_node_ready(obj, True, created)
     return obj
 
 
 def set_node_ready(obj: dict, ready: bool, when: float) -> None:
     def cond(kind: str, status: bool, reason: str) -> dict:
-        return {"type": kind, "status": "True" if status else "False", "reason": reason,
-                "lastHeartbeatTime": stamp(when), "lastTransitionTime": stamp(when)}
+        return {
+            "type": kind,
+            "status": "True" if status else "False",
+            "reason": reason,
+            "lastHeartbeatTime": stamp(when),
+            "lastTransitionTime": stamp(when),
+        }
+
     obj["status"]["conditions"] = [
         cond("MemoryPressure", False, "KubeletHasSufficientMemory"),
         cond("DiskPressure", False, "KubeletHasNoDiskPressure"),
         cond("PIDPressure", False, "KubeletHasSufficientPID"),
-        cond("Ready", ready, "KubeletReady" if ready else "NodeStatusUnknown")]
+        cond("Ready", ready, "KubeletReady" if ready else "NodeStatusUnknown"),
+    ]
 
 
-def service(name: str, namespace: str, kind: str, selector: dict, port: int, created: float,
-            hostname: str | None = None) -> dict:
+def service(
+    name: str,
+    namespace: str,
+    kind: str,
+    selector: dict,
+    port: int,
+    created: float,
+    hostname: str | None = None,
+) -> dict:
     ports = [{"name": "http", "port": port, "targetPort": port, "protocol": "TCP"}]
     status = {"loadBalancer": {"ingress": [{"hostname": hostname}]} if hostname else {}}
-    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata(name, namespace, created, selector),
-            "spec": {"type": kind, "selector": selector, "ports": ports, "clusterIP": "172.20.0.10"},
-            "status": status}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(name, namespace, created, selector),
+        "spec": {"type": kind, "selector": selector, "ports": ports, "clusterIP": "172.20.0.10"},
+        "status": status,
+    }
 
 
 def namespace(name: str, created: float) -> dict:
-    return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": metadata(name, None, created, {"kubernetes.io/metadata.name": name}),
-            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": metadata(name, None, created, {"kubernetes.io/metadata.name": name}),
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    }
 
 
 def matches(labels: dict, selector: str | None) -> bool:
@@ -159,27 +244,46 @@ def selector_string(match_labels: dict) -> str:
 
 
 def listing(kind: str, api_version: str, items: list[dict], resource_version: int) -> Response:
-    return Response(body={"kind": kind, "apiVersion": api_version,
-                          "metadata": {"resourceVersion": str(resource_version)}, "items": items})
+    return Response(
+        body={
+            "kind": kind,
+            "apiVersion": api_version,
+            "metadata": {"resourceVersion": str(resource_version)},
+            "items": items,
+        }
+    )
 
 
 def failure(code: int, reason: str, message: str, details: dict | None = None) -> Response:
     """A `Status` object, which the official client turns into ApiException(status=code)."""
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-            "reason": reason, "details": details or {}, "code": code}
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "details": details or {},
+        "code": code,
+    }
     return Response(code, body)
 
 
 def not_found(resource: str, group: str, name: str) -> Response:
     qualified = f"{resource}.{group}" if group else resource
-    return failure(404, "NotFound", f'{qualified} "{name}" not found',
-                   {"name": name, "group": group, "kind": resource})
+    return failure(
+        404, "NotFound", f'{qualified} "{name}" not found', {"name": name, "group": group, "kind": resource}
+    )
 
 
 def already_exists(resource: str, group: str, name: str) -> Response:
     qualified = f"{resource}.{group}" if group else resource
-    return failure(409, "AlreadyExists", f'{qualified} "{name}" already exists',
-                   {"name": name, "group": group, "kind": resource})
+    return failure(
+        409,
+        "AlreadyExists",
+        f'{qualified} "{name}" already exists',
+        {"name": name, "group": group, "kind": resource},
+    )
 
 
 def invalid(kind: str, name: str, message: str) -> Response:
@@ -188,5 +292,12 @@ def invalid(kind: str, name: str, message: str) -> Response:
 
 def deleted(resource: str, group: str, obj: dict) -> Response:
     meta = obj["metadata"]
-    return Response(body={"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                          "details": {"name": meta["name"], "group": group, "kind": resource, "uid": meta["uid"]}})
+    return Response(
+        body={
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": {"name": meta["name"], "group": group, "kind": resource, "uid": meta["uid"]},
+        }
+    )

@@ -1,6 +1,7 @@
 """The three PATCH flavours the Kubernetes API accepts, simplified: strategic merge (lists of named
 items merge by `name`), JSON merge patch (RFC 7386) and JSON patch (RFC 6902: add, replace, remove).
 """
+
 from __future__ import annotations
 
 import copy

@@ -2,6 +2,7 @@
 escalate, reassign, prioritise, notes), on-calls, priorities and users, with PagerDuty's error bodies,
 the `From` header rule, simulated 429s and a record of every call. It serves HTTPS with a throwaway
 self-signed certificate because the `pagerduty` client refuses any base URL that is not https://."""
+
 from __future__ import annotations
 
 import copy
@@ -27,9 +28,13 @@ PEOPLE = [
     ("PUSER04", "Chris CTO", "cto@example.com", 4, None),
     ("PUSERBOT", "llmbot", "llmbot@example.com", None, None),
 ]
-PRIORITIES = [("PPRIO00", "P0", "Platform down"), ("PPRIO01", "P1", "Major degradation"),
-              ("PPRIO02", "P2", "Partial degradation"), ("PPRIO03", "P3", "Minor issue")]
-NO_FROM = "You must specify a user's email address in the \"From\" header to perform this action"
+PRIORITIES = [
+    ("PPRIO00", "P0", "Platform down"),
+    ("PPRIO01", "P1", "Major degradation"),
+    ("PPRIO02", "P2", "Partial degradation"),
+    ("PPRIO03", "P3", "Minor issue"),
+]
+NO_FROM = 'You must specify a user\'s email address in the "From" header to perform this action'
 STATUSES = ("triggered", "acknowledged", "resolved")
 
 
@@ -49,30 +54,60 @@ class PdError(Exception):
 
 def _ref(kind: str, entity_id: str, summary: str) -> dict[str, Any]:
     path = {"user": "users", "priority": "priorities", "schedule": "schedules"}[kind]
-    return {"id": entity_id, "type": f"{kind}_reference", "summary": summary, "self": f"{API}/{path}/{entity_id}"}
+    return {
+        "id": entity_id,
+        "type": f"{kind}_reference",
+        "summary": summary,
+        "self": f"{API}/{path}/{entity_id}",
+    }
 
 
 def _users() -> dict[str, dict[str, Any]]:
-    return {pid: {"id": pid, "type": "user", "name": name, "summary": name, "email": email,
-                  "self": f"{API}/users/{pid}", "html_url": f"https://sandbox.pagerduty.com/users/{pid}"}
-            for pid, name, email, _, _ in PEOPLE}
+    return {
+        pid: {
+            "id": pid,
+            "type": "user",
+            "name": name,
+            "summary": name,
+            "email": email,
+            "self": f"{API}/users/{pid}",
+            "html_url": f"https://sandbox.pagerduty.com/users/{pid}",
+        }
+        for pid, name, email, _, _ in PEOPLE
+    }
 
 
 def _incident(pid: str, number: int, title: str, status: str, priority: int, urgency: str) -> dict[str, Any]:
     prio_id, prio_name, _ = PRIORITIES[priority]
-    return {"id": pid, "type": "incident", "summary": f"[#{number}] {title}", "self": f"{API}/incidents/{pid}",
-            "html_url": f"https://sandbox.pagerduty.com/incidents/{pid}", "incident_number": number,
-            "title": title, "status": status, "urgency": urgency, "created_at": "2024-05-01T09:00:00Z",
-            "last_status_change_at": "2024-05-01T09:00:00Z", "incident_key": f"key-{number}",
-            "service": SERVICE, "escalation_policy": POLICY, "priority": _ref("priority", prio_id, prio_name),
-            "assignments": [{"at": "2024-05-01T09:00:00Z", "assignee": _ref("user", "PUSER01", "Olivia Ops")}],
-            "acknowledgements": [], "pending_actions": [], "assigned_via": "escalation_policy"}
+    return {
+        "id": pid,
+        "type": "incident",
+        "summary": f"[#{number}] {title}",
+        "self": f"{API}/incidents/{pid}",
+        "html_url": f"https://sandbox.pagerduty.com/incidents/{pid}",
+        "incident_number": number,
+        "title": title,
+        "status": status,
+        "urgency": urgency,
+        "created_at": "2024-05-01T09:00:00Z",
+        "last_status_change_at": "2024-05-01T09:00:00Z",
+        "incident_key": f"key-{number}",
+        "service": SERVICE,
+        "escalation_policy": POLICY,
+        "priority": _ref("priority", prio_id, prio_name),
+        "assignments": [{"at": "2024-05-01T09:00:00Z", "assignee": _ref("user", "PUSER01", "Olivia Ops")}],
+        "acknowledgements": [],
+        "pending_actions": [],
+        "assigned_via": "escalation_policy",
+    }
 
 
 def _seed_incidents() -> dict[str, dict[str, Any]]:
-    seeds = [_incident("PINC001", 101, "vLLM p99 latency above SLO", "triggered", 1, "high"),
-             _incident("PINC002", 102, "RAG ingestion backlog growing", "acknowledged", 2, "low"),
-             _incident("PINC003", 103, "GPU node NotReady", "resolved", 3, "low")]
+    seeds = [
+        _incident("PINC001", 101, "vLLM p99 latency above SLO", "triggered", 1, "high"),
+        _incident("PINC002", 102, "RAG ingestion backlog growing", "acknowledged", 2, "low"),
+        _incident("PINC003", 103, "GPU node NotReady", "resolved", 3, "low"),
+    ]
     return {incident["id"]: incident for incident in seeds}
 
 
@@ -86,18 +121,31 @@ def write_self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "llmbot sandbox pagerduty")])
     now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
@@ -110,11 +158,16 @@ class PagerDutyStub(StubServer):
         self._lock = threading.RLock()
         self._note_ids = itertools.count(1)
         self.reset()
-        routes = [("GET", r"/incidents", self._list_incidents), ("GET", r"/incidents/(?P<id>\w+)", self._get),
-                  ("PUT", r"/incidents/(?P<id>\w+)", self._put), ("GET", r"/incidents/(?P<id>\w+)/notes",
-                  self._list_notes), ("POST", r"/incidents/(?P<id>\w+)/notes", self._add_note),
-                  ("GET", r"/oncalls", self._oncalls), ("GET", r"/priorities", self._priorities),
-                  ("GET", r"/users", self._list_users)]
+        routes = [
+            ("GET", r"/incidents", self._list_incidents),
+            ("GET", r"/incidents/(?P<id>\w+)", self._get),
+            ("PUT", r"/incidents/(?P<id>\w+)", self._put),
+            ("GET", r"/incidents/(?P<id>\w+)/notes", self._list_notes),
+            ("POST", r"/incidents/(?P<id>\w+)/notes", self._add_note),
+            ("GET", r"/oncalls", self._oncalls),
+            ("GET", r"/priorities", self._priorities),
+            ("GET", r"/users", self._list_users),
+        ]
         for method, pattern, handler in routes:
             self.route(method, pattern, self._guarded(handler))
         self.route("GET", r"/_sandbox/calls", lambda req: Response(body={"calls": self.calls()}))
@@ -131,8 +184,9 @@ class PagerDutyStub(StubServer):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         # the handshake then runs in each request's thread, so a stuck client cannot block accept()
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True,
-                                                  do_handshake_on_connect=False)
+        self._server.socket = context.wrap_socket(
+            self._server.socket, server_side=True, do_handshake_on_connect=False
+        )
         return self.url
 
     def stop(self) -> None:
@@ -186,10 +240,18 @@ class PagerDutyStub(StubServer):
                     response = self._admit(req) or handler(req)
                 except PdError as error:
                     response = error.response()
-                self._calls.append({"method": req.method, "path": req.path, "query": req.query,
-                                    "from": req.headers.get("From"), "body": req.json() if req.body else None,
-                                    "status": response.status})
+                self._calls.append(
+                    {
+                        "method": req.method,
+                        "path": req.path,
+                        "query": req.query,
+                        "from": req.headers.get("From"),
+                        "body": req.json() if req.body else None,
+                        "status": response.status,
+                    }
+                )
                 return response
+
         return serve
 
     def _admit(self, req: Request) -> Response | None:
@@ -207,7 +269,7 @@ class PagerDutyStub(StubServer):
         if not email:
             raise PdError(400, NO_FROM, 2001)
         if "@" not in email:
-            raise PdError(400, "Malformed \"From\" header", 1028)
+            raise PdError(400, 'Malformed "From" header', 1028)
         for user in self._users.values():
             if user["email"] == email:
                 return user
@@ -224,10 +286,17 @@ class PagerDutyStub(StubServer):
     @staticmethod
     def _page(req: Request, key: str, items: list[dict[str, Any]]) -> Response:
         limit, offset = int(req.arg("limit", "25") or 25), int(req.arg("offset", "0") or 0)
-        page = items[offset:offset + limit]
+        page = items[offset : offset + limit]
         total = len(items) if req.arg("total") == "true" else None
-        return Response(body={key: page, "limit": limit, "offset": offset, "more": offset + limit < len(items),
-                              "total": total})
+        return Response(
+            body={
+                key: page,
+                "limit": limit,
+                "offset": offset,
+                "more": offset + limit < len(items),
+                "total": total,
+            }
+        )
 
     # ---- incidents ----------------------------------------------------------------------------
     def _list_incidents(self, req: Request) -> Response:
@@ -245,8 +314,12 @@ class PagerDutyStub(StubServer):
         if not isinstance(change, dict):
             raise PdError(400, "Invalid Input Provided", 2001, ["incident is required"])
         updated = copy.deepcopy(incident)
-        for key, apply in (("status", self._set_status), ("escalation_level", self._escalate),
-                           ("assignments", self._assign), ("priority", self._prioritise)):
+        for key, apply in (
+            ("status", self._set_status),
+            ("escalation_level", self._escalate),
+            ("assignments", self._assign),
+            ("priority", self._prioritise),
+        ):
             if key in change:
                 apply(updated, change[key], requester)
         self._incidents[updated["id"]] = updated
@@ -272,8 +345,9 @@ class PagerDutyStub(StubServer):
         ids = [a.get("assignee", {}).get("id") for a in assignments]
         if not ids or any(i not in self._users for i in ids):
             raise PdError(400, "Assigned To User Not Found", 1007)
-        incident["assignments"] = [{"at": self._stamp(), "assignee": _ref("user", i, self._users[i]["name"])}
-                                   for i in ids]
+        incident["assignments"] = [
+            {"at": self._stamp(), "assignee": _ref("user", i, self._users[i]["name"])} for i in ids
+        ]
 
     def _prioritise(self, incident: dict[str, Any], priority: Any, _: dict[str, Any]) -> None:
         wanted = priority.get("id") if isinstance(priority, dict) else priority
@@ -293,9 +367,13 @@ class PagerDutyStub(StubServer):
         content = ((req.json() or {}).get("note") or {}).get("content")
         if not content:
             raise PdError(400, "Invalid Input Provided", 2001, ["Note content cannot be empty."])
-        note = {"id": f"PNOTE{next(self._note_ids):03d}", "user": _ref("user", requester["id"], requester["name"]),
-                "channel": {"summary": "The PagerDuty website or APIs"}, "content": content,
-                "created_at": self._stamp()}
+        note = {
+            "id": f"PNOTE{next(self._note_ids):03d}",
+            "user": _ref("user", requester["id"], requester["name"]),
+            "channel": {"summary": "The PagerDuty website or APIs"},
+            "content": content,
+            "created_at": self._stamp(),
+        }
         self._notes.setdefault(req.params["id"], []).append(note)
         return Response(201, {"note": copy.deepcopy(note)})
 
@@ -311,20 +389,36 @@ class PagerDutyStub(StubServer):
         pid, name, _, level, schedule = person
         user = copy.deepcopy(self._users[pid]) if embed_user else _ref("user", pid, name)
         permanent = schedule is None
-        return {"escalation_policy": POLICY, "escalation_level": level, "user": user,
-                "schedule": None if permanent else _ref("schedule", f"PSCHED{level}", schedule),
-                "start": None if permanent else "2024-05-01T00:00:00Z",
-                "end": None if permanent else "2024-05-08T00:00:00Z"}
+        return {
+            "escalation_policy": POLICY,
+            "escalation_level": level,
+            "user": user,
+            "schedule": None if permanent else _ref("schedule", f"PSCHED{level}", schedule),
+            "start": None if permanent else "2024-05-01T00:00:00Z",
+            "end": None if permanent else "2024-05-08T00:00:00Z",
+        }
 
     def _priorities(self, req: Request) -> Response:
-        found = [{"id": pid, "type": "priority", "summary": name, "name": name, "description": description,
-                  "self": f"{API}/priorities/{pid}"} for pid, name, description in PRIORITIES]
+        found = [
+            {
+                "id": pid,
+                "type": "priority",
+                "summary": name,
+                "name": name,
+                "description": description,
+                "self": f"{API}/priorities/{pid}",
+            }
+            for pid, name, description in PRIORITIES
+        ]
         return self._page(req, "priorities", found)
 
     def _list_users(self, req: Request) -> Response:
         query = (req.arg("query") or "").lower()
-        found = [copy.deepcopy(u) for u in self._users.values()
-                 if query in u["email"].lower() or query in u["name"].lower()]
+        found = [
+            copy.deepcopy(u)
+            for u in self._users.values()
+            if query in u["email"].lower() or query in u["name"].lower()
+        ]
         return self._page(req, "users", found)
 
     # ---- sandbox admin ------------------------------------------------------------------------

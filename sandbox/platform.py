@@ -1,6 +1,7 @@
 """The whole simulated platform on loopback: Kubernetes API, a real Prometheus over the synthetic
 exporter, moto for AWS, and the Slack, PagerDuty, Qdrant, RAG and inference stand-ins; plus the bot
 config that points at all of them. Used by `llmbot sandbox`, `llmbot demo`, the tests and benches."""
+
 from __future__ import annotations
 
 import logging
@@ -41,7 +42,9 @@ def free_port() -> int:
 class Sandbox:
     signing_secret = SIGNING_SECRET
 
-    def __init__(self, workdir: Path | None = None, with_prometheus: bool = True, kube_step_seconds: float = 0.3):
+    def __init__(
+        self, workdir: Path | None = None, with_prometheus: bool = True, kube_step_seconds: float = 0.3
+    ):
         self._tmp = None if workdir else tempfile.mkdtemp(prefix="llmbot-sandbox-")
         self.workdir = Path(workdir or self._tmp)
         self.kube = KubeApiServer(step_seconds=kube_step_seconds)
@@ -63,8 +66,17 @@ class Sandbox:
         self.stop()
 
     def start(self) -> "Sandbox":
-        for part in (self.kube, self.exporter, self.aws, self.slack, self.pagerduty, self.qdrant, self.rag,
-                     self.inference, self.cost_explorer):
+        for part in (
+            self.kube,
+            self.exporter,
+            self.aws,
+            self.slack,
+            self.pagerduty,
+            self.qdrant,
+            self.rag,
+            self.inference,
+            self.cost_explorer,
+        ):
             part.start()
             self._started.append(part)
         write_kubeconfig(str(self.kubeconfig), self.kube.url)
@@ -97,30 +109,55 @@ class Sandbox:
     def config(self, db: Path | str | None = None, port: int | None = None) -> dict:
         """A bot config pointing at every part of this sandbox."""
         return {
-            "slack": {"bot_token": BOT_TOKEN, "signing_secret": SIGNING_SECRET, "api_url": self.slack.api_url,
-                      "platform_channel": "C0PLATFORM", "incident_channel": "C0INCIDENT"},
+            "slack": {
+                "bot_token": BOT_TOKEN,
+                "signing_secret": SIGNING_SECRET,
+                "api_url": self.slack.api_url,
+                "platform_channel": "C0PLATFORM",
+                "incident_channel": "C0INCIDENT",
+            },
             "server": {"host": "127.0.0.1", "port": port or free_port()},
             "state": {"db": str(db or self.workdir / "llmbot.db")},
             "kubernetes": {"kubeconfig": str(self.kubeconfig), "timeout_seconds": 2.0},
             "prometheus": {"url": self.prometheus_url, "timeout_seconds": 2.0},
-            "aws": {"region": aws.REGION, "endpoint_url": self.aws.url, "access_key_id": aws.ACCESS_KEY,
-                    "secret_access_key": aws.SECRET_KEY, "cluster_name": aws.CLUSTER, "timeout_seconds": 2.0,
-                    "endpoints": {"ce": self.cost_explorer.url}},
-            "pagerduty": {"api_url": self.pagerduty.url, "api_token": "sandbox-pagerduty-token",
-                          "webhook_secrets": list(PAGERDUTY_WEBHOOK_SECRETS), "from_email": "llmbot@example.com",
-                          "ca_file": self.pagerduty.ca_file, "timeout_seconds": 2.0},
-            "oncall": {"escalation_policy_id": "PEPLLM1",
-                       "pagerduty_emails": {"U0OPS1": "ops1@example.com", "U0OPS2": "ops2@example.com"}},
+            "aws": {
+                "region": aws.REGION,
+                "endpoint_url": self.aws.url,
+                "access_key_id": aws.ACCESS_KEY,
+                "secret_access_key": aws.SECRET_KEY,
+                "cluster_name": aws.CLUSTER,
+                "timeout_seconds": 2.0,
+                "endpoints": {"ce": self.cost_explorer.url},
+            },
+            "pagerduty": {
+                "api_url": self.pagerduty.url,
+                "api_token": "sandbox-pagerduty-token",
+                "webhook_secrets": list(PAGERDUTY_WEBHOOK_SECRETS),
+                "from_email": "llmbot@example.com",
+                "ca_file": self.pagerduty.ca_file,
+                "timeout_seconds": 2.0,
+            },
+            "oncall": {
+                "escalation_policy_id": "PEPLLM1",
+                "pagerduty_emails": {"U0OPS1": "ops1@example.com", "U0OPS2": "ops2@example.com"},
+            },
             "rbac": {"default_role": None, "users": dict(USERS), "groups": {}},
             "maintenance": {"smoke": {"inference_url": self.inference.url, "rag_url": self.rag.url}},
-            "backups": {"qdrant_url": self.qdrant.url, "bucket": aws.BACKUP_BUCKET, "timeout_seconds": 10.0,
-                        "multipart_threshold_bytes": aws.SANDBOX_PART_BYTES, "part_size_bytes": aws.SANDBOX_PART_BYTES},
+            "backups": {
+                "qdrant_url": self.qdrant.url,
+                "bucket": aws.BACKUP_BUCKET,
+                "timeout_seconds": 10.0,
+                "multipart_threshold_bytes": aws.SANDBOX_PART_BYTES,
+                "part_size_bytes": aws.SANDBOX_PART_BYTES,
+            },
             "indexing": {"rag_url": self.rag.url, "timeout_seconds": 10.0, "allowed_hosts": ["127.0.0.1"]},
         }
 
     def write_config(self, path: Path | str, db: Path | str | None = None, port: int | None = None) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("# Written by `llmbot sandbox`: every URL points at the sandbox on loopback.\n"
-                        + yaml.safe_dump(self.config(db, port), sort_keys=False))
+        path.write_text(
+            "# Written by `llmbot sandbox`: every URL points at the sandbox on loopback.\n"
+            + yaml.safe_dump(self.config(db, port), sort_keys=False)
+        )
         return path

@@ -1,6 +1,7 @@
 """Run a real Prometheus for the sandbox: backfill days of workload history with promtool, then
 scrape the synthetic exporter every 2 s and evaluate sandbox/prometheus_rules.yml.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -79,8 +80,16 @@ class SandboxPrometheus:
         end = time.time() - 5  # before the first live scrape, which comes ~5 s after launch
         history = self.workdir / "history.om"
         write_history(history, history_times(end, self.history_days, self.step_seconds))
-        command = [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
-                   "--max-block-duration=24h", str(history), str(data)]
+        command = [
+            promtool,
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--quiet",
+            "--max-block-duration=24h",
+            str(history),
+            str(data),
+        ]
         subprocess.run(command, check=True, capture_output=True, timeout=120)
         history.unlink()
         return time.monotonic() - began
@@ -92,11 +101,14 @@ class SandboxPrometheus:
         config = {
             "global": {"scrape_interval": "2s", "evaluation_interval": "2s", "scrape_timeout": "1s"},
             "rule_files": [str(rules)],
-            "scrape_configs": [{
-                "job_name": "vllm", "scheme": target.scheme or "http",
-                "static_configs": [{"targets": [target.netloc]}],
-                "relabel_configs": [{"target_label": "instance", "replacement": INSTANCE}],
-            }],
+            "scrape_configs": [
+                {
+                    "job_name": "vllm",
+                    "scheme": target.scheme or "http",
+                    "static_configs": [{"targets": [target.netloc]}],
+                    "relabel_configs": [{"target_label": "instance", "replacement": INSTANCE}],
+                }
+            ],
         }
         path = self.workdir / "prometheus.yml"
         path.write_text(json.dumps(config, indent=2))  # JSON is YAML
@@ -104,11 +116,21 @@ class SandboxPrometheus:
 
     def _launch(self, binary: str, config: Path, data: Path) -> str:
         port = _free_port()
-        command = [binary, f"--config.file={config}", f"--storage.tsdb.path={data}",
-                   f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d"]
+        command = [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={data}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--storage.tsdb.retention.time=30d",
+        ]
         log = (self.workdir / "prometheus.log").open("ab")
-        self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        self._process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
         log.close()
         atexit.register(self.stop)
         url = f"http://127.0.0.1:{port}"

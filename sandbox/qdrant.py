@@ -1,5 +1,6 @@
 """Qdrant REST stand-in for snapshot backup and restore: collections, snapshot create/list/download,
 recover from a URL or an upload, and a fault that cuts a download off mid-transfer."""
+
 from __future__ import annotations
 
 import contextlib
@@ -54,9 +55,15 @@ class QdrantStub(StubServer):
         self._calls: list[dict[str, Any]] = []
         snap = r"/collections/(?P<name>[\w-]+)/snapshots"
         for method, pattern, handler in [
-            ("GET", r"/healthz", lambda req: Response(body="healthz check passed", content_type="text/plain")),
-            ("GET", r"/collections", self._list), ("GET", r"/collections/(?P<name>[\w-]+)", self._get),
-            ("POST", snap, self._create), ("GET", snap, self._list_snapshots),
+            (
+                "GET",
+                r"/healthz",
+                lambda req: Response(body="healthz check passed", content_type="text/plain"),
+            ),
+            ("GET", r"/collections", self._list),
+            ("GET", r"/collections/(?P<name>[\w-]+)", self._get),
+            ("POST", snap, self._create),
+            ("GET", snap, self._list_snapshots),
             ("POST", snap + r"/upload", self._upload),
             ("GET", snap + r"/(?P<snap>[\w.-]+\.snapshot)", self._download),
         ]:
@@ -89,13 +96,16 @@ class QdrantStub(StubServer):
             self._collections[name]["points_count"] = points
 
     # ---- handlers -----------------------------------------------------------------------------
-    def _recorded(self, handler: Callable[[Request], Response], locked: bool = True) -> Callable[[Request], Response]:
+    def _recorded(
+        self, handler: Callable[[Request], Response], locked: bool = True
+    ) -> Callable[[Request], Response]:
         def serve(req: Request) -> Response:
             with self._lock if locked else contextlib.nullcontext():
                 response = handler(req)
             with self._lock:
                 self._calls.append({"method": req.method, "path": req.path, "status": response.status})
             return response
+
         return serve
 
     def _list(self, req: Request) -> Response:
@@ -106,8 +116,16 @@ class QdrantStub(StubServer):
         if found is None:
             return failure(404, f"Not found: Collection `{req.params['name']}` doesn't exist!")
         config = {"params": {"vectors": {"size": found["size"], "distance": "Cosine"}, "shard_number": 1}}
-        return ok({"status": "green", "optimizer_status": "ok", "points_count": found["points_count"],
-                   "indexed_vectors_count": found["points_count"], "segments_count": 4, "config": config})
+        return ok(
+            {
+                "status": "green",
+                "optimizer_status": "ok",
+                "points_count": found["points_count"],
+                "indexed_vectors_count": found["points_count"],
+                "segments_count": 4,
+                "config": config,
+            }
+        )
 
     def _create(self, req: Request) -> Response:
         name = req.params["name"]
@@ -116,9 +134,13 @@ class QdrantStub(StubServer):
         self._seq += 1
         stamp = self._now()
         content = snapshot_bytes(name, self._collections[name]["points_count"], self._seq)
-        snap = {"name": f"{name}-{PEER_ID + self._seq}-{stamp:%Y-%m-%d-%H-%M-%S}.snapshot",
-                "creation_time": f"{stamp:%Y-%m-%dT%H:%M:%S}", "size": len(content),
-                "checksum": hashlib.sha256(content).hexdigest(), "content": content}
+        snap = {
+            "name": f"{name}-{PEER_ID + self._seq}-{stamp:%Y-%m-%d-%H-%M-%S}.snapshot",
+            "creation_time": f"{stamp:%Y-%m-%dT%H:%M:%S}",
+            "size": len(content),
+            "checksum": hashlib.sha256(content).hexdigest(),
+            "content": content,
+        }
         self._snapshots.setdefault(name, {})[snap["name"]] = snap
         return ok(self._public(snap))
 
@@ -173,7 +195,9 @@ class QdrantStub(StubServer):
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         match = DOWNLOAD.match(h.path.split("?")[0])
         with self._lock:
-            cut, self._cut_after = (self._cut_after, None) if match and h.command == "GET" else (None, self._cut_after)
+            cut, self._cut_after = (
+                (self._cut_after, None) if match and h.command == "GET" else (None, self._cut_after)
+            )
         if cut is None:
             return super()._handle(h)
         response = self._dispatch(Request("GET", h.path.split("?")[0], {}, dict(h.headers.items()), b""))

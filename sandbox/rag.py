@@ -1,5 +1,6 @@
 """RAG service stand-in: idempotent document ingestion by id, a word-overlap query, and a fault that
 fails the next ingestion batch so retry and resume logic can be tested."""
+
 from __future__ import annotations
 
 import threading
@@ -27,7 +28,9 @@ class RagStub(StubServer):
         super().__init__("rag")
         self._lock = threading.Lock()
         self.reset()
-        self.route("GET", r"/health", lambda req: Response(body={"status": "ok", "documents": len(self._documents)}))
+        self.route(
+            "GET", r"/health", lambda req: Response(body={"status": "ok", "documents": len(self._documents)})
+        )
         self.route("POST", r"/v1/documents", self._ingest)
         self.route("POST", r"/v1/query", self._query)
         self.route("GET", r"/_sandbox/documents", self._count)
@@ -51,7 +54,7 @@ class RagStub(StubServer):
     def _ingest(self, req: Request) -> Response:
         documents = (req.json() or {}).get("documents")
         if not isinstance(documents, list):
-            return Response(422, {"detail": "body must be {\"documents\": [...]}"})
+            return Response(422, {"detail": 'body must be {"documents": [...]}'})
         with self._lock:
             if self._reject_status:
                 status, self._reject_status = self._reject_status, None
@@ -65,12 +68,16 @@ class RagStub(StubServer):
         report: dict[str, Any] = {"accepted": 0, "duplicates": 0, "rejected": []}
         for document in documents:
             if problem := _problem(document):
-                report["rejected"].append({"id": document.get("id") if isinstance(document, dict) else None,
-                                           "error": problem})
+                report["rejected"].append(
+                    {"id": document.get("id") if isinstance(document, dict) else None, "error": problem}
+                )
             elif document["id"] in self._documents:
                 report["duplicates"] += 1
             else:
-                self._documents[document["id"]] = {"text": document["text"], "metadata": document.get("metadata")}
+                self._documents[document["id"]] = {
+                    "text": document["text"],
+                    "metadata": document.get("metadata"),
+                }
                 report["accepted"] += 1
         return report
 
@@ -80,11 +87,15 @@ class RagStub(StubServer):
             return Response(422, {"detail": "query must not be empty"})
         wanted = _words(spec["query"])
         with self._lock:
-            scored = [(len(wanted & _words(doc["text"])) / len(wanted), doc_id, doc)
-                      for doc_id, doc in self._documents.items()]
+            scored = [
+                (len(wanted & _words(doc["text"])) / len(wanted), doc_id, doc)
+                for doc_id, doc in self._documents.items()
+            ]
         scored.sort(key=lambda item: (-item[0], item[1]))
-        hits = [{"id": doc_id, "score": round(score, 3), "text": doc["text"][:200], "metadata": doc["metadata"]}
-                for score, doc_id, doc in scored[: int(spec.get("top_k", 3))]]
+        hits = [
+            {"id": doc_id, "score": round(score, 3), "text": doc["text"][:200], "metadata": doc["metadata"]}
+            for score, doc_id, doc in scored[: int(spec.get("top_k", 3))]
+        ]
         return Response(body={"query": spec["query"], "hits": hits})
 
     def _count(self, req: Request) -> Response:

@@ -1,6 +1,7 @@
 """Slack Web API stand-in: chat.*, users, usergroups, files upload v2 and response_urls, answering like
 Slack, validating Block Kit with slack_sdk's models, simulating 429s, and recording every message
 (accepted or refused) for tests and the terminal demo."""
+
 from __future__ import annotations
 
 import itertools
@@ -186,12 +187,16 @@ class SlackApiStub(StubServer):
 
     def _call(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         handlers = {
-            "chat.postMessage": self._post_message, "chat.update": self._update,
-            "chat.postEphemeral": self._post_ephemeral, "chat.delete": self._delete,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.delete": self._delete,
             "auth.test": lambda a: {"ok": True, "url": "https://llm-sandbox.slack.com/", **BOT},
-            "users.info": self._user_info, "usergroups.users.list": self._usergroup_users,
+            "users.info": self._user_info,
+            "usergroups.users.list": self._usergroup_users,
             "conversations.join": lambda a: {"ok": True, "channel": {"id": self._channel(a.get("channel"))}},
-            "files.getUploadURLExternal": self._upload_url, "files.completeUploadExternal": self._complete_upload,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
         if method not in handlers:
             raise Refused("unknown_method")
@@ -209,8 +214,18 @@ class SlackApiStub(StubServer):
         return f"{1700000000 + n // 10000}.{n % 10000 * 100:06d}"
 
     def _record(self, kind: str, fields: dict[str, Any], error: str | None = None) -> dict[str, Any]:
-        keys = ("channel", "user", "ts", "thread_ts", "text", "blocks", "response_type", "replace_original",
-                "delete_original", "file")
+        keys = (
+            "channel",
+            "user",
+            "ts",
+            "thread_ts",
+            "text",
+            "blocks",
+            "response_type",
+            "replace_original",
+            "delete_original",
+            "file",
+        )
         record = {"seq": next(self._counter), "kind": kind, **{k: fields.get(k) for k in keys}}
         record.update(ok=error is None, error=error)
         self._records.append(record)
@@ -239,8 +254,14 @@ class SlackApiStub(StubServer):
 
     @staticmethod
     def _message(record: dict[str, Any]) -> dict[str, Any]:
-        message = {"type": "message", "subtype": "bot_message", "user": BOT["user_id"], "bot_id": BOT["bot_id"],
-                   "text": record["text"] or "", "ts": record["ts"]}
+        message = {
+            "type": "message",
+            "subtype": "bot_message",
+            "user": BOT["user_id"],
+            "bot_id": BOT["bot_id"],
+            "text": record["text"] or "",
+            "ts": record["ts"],
+        }
         for key in ("blocks", "thread_ts"):
             if record[key]:
                 message[key] = record[key]
@@ -248,11 +269,20 @@ class SlackApiStub(StubServer):
 
     def _update(self, args: dict[str, Any]) -> dict[str, Any]:
         record = self._checked("update", args, lambda: self._valid_update(args))
-        message = {**self._stored[(record["channel"], record["ts"])], "text": record["text"] or "",
-                   "blocks": record["blocks"] or [], "edited": {"user": BOT["user_id"], "ts": self._next_ts()}}
+        message = {
+            **self._stored[(record["channel"], record["ts"])],
+            "text": record["text"] or "",
+            "blocks": record["blocks"] or [],
+            "edited": {"user": BOT["user_id"], "ts": self._next_ts()},
+        }
         self._stored[(record["channel"], record["ts"])] = message
-        return {"ok": True, "channel": record["channel"], "ts": record["ts"], "text": message["text"],
-                "message": message}
+        return {
+            "ok": True,
+            "channel": record["channel"],
+            "ts": record["ts"],
+            "text": message["text"],
+            "message": message,
+        }
 
     def _valid_update(self, args: dict[str, Any]) -> None:
         args["channel"] = self._channel(args.get("channel"))
@@ -287,8 +317,18 @@ class SlackApiStub(StubServer):
             raise Refused("user_not_found")
         name = USERS[user_id].split("@")[0]
         profile = {"email": USERS[user_id], "real_name": name, "display_name": name}
-        return {"ok": True, "user": {"id": user_id, "team_id": BOT["team_id"], "name": name, "real_name": name,
-                                     "is_bot": False, "deleted": False, "profile": profile}}
+        return {
+            "ok": True,
+            "user": {
+                "id": user_id,
+                "team_id": BOT["team_id"],
+                "name": name,
+                "real_name": name,
+                "is_bot": False,
+                "deleted": False,
+                "profile": profile,
+            },
+        }
 
     @staticmethod
     def _usergroup_users(args: dict[str, Any]) -> dict[str, Any]:
@@ -316,8 +356,16 @@ class SlackApiStub(StubServer):
         channel = self._channel(args["channel_id"]) if args.get("channel_id") else None
         files = [self._finish_file(item) for item in args.get("files") or []]
         for file in files:
-            self._record("file", {"channel": channel, "ts": self._next_ts(), "thread_ts": args.get("thread_ts"),
-                                  "text": args.get("initial_comment"), "file": file})
+            self._record(
+                "file",
+                {
+                    "channel": channel,
+                    "ts": self._next_ts(),
+                    "thread_ts": args.get("thread_ts"),
+                    "text": args.get("initial_comment"),
+                    "file": file,
+                },
+            )
         return {"ok": True, "files": [{k: v for k, v in f.items() if k != "content"} for f in files]}
 
     def _finish_file(self, item: dict[str, Any]) -> dict[str, Any]:
@@ -343,7 +391,9 @@ class SlackApiStub(StubServer):
 
     @staticmethod
     def _valid_response(message: dict[str, Any]) -> None:
-        if not (_truthy(message.get("delete_original")) and not message.get("text") and not message.get("blocks")):
+        if not (
+            _truthy(message.get("delete_original")) and not message.get("text") and not message.get("blocks")
+        ):
             check_content(message)
 
     # ---- sandbox admin ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Plays Slack's side of the conversation: builds slash-command and button bodies shaped as Slack
 sends them, signs them with the v0 scheme, and POSTs them to the bot. Used by tests, the demo and
 the benchmarks."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,34 +31,58 @@ def signed_headers(secret: str, body: bytes, timestamp: int | None = None) -> di
     }
 
 
-def slash_body(text: str, user: str, channel: str = "C0PLATFORM", response_url: str = "",
-               command: str = "/llm") -> bytes:
+def slash_body(
+    text: str, user: str, channel: str = "C0PLATFORM", response_url: str = "", command: str = "/llm"
+) -> bytes:
     """The form Slack POSTs for a slash command, fields in the documented order."""
     fields = {
-        "token": "deprecated-verification-token", **TEAM,
-        "channel_id": channel, "channel_name": CHANNEL_NAMES.get(channel, "general"),
-        "user_id": user, "user_name": user.lower(), "command": command, "text": text,
-        "api_app_id": "A0LLMBOT", "is_enterprise_install": "false",
+        "token": "deprecated-verification-token",
+        **TEAM,
+        "channel_id": channel,
+        "channel_name": CHANNEL_NAMES.get(channel, "general"),
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": command,
+        "text": text,
+        "api_app_id": "A0LLMBOT",
+        "is_enterprise_install": "false",
         "response_url": response_url or "https://hooks.slack.com/commands/T0LLMOPS/1/x",
         "trigger_id": f"{secrets.randbelow(10**12)}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}",
     }
     return urlencode(fields).encode()
 
 
-def action_body(action_id: str, value: str, user: str, channel: str, message: dict, response_url: str) -> bytes:
+def action_body(
+    action_id: str, value: str, user: str, channel: str, message: dict, response_url: str
+) -> bytes:
     """The form Slack POSTs when someone clicks a button in a message (block_actions)."""
     payload = {
         "type": "block_actions",
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM["team_id"]},
-        "api_app_id": "A0LLMBOT", "token": "deprecated-verification-token",
-        "container": {"type": "message", "message_ts": message.get("ts"), "channel_id": channel,
-                      "is_ephemeral": False},
+        "api_app_id": "A0LLMBOT",
+        "token": "deprecated-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": message.get("ts"),
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
         "trigger_id": f"{secrets.randbelow(10**12)}.{secrets.token_hex(16)}",
         "team": {"id": TEAM["team_id"], "domain": TEAM["team_domain"]},
         "channel": {"id": channel, "name": CHANNEL_NAMES.get(channel, "general")},
-        "message": message, "response_url": response_url, "state": {"values": {}},
-        "actions": [{"action_id": action_id, "block_id": "actions", "value": value, "type": "button",
-                     "action_ts": f"{time.time():.6f}", "text": {"type": "plain_text", "text": action_id}}],
+        "message": message,
+        "response_url": response_url,
+        "state": {"values": {}},
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "actions",
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+                "text": {"type": "plain_text", "text": action_id},
+            }
+        ],
     }
     return urlencode({"payload": json.dumps(payload)}).encode()
 
@@ -69,8 +94,14 @@ class SlackSender:
         self._session = session or requests.Session()
 
     def post(self, body: bytes, timestamp: int | None = None) -> requests.Response:
-        return self._session.post(f"{self.bot_url}/slack/events", data=body,
-                                  headers=signed_headers(self._secret, body, timestamp), timeout=10)
+        return self._session.post(
+            f"{self.bot_url}/slack/events",
+            data=body,
+            headers=signed_headers(self._secret, body, timestamp),
+            timeout=10,
+        )
 
-    def slash(self, text: str, user: str, channel: str = "C0PLATFORM", response_url: str = "") -> requests.Response:
+    def slash(
+        self, text: str, user: str, channel: str = "C0PLATFORM", response_url: str = ""
+    ) -> requests.Response:
         return self.post(slash_body(text, user, channel, response_url))

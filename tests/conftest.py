@@ -1,5 +1,6 @@
 """Shared fixtures: one sandbox for the whole session (a real Prometheus among it), and a fresh bot
 per test, served over HTTP on a free port with its own state file."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,5 +27,9 @@ def bot(sandbox, tmp_path) -> BotUnderTest:
 def restore_rag(sandbox):
     """rag-service back to the manual's 3 replicas after a test that scales it."""
     yield
-    requests.patch(f"{sandbox.kube.url}/apis/apps/v1/namespaces/llm-inference/deployments/rag-service/scale",
-                   json={"spec": {"replicas": 3}}, headers={"Content-Type": "application/merge-patch+json"}, timeout=5)
+    requests.patch(
+        f"{sandbox.kube.url}/apis/apps/v1/namespaces/llm-inference/deployments/rag-service/scale",
+        json={"spec": {"replicas": 3}},
+        headers={"Content-Type": "application/merge-patch+json"},
+        timeout=5,
+    )

@@ -1,5 +1,6 @@
 """Helpers for the backup and indexing scenarios: the outcome a change posts in its card's thread,
 the progress message's last text, and the backup bucket emptied between tests."""
+
 from __future__ import annotations
 
 import time
@@ -12,8 +13,11 @@ CHANNEL = "C0PLATFORM"
 
 def outcome(bot, timeout: float = 30) -> dict:
     """The ✅ / 💥 reply the approval engine posts when a change ends."""
-    [found] = bot.wait_for_posts(channel=CHANNEL, timeout=timeout, where=lambda m: m["kind"] == "post"
-                                 and m.get("thread_ts") and (m["text"] or "")[:1] in ("✅", "💥"))
+    [found] = bot.wait_for_posts(
+        channel=CHANNEL,
+        timeout=timeout,
+        where=lambda m: m["kind"] == "post" and m.get("thread_ts") and (m["text"] or "")[:1] in ("✅", "💥"),
+    )
     return found
 
 
@@ -31,7 +35,11 @@ def clear_backups(sandbox) -> None:
 
 
 def backup_keys(sandbox) -> list[str]:
-    contents = sandbox.aws.client("s3").list_objects_v2(Bucket=aws.BACKUP_BUCKET, Prefix="qdrant/").get("Contents", [])
+    contents = (
+        sandbox.aws.client("s3")
+        .list_objects_v2(Bucket=aws.BACKUP_BUCKET, Prefix="qdrant/")
+        .get("Contents", [])
+    )
     return sorted(obj["Key"] for obj in contents)
 
 

@@ -1,6 +1,7 @@
 """Helpers for incident tests: our PagerDuty fixtures, a signed sender for the bot under test, and
 readers for the incident channel (the root, its thread, checkbox and button clicks), and a pump
 that moves an injected clock until something happens."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,9 @@ def roots(bot) -> list[dict]:
 
 
 def root(bot, timeout: float = 15) -> dict:
-    return bot.wait_for_posts(channel=CHANNEL, timeout=timeout,
-                              where=lambda m: m["kind"] == "post" and not m.get("thread_ts"))[0]
+    return bot.wait_for_posts(
+        channel=CHANNEL, timeout=timeout, where=lambda m: m["kind"] == "post" and not m.get("thread_ts")
+    )[0]
 
 
 def latest(bot, message: dict) -> dict:
@@ -40,8 +42,11 @@ def latest(bot, message: dict) -> dict:
 
 
 def replies(bot, parent: dict) -> list[str]:
-    return [m["text"] for m in bot.posted(parent["channel"]) if m.get("thread_ts") == parent["ts"]
-            and m["kind"] == "post"]
+    return [
+        m["text"]
+        for m in bot.posted(parent["channel"])
+        if m.get("thread_ts") == parent["ts"] and m["kind"] == "post"
+    ]
 
 
 def wait_for_reply(bot, parent: dict, starts: str, timeout: float = 15) -> str:
@@ -55,8 +60,10 @@ def wait_for_reply(bot, parent: dict, starts: str, timeout: float = 15) -> str:
 
 
 def checklist(bot, parent: dict) -> dict:
-    found = bot.wait_for_posts(channel=parent["channel"], where=lambda m: m.get("thread_ts") == parent["ts"]
-                               and "checklist" in (m.get("text") or ""))
+    found = bot.wait_for_posts(
+        channel=parent["channel"],
+        where=lambda m: m.get("thread_ts") == parent["ts"] and "checklist" in (m.get("text") or ""),
+    )
     return latest(bot, found[0])
 
 
@@ -65,8 +72,13 @@ def tick(bot, message: dict, values: list[str], user: str):
     url = bot.sandbox.slack.new_response_url(message["channel"], user)
     form = parse_qs(action_body("checklist:tick", "", user, message["channel"], message, url).decode())
     body = json.loads(form["payload"][0])
-    box = next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
-               if e["action_id"] == "checklist:tick")
+    box = next(
+        e
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "checklist:tick"
+    )
     action = body["actions"][0]
     action.pop("value")
     action.update(type="checkboxes", selected_options=[o for o in box["options"] if o["value"] in values])

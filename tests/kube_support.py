@@ -1,5 +1,6 @@
 """Helpers for Kubernetes tests: a stand-in with our client on it, deployments cloned from the seeded
 ones so each test rolls out its own, polling with a deadline, and the RBAC a request needs."""
+
 from __future__ import annotations
 
 import re
@@ -50,8 +51,10 @@ def eventually(check, timeout: float = 8.0):
 
 
 # --- RBAC: which (group, resource, verb, scope) a request needs, and what manifests/ grant ---
-_PATH = re.compile(r"^/(?:api/v1|apis/(?P<group>[^/]+)/[^/]+)(?:/namespaces/[^/]+)?/(?P<resource>[^/]+)"
-                   r"(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?$")
+_PATH = re.compile(
+    r"^/(?:api/v1|apis/(?P<group>[^/]+)/[^/]+)(?:/namespaces/[^/]+)?/(?P<resource>[^/]+)"
+    r"(?:/(?P<name>[^/]+)(?:/(?P<sub>[^/]+))?)?$"
+)
 _VERBS = {"POST": "create", "PATCH": "patch", "PUT": "update", "DELETE": "delete"}
 
 
@@ -69,6 +72,11 @@ def granted() -> set[tuple[str, str, str, str]]:
     for doc in yaml.safe_load_all(open("manifests/rbac.yaml")):
         if doc and doc["kind"] in ("Role", "ClusterRole"):
             scope = "cluster" if doc["kind"] == "ClusterRole" else "namespaced"
-            found |= {(g, r, v, scope) for rule in doc["rules"] for g in rule["apiGroups"]
-                      for r in rule["resources"] for v in rule["verbs"]}
+            found |= {
+                (g, r, v, scope)
+                for rule in doc["rules"]
+                for g in rule["apiGroups"]
+                for r in rule["resources"]
+                for v in rule["verbs"]
+            }
     return found

@@ -1,5 +1,6 @@
 """Helpers for the report commands' scenario tests: ask the bot over signed HTTP, read back the one
 answer it posted (and any file in its thread), and flip a sandbox switch for the length of a block."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -1,5 +1,6 @@
 """Helpers for tests that drive the bot over HTTP: start one against the sandbox, send signed
 slash commands, and read back what it posted to the Slack stand-in."""
+
 from __future__ import annotations
 
 import time
@@ -36,16 +37,26 @@ class BotUnderTest:
 
     def click(self, message: dict, action_id: str, user: str) -> requests.Response:
         """`user` clicks the button `action_id` on `message` (as recorded by the Slack stand-in)."""
-        value = next(e.get("value", "") for b in message["blocks"] if b["type"] == "actions"
-                     for e in b["elements"] if e["action_id"] == action_id)
+        value = next(
+            e.get("value", "")
+            for b in message["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == action_id
+        )
         url = self.sandbox.slack.new_response_url(message["channel"], user)
         return self.sender.post(action_body(action_id, value, user, message["channel"], message, url))
 
     def posted(self, channel: str | None = None) -> list[dict]:
         return self.sandbox.slack.messages(channel=channel, after=self.since)
 
-    def wait_for_posts(self, count: int = 1, channel: str | None = None, timeout: float = 15,
-                       where: Callable[[dict], bool] = lambda m: True) -> list[dict]:
+    def wait_for_posts(
+        self,
+        count: int = 1,
+        channel: str | None = None,
+        timeout: float = 15,
+        where: Callable[[dict], bool] = lambda m: True,
+    ) -> list[dict]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = [m for m in self.posted(channel) if where(m)]

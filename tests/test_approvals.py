@@ -1,5 +1,6 @@
 """Changes wait for a second person's click: the card, the decision, the execution, and every race
 and refusal around them, over signed HTTP against the sandbox."""
+
 import threading
 import time
 from datetime import datetime, timezone
@@ -19,8 +20,12 @@ def replicas(sandbox, name):
 
 
 def card_of(bot, channel="C0PLATFORM"):
-    return bot.wait_for_posts(channel=channel, where=lambda m: m["kind"] == "post" and m.get("blocks")
-                              and "Approval needed" in m["blocks"][0]["text"]["text"])[0]
+    return bot.wait_for_posts(
+        channel=channel,
+        where=lambda m: (
+            m["kind"] == "post" and m.get("blocks") and "Approval needed" in m["blocks"][0]["text"]["text"]
+        ),
+    )[0]
 
 
 def latest_card(bot, card):
@@ -29,7 +34,9 @@ def latest_card(bot, card):
 
 
 def thread(bot, card):
-    return [m for m in bot.posted(card["channel"]) if m.get("thread_ts") == card["ts"] and m["kind"] == "post"]
+    return [
+        m for m in bot.posted(card["channel"]) if m.get("thread_ts") == card["ts"] and m["kind"] == "post"
+    ]
 
 
 def test_scale_runs_only_after_a_second_person_approves(bot, sandbox, restore_rag):
@@ -104,7 +111,9 @@ def test_two_approvers_clicking_at_once_execute_the_change_once(sandbox, tmp_pat
     bot = start_bot(sandbox, tmp_path / "db", rbac={"users": users})
     bot.slash("scale rag-service 4")
     card = card_of(bot)
-    clicks = [threading.Thread(target=bot.click, args=(card, APPROVE, user)) for user in ("U0OPS2", "U0ADMIN")]
+    clicks = [
+        threading.Thread(target=bot.click, args=(card, APPROVE, user)) for user in ("U0OPS2", "U0ADMIN")
+    ]
     for click in clicks:
         click.start()
     for click in clicks:
@@ -128,7 +137,12 @@ def test_a_request_nobody_approves_expires_on_time_and_the_card_says_so(sandbox,
         assert running.store.approval(1).state == "pending"
         clock.advance(61)
         wait_until(lambda: running.store.approval(1).state == "expired")
-        wait_until(lambda: any(m["text"].startswith("⌛ Expired: nobody approved within 30 min") for m in thread(running, card)))
+        wait_until(
+            lambda: any(
+                m["text"].startswith("⌛ Expired: nobody approved within 30 min")
+                for m in thread(running, card)
+            )
+        )
         assert latest_card(running, card)["blocks"][0]["text"]["text"] == "⌛ Expired: Scale rag-service"
         running.click(card, APPROVE, "U0OPS2")
         [reply] = running.wait_for_posts(where=lambda m: m["kind"] == "response_url")
@@ -157,16 +171,24 @@ def test_a_click_after_the_deadline_but_before_the_sweep_is_refused(sandbox, tmp
 def test_dry_run_shows_the_change_and_creates_nothing(bot):
     bot.slash("scale rag-service 5 --dry-run")
     [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
-    assert reply["text"].startswith("🧪 *Dry run* of `/llm scale rag-service 5 --dry-run`: nothing was changed.")
+    assert reply["text"].startswith(
+        "🧪 *Dry run* of `/llm scale rag-service 5 --dry-run`: nothing was changed."
+    )
     assert "deployment/rag-service replicas: 3 → 5" in reply["text"]
     assert bot.store.approvals(("pending", "approved")) == []
     assert bot.posted(channel="C0PLATFORM") == [reply]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("scale qdrant 2", "`qdrant` is not a deployment llmbot manages; choose one of `vllm-llama-3-70b`, `rag-service`."),
-    ("scale rag-service 99", "99 replicas is above the limit of 10 (platform.max_replicas)."),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "scale qdrant 2",
+            "`qdrant` is not a deployment llmbot manages; choose one of `vllm-llama-3-70b`, `rag-service`.",
+        ),
+        ("scale rag-service 99", "99 replicas is above the limit of 10 (platform.max_replicas)."),
+    ],
+)
 def test_a_bad_target_is_a_clear_error_and_nothing_is_created(bot, text, message):
     bot.slash(text)
     [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
@@ -176,18 +198,23 @@ def test_a_bad_target_is_a_clear_error_and_nothing_is_created(bot, text, message
 
 def test_a_negative_replica_count_is_refused_in_the_ack(bot):
     text = bot.slash("scale rag-service -1").json()["text"]
-    assert text == ("⚠️ <replicas> must be at least 0.\nUsage: `/llm scale <deployment> <replicas> [--dry-run]`"
-                    "\nExample: `/llm scale rag-service 5`")
+    assert text == (
+        "⚠️ <replicas> must be at least 0.\nUsage: `/llm scale <deployment> <replicas> [--dry-run]`"
+        "\nExample: `/llm scale rag-service 5`"
+    )
 
 
 def test_the_requester_can_cancel_a_pending_request_and_others_cannot(bot):
     bot.slash("scale rag-service 5")
     card = card_of(bot)
     assert bot.slash("approvals cancel 1", user="U0OPS2").json()["text"] == (
-        "Only <@U0OPS1>, who asked, can cancel request #1.")
+        "Only <@U0OPS1>, who asked, can cancel request #1."
+    )
     assert "#1 `/llm scale rag-service 5` by <@U0OPS1>" in bot.slash("approvals").json()["text"]
     assert bot.slash("approvals cancel 1").json()["text"] == "Request #1 cancelled; nothing was changed."
-    wait_until(lambda: latest_card(bot, card)["blocks"][0]["text"]["text"] == "🚫 Cancelled: Scale rag-service")
+    wait_until(
+        lambda: latest_card(bot, card)["blocks"][0]["text"]["text"] == "🚫 Cancelled: Scale rag-service"
+    )
     assert bot.slash("approvals").json()["text"] == "No pending approvals."
 
 
@@ -197,13 +224,17 @@ def test_a_forged_button_click_is_refused(bot):
     bot.slash("scale rag-service 5")
     card = card_of(bot)
     body = action_body(APPROVE, "1", "U0OPS2", "C0PLATFORM", card, "")
-    response = requests.post(f"{bot.url}/slack/events", data=body, headers=signed_headers("wrong-secret", body), timeout=5)
+    response = requests.post(
+        f"{bot.url}/slack/events", data=body, headers=signed_headers("wrong-secret", body), timeout=5
+    )
     assert response.status_code == 401
     time.sleep(0.3)
     assert bot.store.approval(1).state == "pending"
 
 
-def test_a_restart_during_execution_is_reported_and_resumed_not_silently_rerun(sandbox, tmp_path, restore_rag):
+def test_a_restart_during_execution_is_reported_and_resumed_not_silently_rerun(
+    sandbox, tmp_path, restore_rag
+):
     first = start_bot(sandbox, tmp_path / "db")
     first.slash("scale rag-service 4")
     card = card_of(first)

@@ -1,5 +1,6 @@
 """`/llm backup qdrant`, `/llm backups` and `/llm restore qdrant` end to end over signed HTTP against
 the sandbox (Qdrant stand-in, moto S3), with Qdrant dying mid-transfer and S3 refusing or absent."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -8,7 +9,15 @@ from bot.approval_card import APPROVE
 from sandbox import aws
 from sandbox.httpstub import Response, StubServer
 from sandbox.platform import free_port
-from tests.data_helpers import CHANNEL, RunningClock, backup_keys, clear_backups, outcome, progress_texts, seed_backup
+from tests.data_helpers import (
+    CHANNEL,
+    RunningClock,
+    backup_keys,
+    clear_backups,
+    outcome,
+    progress_texts,
+    seed_backup,
+)
 from tests.report_helpers import ask, text_of
 from tests.support import start_bot
 from tests.test_approvals import card_of
@@ -35,13 +44,24 @@ def march_bot(sandbox, tmp_path):
 def test_backup_streams_a_checksum_verified_snapshot_to_s3_in_parts(march_bot, sandbox):
     assert march_bot.slash("backup qdrant").json()["text"] == "⏳ Working on `/llm backup qdrant`…"
     done = outcome(march_bot)
-    assert done["text"] == "✅ Backed up documents: 300.0 KiB at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot."
-    head = sandbox.aws.client("s3").head_object(Bucket=aws.BACKUP_BUCKET, Key="qdrant/qdrant-20250301.snapshot")
+    assert (
+        done["text"]
+        == "✅ Backed up documents: 300.0 KiB at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot."
+    )
+    head = sandbox.aws.client("s3").head_object(
+        Bucket=aws.BACKUP_BUCKET, Key="qdrant/qdrant-20250301.snapshot"
+    )
     [snapshot] = sandbox.qdrant.snapshots("documents")[-1:]
-    assert head["Metadata"] == {"collection": "documents", "points": "48213", "sha256": snapshot["checksum"],
-                                "qdrant-snapshot": snapshot["name"]}
+    assert head["Metadata"] == {
+        "collection": "documents",
+        "points": "48213",
+        "sha256": snapshot["checksum"],
+        "qdrant-snapshot": snapshot["name"],
+    }
     assert head["ContentLength"] == 300 * 1024
-    assert progress_texts(march_bot)[-1] == f"▶️ Copying {snapshot['name']} to S3: 300.0 KiB of 300.0 KiB (100%)"
+    assert (
+        progress_texts(march_bot)[-1] == f"▶️ Copying {snapshot['name']} to S3: 300.0 KiB of 300.0 KiB (100%)"
+    )
     assert "uploaded in parts" in text_of(done)
     assert sandbox.slack.rejected() == []
 
@@ -50,7 +70,9 @@ def test_qdrant_dying_mid_transfer_leaves_no_backup_and_deletes_nothing(march_bo
     seed_backup(sandbox, "qdrant-20250101.snapshot")
     sandbox.qdrant.fail_download_after(200_000)
     march_bot.slash("backup qdrant")
-    assert outcome(march_bot)["text"].startswith("💥 Qdrant is unavailable: the snapshot download broke off after")
+    assert outcome(march_bot)["text"].startswith(
+        "💥 Qdrant is unavailable: the snapshot download broke off after"
+    )
     assert backup_keys(sandbox) == ["qdrant/qdrant-20250101.snapshot"]  # no partial object, retention not run
     assert sandbox.aws.client("s3").list_multipart_uploads(Bucket=aws.BACKUP_BUCKET).get("Uploads", []) == []
 
@@ -60,8 +82,11 @@ def test_after_a_good_backup_retention_deletes_old_backups_but_keeps_recent_ones
         seed_backup(sandbox, name)
     march_bot.slash("backup qdrant")
     assert "removed 1 older than 30 days: qdrant-20250101.snapshot" in text_of(outcome(march_bot))
-    assert backup_keys(sandbox) == ["qdrant/qdrant-20250220.snapshot", "qdrant/qdrant-20250301.snapshot",
-                                    "qdrant/qdrant-search-20240101.snapshot"]  # another collection's own rule
+    assert backup_keys(sandbox) == [
+        "qdrant/qdrant-20250220.snapshot",
+        "qdrant/qdrant-20250301.snapshot",
+        "qdrant/qdrant-search-20240101.snapshot",
+    ]  # another collection's own rule
 
 
 def test_backups_lists_newest_first_with_size_and_age(march_bot, sandbox):
@@ -73,7 +98,8 @@ def test_backups_lists_newest_first_with_size_and_age(march_bot, sandbox):
         "Qdrant backups\n2 in `s3://llm-platform-backups/qdrant/`\n"
         "• `qdrant-20250228.snapshot  4.0 KiB, 1 day old  ⭐ newest`\n"
         "• `qdrant-20250220.snapshot  2.0 KiB, 9 days old`\n"
-        "Kept 30 days (never the newest) · daily at 03:00 America/Los_Angeles")
+        "Kept 30 days (never the newest) · daily at 03:00 America/Los_Angeles"
+    )
 
 
 def test_backups_says_when_there_are_none(bot):
@@ -90,16 +116,24 @@ def test_restore_waits_for_approval_then_recovers_the_collection_and_checks_its_
     assert "`qdrant collection/documents points: 12 → 48,213`" in text_of(card)
     assert sandbox.qdrant.collection("documents")["points_count"] == 12
     march_bot.click(card, APPROVE, "U0OPS2")
-    restored = march_bot.wait_for_posts(channel=CHANNEL, timeout=30, where=lambda m: m["kind"] == "post"
-                                        and (m["text"] or "").startswith("✅ documents restored"))
-    assert restored[0]["text"] == "✅ documents restored from qdrant-20250301.snapshot: 48,213 points, as backed up."
+    restored = march_bot.wait_for_posts(
+        channel=CHANNEL,
+        timeout=30,
+        where=lambda m: m["kind"] == "post" and (m["text"] or "").startswith("✅ documents restored"),
+    )
+    assert (
+        restored[0]["text"]
+        == "✅ documents restored from qdrant-20250301.snapshot: 48,213 points, as backed up."
+    )
     assert sandbox.qdrant.collection("documents")["points_count"] == 48_213
     assert sandbox.slack.rejected() == []
 
 
 def test_restore_of_a_backup_that_does_not_exist_says_how_to_find_one(bot):
     answer, _ = ask(bot, "restore qdrant qdrant-19990101.snapshot", user="U0OPS1")
-    assert answer["text"].startswith("⚠️ There is no backup `qdrant-19990101.snapshot`; `/llm backups` lists them.")
+    assert answer["text"].startswith(
+        "⚠️ There is no backup `qdrant-19990101.snapshot`; `/llm backups` lists them."
+    )
 
 
 def test_backup_of_an_unknown_collection_is_a_usage_error(bot):
@@ -119,12 +153,17 @@ def test_s3_refusing_our_credentials_is_reported_and_nothing_is_recorded(sandbox
     finally:
         running.server.stop()
         denied.stop()
-    assert answer["text"] == "⛔ AWS refused the request: S3 refused our credentials (AccessDenied); check the IAM role."
+    assert (
+        answer["text"]
+        == "⛔ AWS refused the request: S3 refused our credentials (AccessDenied); check the IAM role."
+    )
     assert backup_keys(sandbox) == []
 
 
 def test_s3_unreachable_is_reported_as_unavailable(sandbox, tmp_path):
-    running = start_bot(sandbox, tmp_path / "db.sqlite", aws={"endpoints": {"s3": f"http://127.0.0.1:{free_port()}"}})
+    running = start_bot(
+        sandbox, tmp_path / "db.sqlite", aws={"endpoints": {"s3": f"http://127.0.0.1:{free_port()}"}}
+    )
     try:
         answer, _ = ask(running, "backups")
     finally:
@@ -140,7 +179,10 @@ def test_the_daily_backup_runs_at_its_time_without_anyone_asking(sandbox, tmp_pa
         audited = {e.outcome for e in running.store.audit_entries() if e.verb == "backup qdrant"}
     finally:
         running.server.stop()
-    assert done["text"] == "✅ Backed up documents: 300.0 KiB at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot."
+    assert (
+        done["text"]
+        == "✅ Backed up documents: 300.0 KiB at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot."
+    )
     assert "succeeded" in audited
 
 
@@ -148,12 +190,15 @@ def test_the_daily_backups_card_says_the_bot_asked_for_it(sandbox, tmp_path):
     clock = RunningClock(datetime(2025, 3, 1, 10, 59, 58, tzinfo=timezone.utc))  # 02:59:58 in Los Angeles
     running = start_bot(sandbox, tmp_path / "db.sqlite", clock)
     try:
-        [card] = running.wait_for_posts(channel=CHANNEL, timeout=30, where=lambda m: m["kind"] == "post"
-                                        and "Requested by" in text_of(m))
+        [card] = running.wait_for_posts(
+            channel=CHANNEL, timeout=30, where=lambda m: m["kind"] == "post" and "Requested by" in text_of(m)
+        )
         outcome(running)  # let the backup finish before the bucket is emptied
     finally:
         running.server.stop()
-    assert card["blocks"][1]["text"]["text"] == "*Requested by* llmbot (scheduled): `/llm backup qdrant (daily)`"
+    assert (
+        card["blocks"][1]["text"]["text"] == "*Requested by* llmbot (scheduled): `/llm backup qdrant (daily)`"
+    )
 
 
 def test_a_collection_name_that_is_not_a_name_is_refused_before_any_backend_call(bot, sandbox):

@@ -1,5 +1,6 @@
 """The terminal demo: what a person types reaches the bot signed, and what the bot posts comes back
 readable, buttons numbered."""
+
 import io
 import subprocess
 import sys
@@ -29,19 +30,45 @@ def test_chat_switches_user_and_shows_a_refusal(bot, sandbox):
 
 def test_buttons_are_numbered_in_the_order_shown():
     buttons: list[blocktext.Button] = []
-    message = {"ts": "1.0", "blocks": [
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*Scale* rag-service 3 → 5"}},
-        {"type": "actions", "elements": [
-            {"type": "button", "action_id": "approval:approve", "value": "7", "text": {"type": "plain_text", "text": "Approve"}},
-            {"type": "button", "action_id": "approval:reject", "value": "7", "text": {"type": "plain_text", "text": "Reject"}}]}]}
+    message = {
+        "ts": "1.0",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": "*Scale* rag-service 3 → 5"}},
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "approval:approve",
+                        "value": "7",
+                        "text": {"type": "plain_text", "text": "Approve"},
+                    },
+                    {
+                        "type": "button",
+                        "action_id": "approval:reject",
+                        "value": "7",
+                        "text": {"type": "plain_text", "text": "Reject"},
+                    },
+                ],
+            },
+        ],
+    }
     lines = blocktext.render(message, "C0PLATFORM", buttons)
     assert lines == ["Scale rag-service 3 → 5", "  [1] Approve  [2] Reject"]
-    assert [(b.number, b.action_id, b.value) for b in buttons] == [(1, "approval:approve", "7"), (2, "approval:reject", "7")]
+    assert [(b.number, b.action_id, b.value) for b in buttons] == [
+        (1, "approval:approve", "7"),
+        (2, "approval:reject", "7"),
+    ]
 
 
 def test_llmbot_demo_runs_a_command_and_stops_cleanly_on_end_of_input():
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], input="/llm help\n/llm status\n",
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        input="/llm help\n/llm status\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "sandbox and bot are up" in result.stdout
     assert "`/llm status`  The morning health check" in result.stdout

@@ -1,5 +1,6 @@
 """The README and the example config say what the code does: every command is documented, and the
 example config is a valid config."""
+
 from pathlib import Path
 
 from bot import config

@@ -1,6 +1,7 @@
 """Escalation timers on an injected clock: P0 moves Primary → Secondary after 15 minutes (in
 PagerDuty and in the thread), acknowledging stops it, and a bot that was down fires each overdue
 level once on start and says how late. Time is moved, never slept through."""
+
 import time
 from datetime import date, datetime, timezone
 
@@ -48,10 +49,15 @@ def test_p0_escalates_to_secondary_after_15_minutes_within_two_seconds(sandbox, 
         assert bot.store.incident("PINC001").level == 1
         pump(clock, lambda: any(t.startswith("📣") for t in replies(bot, parent)))
         assert escalations(bot, parent) == [
-            "⏫ Not acknowledged within 15 min: Primary (Olivia Ops) did not answer. Escalating to *Secondary*."]
-        assert "📣 <@U0OPS2> (Oscar Ops): you are Secondary on-call for #101. Please acknowledge." in replies(bot, parent)
+            "⏫ Not acknowledged within 15 min: Primary (Olivia Ops) did not answer. Escalating to *Secondary*."
+        ]
+        assert "📣 <@U0OPS2> (Oscar Ops): you are Secondary on-call for #101. Please acknowledge." in replies(
+            bot, parent
+        )
         assert sandbox.pagerduty.escalation_level("PINC001") == 2
-        echo = pd.event("incident.escalated", {**DATA, "assignees": [pd._ref("user", "users", "PUSER02", "Oscar Ops")]})
+        echo = pd.event(
+            "incident.escalated", {**DATA, "assignees": [pd._ref("user", "users", "PUSER02", "Oscar Ops")]}
+        )
         sender(bot).send(echo)
         pump(clock, lambda: all(e.state == "done" for e in bot.store.inbox()), seconds=5)
         assert not any(t.startswith("⏫ Escalated in PagerDuty") for t in replies(bot, parent))
@@ -84,11 +90,19 @@ def test_unacknowledging_restarts_the_level_timer(sandbox, tmp_path):
     try:
         parent = trigger(bot, clock)
         send = sender(bot)
-        send.send(pd.event("incident.acknowledged", {**DATA, "status": "acknowledged"}, at=START, agent="PUSER01"))
+        send.send(
+            pd.event("incident.acknowledged", {**DATA, "status": "acknowledged"}, at=START, agent="PUSER01")
+        )
         pump(clock, lambda: any(t.startswith("👀") for t in replies(bot, parent)))
         assert bot.store.timer("incident.escalate", "PINC001:0").state == "cancelled"
-        send.send(pd.event("incident.unacknowledged", DATA, at=datetime.fromtimestamp(clock.time(), timezone.utc),
-                           agent=None))
+        send.send(
+            pd.event(
+                "incident.unacknowledged",
+                DATA,
+                at=datetime.fromtimestamp(clock.time(), timezone.utc),
+                agent=None,
+            )
+        )
         pump(clock, lambda: any(t.startswith("↩️") for t in replies(bot, parent)))
         timer = bot.store.timer("incident.escalate", "PINC001:0")
         assert timer.state == "pending" and abs(timer.due_at - clock.time() - 900) < 10
@@ -105,12 +119,21 @@ def test_a_bot_that_was_down_fires_each_overdue_level_once_and_says_how_late(san
     clock.advance(40 * 60)  # down for 40 minutes: the 15- and 30-minute escalations are overdue
     second = start_bot(sandbox, db, clock)
     try:
-        pump(clock, lambda: len(escalations(second, parent)) >= 2 and sandbox.pagerduty.escalation_level("PINC001") == 3)
+        pump(
+            clock,
+            lambda: (
+                len(escalations(second, parent)) >= 2 and sandbox.pagerduty.escalation_level("PINC001") == 3
+            ),
+        )
         said = escalations(second, parent)
-        assert said[0].startswith("⏫ Not acknowledged within 15 min: Primary (Olivia Ops) did not answer. "
-                                  "Escalating to *Secondary*. _(fired 2")
+        assert said[0].startswith(
+            "⏫ Not acknowledged within 15 min: Primary (Olivia Ops) did not answer. "
+            "Escalating to *Secondary*. _(fired 2"
+        )
         assert said[1].startswith("⏫ Not acknowledged within 15 min: Secondary")
-        assert "Escalating to *Manager*. _(fired 1" in said[1] and said[1].endswith("min late: the bot was down)_")
+        assert "Escalating to *Manager*. _(fired 1" in said[1] and said[1].endswith(
+            "min late: the bot was down)_"
+        )
         pump(clock, lambda: True, seconds=5)
         assert len(escalations(second, parent)) == 2
     finally:
@@ -121,7 +144,6 @@ def test_p3_waits_for_the_next_business_day_skipping_weekends_and_holidays():
     hours = BusinessHours(holidays=[date(2024, 5, 6)])
     friday_evening = datetime(2024, 5, 3, 23, 0, tzinfo=timezone.utc)  # 16:00 in Los Angeles
     assert hours.next_business_start(friday_evening).isoformat() == "2024-05-07T09:00:00-07:00"
-
 
 
 def test_escalation_is_held_during_a_maintenance_window_and_the_thread_says_so(sandbox, tmp_path):

@@ -1,6 +1,7 @@
 """What an incident asks for later, on an injected clock: the numbers at the end of a ticked
 "monitor for N minutes" window, and the report reminder a day after resolve until someone marks
 the report done. Time is moved, never slept through."""
+
 import re
 import time
 from datetime import datetime, timezone
@@ -19,9 +20,11 @@ DATA = pd.incident_data("PINC001", 101, "vLLM p99 latency above SLO", priority="
 MONITOR_ITEM = "PINC001|4"  # "Monitor for 15 minutes" in the P1 checklist
 # a day of moved time must not also run the morning check, the daily backup or maintenance notices
 QUIET = {"schedules": {}, "backups": {"daily": False}, "maintenance": {"window": {"enabled": False}}}
-WINDOW_END = re.compile(r"📈 Monitoring window of 15 min ended: "
-                        r"error rate \d+\.\d\d% (✅|⚠️) \(limit \d+\.\d\d%\), "
-                        r"p95 \d+\.\d\d s (✅|⚠️) \(limit \d+\.\d\d s\)\.")
+WINDOW_END = re.compile(
+    r"📈 Monitoring window of 15 min ended: "
+    r"error rate \d+\.\d\d% (✅|⚠️) \(limit \d+\.\d\d%\), "
+    r"p95 \d+\.\d\d s (✅|⚠️) \(limit \d+\.\d\d s\)\."
+)
 
 
 @pytest.fixture
@@ -86,13 +89,16 @@ def test_an_unmarked_report_is_reminded_24_hours_after_resolve_and_not_before(bo
     pump(clock, lambda: said(bot, parent, "⏰"))
     assert said(bot, parent, "⏰") == [
         "⏰ Olivia Ops: 24 h since this was resolved and the incident report is not marked done. "
-        "Finish the draft above and click *Mark report done*."]
+        "Finish the draft above and click *Mark report done*."
+    ]
 
 
 def test_marking_the_report_done_stops_the_reminder(bot, clock):
     parent = open_incident(bot, clock)
     resolved_at = resolve(bot, clock, parent)
-    [summary] = bot.wait_for_posts(channel=CHANNEL, where=lambda m: (m["text"] or "").startswith("📄 Report draft"))
+    [summary] = bot.wait_for_posts(
+        channel=CHANNEL, where=lambda m: (m["text"] or "").startswith("📄 Report draft")
+    )
     bot.click(summary, REPORT_DONE, "U0OPS2")
     pump(clock, lambda: said(bot, parent, "📄 Report marked done"))
     assert said(bot, parent, "📄 Report marked done") == ["📄 Report marked done by <@U0OPS2>."]

@@ -1,18 +1,39 @@
 """PagerDuty incidents become Slack threads: one root per incident, a reply for each event, buttons
 that act in PagerDuty as the clicker, checklists, and a report draft on resolve."""
-from datetime import datetime, timezone
 
 import pytest
 import requests
 
 from bot.incident_card import ACK, NOTE, RESOLVE, UNACK
 from sandbox import pagerduty_sender as pd
-from tests.incident_support import (CHANNEL, checklist, fixture, latest, press, replies, root, roots, sender, tick,
-                                    wait_for_reply, wait_until)
-from tests.support import start_bot, wait_until
+from tests.incident_support import (
+    CHANNEL,
+    checklist,
+    fixture,
+    latest,
+    press,
+    replies,
+    root,
+    roots,
+    sender,
+    tick,
+    wait_for_reply,
+    wait_until,
+)
+from tests.support import start_bot
 
-ORDER = ["triggered", "acknowledged", "unacknowledged", "escalated", "reassigned", "delegated",
-         "priority_updated", "annotated", "resolved", "reopened"]
+ORDER = [
+    "triggered",
+    "acknowledged",
+    "unacknowledged",
+    "escalated",
+    "reassigned",
+    "delegated",
+    "priority_updated",
+    "annotated",
+    "resolved",
+    "reopened",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -21,8 +42,13 @@ def fresh_pagerduty(sandbox):
 
 
 def buttons(message):
-    return [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
-            if e["type"] == "button"]
+    return [
+        e["action_id"]
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "button"
+    ]
 
 
 def test_a_trigger_opens_a_root_with_severity_status_assignee_link_and_buttons(bot):
@@ -30,10 +56,17 @@ def test_a_trigger_opens_a_root_with_severity_status_assignee_link_and_buttons(b
     message = root(bot)
     assert message["blocks"][0]["text"]["text"] == "🟠 P1 · #4211 vLLM p95 latency above 3s"
     fields = [f["text"] for f in message["blocks"][1]["fields"]]
-    assert fields[:4] == ["*Severity*\nP1", "*Status*\n🚨 Triggered", "*Service*\nLLM Inference",
-                          "*Assignee*\nOlivia Ops"]
+    assert fields[:4] == [
+        "*Severity*\nP1",
+        "*Status*\n🚨 Triggered",
+        "*Service*\nLLM Inference",
+        "*Assignee*\nOlivia Ops",
+    ]
     assert fields[4].startswith("*Opened*\n<!date^1714554000^{ago}|")
-    assert fields[5] == "*PagerDuty*\n<https://llm-platform.pagerduty.com/incidents/Q0LLM7P1XK2ZQ4|#4211 in PagerDuty>"
+    assert (
+        fields[5]
+        == "*PagerDuty*\n<https://llm-platform.pagerduty.com/incidents/Q0LLM7P1XK2ZQ4|#4211 in PagerDuty>"
+    )
     assert buttons(message) == [ACK, RESOLVE, NOTE]
 
 
@@ -43,8 +76,13 @@ def test_the_checklist_is_posted_in_the_thread_as_checkboxes_and_posting_ticks_i
     box = message["blocks"][1]["elements"][0]
     assert box["type"] == "checkboxes"
     assert [o["text"]["text"] for o in box["options"]] == [
-        "Acknowledge in PagerDuty", "Check dashboards", "Identify the bottleneck", "Scale resources if needed",
-        "Monitor for 15 minutes", "Document in the weekly report"]
+        "Acknowledge in PagerDuty",
+        "Check dashboards",
+        "Identify the bottleneck",
+        "Scale resources if needed",
+        "Monitor for 15 minutes",
+        "Document in the weekly report",
+    ]
     assert buttons(message) == ["checklist:run", "checklist:run"]
 
 
@@ -108,7 +146,10 @@ def test_acknowledge_acts_in_pagerduty_as_the_clicker_and_the_echo_posts_nothing
     wait_for_reply(bot, parent, "👀 Acknowledged by <@U0OPS1>")
     [call] = [c for c in sandbox.pagerduty.calls() if c["method"] == "PUT"]
     assert (call["path"], call["from"], call["body"]) == (
-        "/incidents/PINC001", "ops1@example.com", {"incident": {"type": "incident_reference", "status": "acknowledged"}})
+        "/incidents/PINC001",
+        "ops1@example.com",
+        {"incident": {"type": "incident_reference", "status": "acknowledged"}},
+    )
     echo = pd.event("incident.acknowledged", {**data, "status": "acknowledged"}, agent="PUSER01")
     sender(bot).send(echo)
     wait_until(lambda: all(e.state == "done" for e in bot.store.inbox()) and len(bot.store.inbox()) == 2)
@@ -116,7 +157,9 @@ def test_acknowledge_acts_in_pagerduty_as_the_clicker_and_the_echo_posts_nothing
     wait_until(lambda: buttons(latest(bot, parent))[0] == UNACK)
 
 
-def test_a_clicker_missing_from_the_email_map_acts_in_pagerduty_with_their_slack_profile_email(sandbox, tmp_path):
+def test_a_clicker_missing_from_the_email_map_acts_in_pagerduty_with_their_slack_profile_email(
+    sandbox, tmp_path
+):
     asked_before = len(sandbox.slack.calls("users.info"))
     unmapped = start_bot(sandbox, tmp_path / "llmbot.db", oncall={"pagerduty_emails": {}})
     try:
@@ -136,7 +179,9 @@ def test_a_refusal_from_pagerduty_is_told_to_the_clicker_only(sandbox, tmp_path)
     try:
         parent, _ = seed_pinc001(bot)
         bot.click(parent, ACK, "U0OPS1")
-        [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url" and "Requester" in (m.get("text") or ""))
+        [reply] = bot.wait_for_posts(
+            where=lambda m: m["kind"] == "response_url" and "Requester" in (m.get("text") or "")
+        )
         assert "Requester User Not Found" in reply["text"]
         assert bot.store.incident("PINC001").status == "triggered"
     finally:
@@ -166,8 +211,15 @@ def test_quick_diagnostics_runs_status_into_the_thread(bot):
     parent, _ = seed_pinc001(bot)
     box = checklist(bot, parent)
     bot.click(box, "checklist:run", "U0OPS1")  # the first run button: Check dashboards -> /llm status
-    bot.wait_for_posts(channel=CHANNEL, timeout=20, where=lambda m: m.get("thread_ts") == parent["ts"]
-                       and m.get("blocks") and m["blocks"][0].get("text", {}).get("text") == "LLM platform status")
+    bot.wait_for_posts(
+        channel=CHANNEL,
+        timeout=20,
+        where=lambda m: (
+            m.get("thread_ts") == parent["ts"]
+            and m.get("blocks")
+            and m["blocks"][0].get("text", {}).get("text") == "LLM platform status"
+        ),
+    )
 
 
 def test_the_scale_button_opens_a_scale_approval_card_requested_by_the_clicker(bot, sandbox):
@@ -175,12 +227,18 @@ def test_the_scale_button_opens_a_scale_approval_card_requested_by_the_clicker(b
     replicas = requests.get(deployment, timeout=5).json()["spec"]["replicas"]
     parent, _ = seed_pinc001(bot)
     press(bot, checklist(bot, parent), "PINC001|3", "U0OPS2")  # "Scale resources if needed"
-    [card] = bot.wait_for_posts(channel=CHANNEL, timeout=20, where=lambda m: m["kind"] == "post" and m.get("blocks")
-                                and m["blocks"][0]["text"]["text"].startswith("🔐"))
+    [card] = bot.wait_for_posts(
+        channel=CHANNEL,
+        timeout=20,
+        where=lambda m: (
+            m["kind"] == "post" and m.get("blocks") and m["blocks"][0]["text"]["text"].startswith("🔐")
+        ),
+    )
     assert [b["text"]["text"] for b in card["blocks"][:3]] == [
         "🔐 Approval needed: Scale vllm-llama-3-70b",
         f"*Requested by* <@U0OPS2>: `/llm scale vllm-llama-3-70b {replicas + 1}`",
-        f"*What will change*\n• `deployment/vllm-llama-3-70b replicas: {replicas} → {replicas + 1}`"]
+        f"*What will change*\n• `deployment/vllm-llama-3-70b replicas: {replicas} → {replicas + 1}`",
+    ]
 
 
 def test_incident_list_shows_open_incidents(bot):
@@ -194,9 +252,12 @@ def test_oncall_names_who_holds_each_level(bot):
     bot.slash("oncall")
     [answer] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url" and "On call" in m["text"])
     assert answer["text"].splitlines() == [
-        "*On call now* (from PagerDuty)", "• Level 1 (Primary): <@U0OPS1> (Olivia Ops)",
-        "• Level 2 (Secondary): <@U0OPS2> (Oscar Ops)", "• Level 3 (Manager / Team Lead): Mia Manager",
-        "• Level 4 (CTO): Chris CTO"]
+        "*On call now* (from PagerDuty)",
+        "• Level 1 (Primary): <@U0OPS1> (Olivia Ops)",
+        "• Level 2 (Secondary): <@U0OPS2> (Oscar Ops)",
+        "• Level 3 (Manager / Team Lead): Mia Manager",
+        "• Level 4 (CTO): Chris CTO",
+    ]
 
 
 def test_resolve_drafts_a_markdown_report_in_the_thread(bot):
@@ -220,7 +281,10 @@ def test_a_viewer_cannot_change_an_incident_in_pagerduty_and_an_operators_change
     parent = root(bot)
     bot.click(parent, ACK, "U0VIEW")
     [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
-    assert reply["text"] == "Changing an incident in PagerDuty needs the operator role (yours: viewer); nothing changed."
+    assert (
+        reply["text"]
+        == "Changing an incident in PagerDuty needs the operator role (yours: viewer); nothing changed."
+    )
     assert not [c for c in sandbox.pagerduty.calls() if c["method"] == "PUT"]
     bot.click(parent, ACK, "U0OPS2")
     wait_until(lambda: any(e.verb == "incident acknowledge" for e in bot.store.audit_entries()))

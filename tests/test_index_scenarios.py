@@ -1,6 +1,7 @@
 """`/llm index` end to end over signed HTTP: files in the sandbox's S3 (a 2,500-document handbook, a
 malformed file, an empty one) and over http, sent to the RAG stand-in in batches, with the service
 rejecting a batch and a run stopped and resumed."""
+
 import json
 
 import pytest
@@ -34,7 +35,12 @@ def test_a_batch_the_rag_service_rejects_is_sent_again_and_indexed_once(bot, san
     sandbox.rag.reject_next_batch(503)
     bot.slash(f"index {HANDBOOK}")
     assert outcome(bot)["text"] == "✅ Indexed handbook.jsonl: 2,500 accepted, 0 rejected (3 batches)."
-    assert [(b["size"], b["status"]) for b in sandbox.rag.batches] == [(1000, 503), (1000, 200), (1000, 200), (500, 200)]
+    assert [(b["size"], b["status"]) for b in sandbox.rag.batches] == [
+        (1000, 503),
+        (1000, 200),
+        (1000, 200),
+        (500, 200),
+    ]
     assert len(sandbox.rag.documents()) == 2500
 
 
@@ -52,8 +58,10 @@ def test_a_run_stopped_by_the_rag_service_resumes_without_sending_a_recorded_bat
         again = outcome(running)
     finally:
         running.server.stop()
-    assert stopped["text"].startswith("💥 Indexing handbook.jsonl stopped at batch 1 of 3: the RAG service failed "
-                                      "(answered HTTP 500: rag sandbox: batch rejected by fault injection).")
+    assert stopped["text"].startswith(
+        "💥 Indexing handbook.jsonl stopped at batch 1 of 3: the RAG service failed "
+        "(answered HTTP 500: rag sandbox: batch rejected by fault injection)."
+    )
     assert first["text"] == "✅ Indexed handbook.jsonl: 2,500 accepted, 0 rejected (3 batches)."
     assert again["text"] == "✅ Indexed handbook.jsonl: 2,500 accepted, 0 rejected (3 batches)."
     assert "3 batches sent by an earlier run were not sent again" in text_of(again)
@@ -69,19 +77,24 @@ def test_a_malformed_file_indexes_its_good_documents_and_lists_the_first_errors(
         "• line 3: missing id\n"
         "• line 4 (id mf-4): missing or empty text\n"
         "• line 5 (id mf-5): metadata must be an object\n"
-        "• line 6 (id mf-1): duplicate id (first at line 1)")
+        "• line 6 (id mf-1): duplicate id (first at line 1)"
+    )
     assert sorted(sandbox.rag.documents()) == ["mf-1", "mf-7"]
 
 
 def test_an_empty_file_is_refused_with_usage(bot, sandbox):
     answer, _ = ask(bot, "index s3://llm-platform-uploads/empty.jsonl", user="U0OPS1")
-    assert answer["text"].startswith("⚠️ `empty.jsonl` is empty: there is nothing to index.\nUsage: `/llm index <source>")
+    assert answer["text"].startswith(
+        "⚠️ `empty.jsonl` is empty: there is nothing to index.\nUsage: `/llm index <source>"
+    )
     assert sandbox.rag.batches == []
 
 
 def test_a_file_without_one_valid_document_is_refused(bot, sandbox):
     answer, _ = ask(bot, "index s3://llm-platform-uploads/not-json.jsonl", user="U0OPS1")
-    assert answer["text"].startswith("⚠️ `not-json.jsonl` has no valid documents (1 rejected): line 1: not valid JSON")
+    assert answer["text"].startswith(
+        "⚠️ `not-json.jsonl` has no valid documents (1 rejected): line 1: not valid JSON"
+    )
     assert sandbox.rag.batches == []
 
 
@@ -99,8 +112,10 @@ def test_dry_run_validates_and_sends_nothing(bot, sandbox):
 
 def test_a_json_array_served_over_http_is_indexed(bot, sandbox):
     files = StubServer("files")
-    docs = [{"id": "faq-1", "text": "How do I restore Qdrant?", "metadata": {"source": "faq"}},
-            {"id": "faq-2", "text": "Who approves a scale-up?"}]
+    docs = [
+        {"id": "faq-1", "text": "How do I restore Qdrant?", "metadata": {"source": "faq"}},
+        {"id": "faq-2", "text": "Who approves a scale-up?"},
+    ]
     files.route("GET", r"/faq.json", lambda req: Response(body=json.dumps(docs).encode()))
     files.start()
     try:
@@ -109,7 +124,10 @@ def test_a_json_array_served_over_http_is_indexed(bot, sandbox):
     finally:
         files.stop()
     assert done["text"] == "✅ Indexed faq.json: 2 accepted, 0 rejected (1 batch)."
-    assert sandbox.rag.documents()["faq-1"] == {"text": "How do I restore Qdrant?", "metadata": {"source": "faq"}}
+    assert sandbox.rag.documents()["faq-1"] == {
+        "text": "How do I restore Qdrant?",
+        "metadata": {"source": "faq"},
+    }
 
 
 def test_index_refuses_hosts_outside_the_allowed_list_and_hides_query_strings(bot):
@@ -117,7 +135,10 @@ def test_index_refuses_hosts_outside_the_allowed_list_and_hides_query_strings(bo
 
     bot.slash("index http://169.254.169.254/latest/meta-data/iam")
     [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
-    assert "`169.254.169.254` is not a host llmbot fetches from (indexing.allowed_hosts: 127.0.0.1)" in reply["text"]
+    assert (
+        "`169.254.169.254` is not a host llmbot fetches from (indexing.allowed_hosts: 127.0.0.1)"
+        in reply["text"]
+    )
     signed = "https://files.example.com/docs/handbook.jsonl?X-Amz-Signature=abc123&X-Amz-Credential=AKIA"
     assert display_name(signed) == "handbook.jsonl"
     assert "X-Amz" not in shown(signed)

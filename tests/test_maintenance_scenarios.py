@@ -1,7 +1,8 @@
 """Maintenance from chat against the sandbox: window verbs, the drain and restore with a restart
 between them, a failing smoke test, and the metrics check half an hour after the restore."""
+
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -22,9 +23,12 @@ def replicas(sandbox):
 def restore_platform(sandbox):
     yield
     for name, n in RESTING.items():
-        requests.patch(f"{sandbox.kube.url}/apis/apps/v1/namespaces/{NS}/deployments/{name}/scale",
-                       json={"spec": {"replicas": n}}, headers={"Content-Type": "application/merge-patch+json"},
-                       timeout=5)
+        requests.patch(
+            f"{sandbox.kube.url}/apis/apps/v1/namespaces/{NS}/deployments/{name}/scale",
+            json={"spec": {"replicas": n}},
+            headers={"Content-Type": "application/merge-patch+json"},
+            timeout=5,
+        )
 
 
 def wait_until(predicate, timeout=30, clock=None):
@@ -40,12 +44,21 @@ def wait_until(predicate, timeout=30, clock=None):
 
 
 def posts_starting(bot, prefix):
-    return [m for m in bot.posted("C0PLATFORM") if m["kind"] == "post" and (m.get("text") or "").startswith(prefix)]
+    return [
+        m
+        for m in bot.posted("C0PLATFORM")
+        if m["kind"] == "post" and (m.get("text") or "").startswith(prefix)
+    ]
 
 
 def approve_latest_card(bot, title):
-    [card] = bot.wait_for_posts(where=lambda m: m["kind"] == "post" and m.get("blocks")
-                                and m["blocks"][0]["text"]["text"] == f"🔐 Approval needed: {title}")
+    [card] = bot.wait_for_posts(
+        where=lambda m: (
+            m["kind"] == "post"
+            and m.get("blocks")
+            and m["blocks"][0]["text"]["text"] == f"🔐 Approval needed: {title}"
+        )
+    )
     assert bot.click(card, APPROVE, "U0OPS2").status_code == 200
     return card
 
@@ -55,8 +68,10 @@ def test_maintenance_shows_the_next_window_in_pacific_time(sandbox, tmp_path):
     try:
         bot.slash("maintenance")
         [answer] = bot.wait_for_posts(where=lambda m: "Next maintenance window" in (m.get("text") or ""))
-        assert answer["text"] == ("📅 Next maintenance window\n"
-                                  "• Sat 5 Apr 2025, 02:00–06:00 PDT (09:00–13:00 UTC), 4 h: monthly maintenance")
+        assert answer["text"] == (
+            "📅 Next maintenance window\n"
+            "• Sat 5 Apr 2025, 02:00–06:00 PDT (09:00–13:00 UTC), 4 h: monthly maintenance"
+        )
     finally:
         bot.server.stop()
 
@@ -72,7 +87,8 @@ def test_a_window_is_scheduled_with_a_free_text_reason_and_listed(sandbox, tmp_p
         [listing] = bot.wait_for_posts(where=lambda m: "Upcoming" in (m.get("text") or ""))
         assert listing["text"].splitlines()[1:3] == [
             "• Sat 15 Mar 2025, 01:00–03:00 PDT (08:00–10:00 UTC), 2 h: kernel upgrade _(scheduled)_",
-            "• Sat 5 Apr 2025, 02:00–06:00 PDT (09:00–13:00 UTC), 4 h: monthly maintenance"]
+            "• Sat 5 Apr 2025, 02:00–06:00 PDT (09:00–13:00 UTC), 4 h: monthly maintenance",
+        ]
     finally:
         bot.server.stop()
 
@@ -82,17 +98,27 @@ def test_drain_and_restore_survive_a_restart_between_them(sandbox, tmp_path, res
     first = start_bot(sandbox, db)
     first.slash("maintenance start")
     card = approve_latest_card(first, f"Maintenance drain: scale every Deployment in {NS} to 0")
-    wait_until(lambda: any(m.get("thread_ts") == card["ts"] and m["text"].startswith("✅ Drained")
-                           for m in first.posted("C0PLATFORM")))
+    wait_until(
+        lambda: any(
+            m.get("thread_ts") == card["ts"] and m["text"].startswith("✅ Drained")
+            for m in first.posted("C0PLATFORM")
+        )
+    )
     assert replicas(sandbox) == {"vllm-llama-3-70b": 0, "rag-service": 0}
     first.server.stop()
 
     second = start_bot(sandbox, db)
     try:
         second.slash("maintenance finish")
-        card = approve_latest_card(second, "Maintenance restore: recorded replica counts, then the smoke test")
-        wait_until(lambda: any(m.get("thread_ts") == card["ts"] and m["text"].startswith("✅ Restored")
-                               for m in second.posted("C0PLATFORM")))
+        card = approve_latest_card(
+            second, "Maintenance restore: recorded replica counts, then the smoke test"
+        )
+        wait_until(
+            lambda: any(
+                m.get("thread_ts") == card["ts"] and m["text"].startswith("✅ Restored")
+                for m in second.posted("C0PLATFORM")
+            )
+        )
         assert replicas(sandbox) == RESTING
         [notice] = posts_starting(second, "✅ *Maintenance complete*")
         assert "Restored rag-service 3, vllm-llama-3-70b 2. Smoke test passed (6 checks)." in notice["text"]
@@ -101,18 +127,28 @@ def test_drain_and_restore_survive_a_restart_between_them(sandbox, tmp_path, res
         second.server.stop()
 
 
-def test_a_failing_smoke_test_is_reported_and_the_metrics_check_follows_half_an_hour_later(sandbox, tmp_path,
-                                                                                           restore_platform):
+def test_a_failing_smoke_test_is_reported_and_the_metrics_check_follows_half_an_hour_later(
+    sandbox, tmp_path, restore_platform
+):
     clock = ManualClock(datetime.now(timezone.utc))
     dead = "http://127.0.0.1:9"  # nothing listens: the RAG checks fail
-    bot = start_bot(sandbox, tmp_path / "db", clock, maintenance={"smoke": {"inference_url": sandbox.inference.url,
-                                                                            "rag_url": dead}})
+    bot = start_bot(
+        sandbox,
+        tmp_path / "db",
+        clock,
+        maintenance={"smoke": {"inference_url": sandbox.inference.url, "rag_url": dead}},
+    )
     try:
         bot.store.record_drain("adhoc-test", dict(RESTING), "U0OPS1", clock.time())
         bot.slash("maintenance finish")
         card = approve_latest_card(bot, "Maintenance restore: recorded replica counts, then the smoke test")
-        wait_until(lambda: any(m.get("thread_ts") == card["ts"] and "Smoke test FAILED" in m["text"]
-                               for m in bot.posted("C0PLATFORM")), clock=clock)
+        wait_until(
+            lambda: any(
+                m.get("thread_ts") == card["ts"] and "Smoke test FAILED" in m["text"]
+                for m in bot.posted("C0PLATFORM")
+            ),
+            clock=clock,
+        )
         wait_until(lambda: posts_starting(bot, "⚠️ *Maintenance complete"), clock=clock)
         [notice] = posts_starting(bot, "⚠️ *Maintenance complete, smoke test failing*")
         assert "RAG /health: cannot connect (ConnectionError)" in notice["text"]

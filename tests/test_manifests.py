@@ -155,8 +155,9 @@ def test_deployment_mounts_the_state_volume_claim_at_the_directory_of_llmbot_db(
     database = {e["name"]: e.get("value") for e in container["env"]}["LLMBOT_DB"]
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
     volumes = only_object_of_kind("Deployment")["spec"]["template"]["spec"]["volumes"]
-    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"]
-              for v in volumes if "persistentVolumeClaim" in v}
+    claims = {
+        v["name"]: v["persistentVolumeClaim"]["claimName"] for v in volumes if "persistentVolumeClaim" in v
+    }
     claim = only_object_of_kind("PersistentVolumeClaim")["metadata"]["name"]
     assert claims[mounts[posixpath.dirname(database)]] == claim
 

@@ -1,6 +1,7 @@
 """POST /pagerduty/webhook over HTTP: signed events are stored before the 202, duplicates by
 X-Webhook-Id are stored once, and anything not signed by a configured secret gets 401 and leaves
 no row behind."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 from sandbox.pagerduty_sender import sign
@@ -13,7 +14,8 @@ def test_a_signed_event_is_stored_and_answered_202(bot):
     response = sender(bot).send(TRIGGERED, webhook_id="wh-1")
     assert (response.status_code, response.json()) == (202, {"status": "accepted"})
     assert [(e.webhook_id, e.incident_id, e.event_type) for e in bot.store.inbox()] == [
-        ("wh-1", "Q0LLM7P1XK2ZQ4", "incident.triggered")]
+        ("wh-1", "Q0LLM7P1XK2ZQ4", "incident.triggered")
+    ]
 
 
 def test_the_second_of_two_rotated_secrets_is_accepted(bot):
@@ -42,6 +44,7 @@ def test_one_altered_byte_gets_401(bot):
 def test_refusals_leave_a_metric(bot):
     sender(bot).send(TRIGGERED, signature="v1=00")
     import requests
+
     metrics = requests.get(f"{bot.url}/metrics", timeout=5).text
     assert 'llmbot_pagerduty_webhooks_total{outcome="forged"} 1.0' in metrics
 
@@ -71,9 +74,11 @@ def test_a_signed_body_we_cannot_read_is_stored_and_answered_2xx(bot):
 
 
 def test_pagey_ping_is_answered(bot):
-    body = (b'{"event":{"id":"01PING","event_type":"pagey.ping","resource_type":"pagey","occurred_at":'
-            b'"2024-05-01T09:00:00.000Z","agent":null,"client":null,"data":{"message":"Hello from your friend '
-            b'Pagey!","type":"ping"}}}')
+    body = (
+        b'{"event":{"id":"01PING","event_type":"pagey.ping","resource_type":"pagey","occurred_at":'
+        b'"2024-05-01T09:00:00.000Z","agent":null,"client":null,"data":{"message":"Hello from your friend '
+        b'Pagey!","type":"ping"}}}'
+    )
     response = sender(bot).send(body)
     assert (response.status_code, response.json()) == (200, {"status": "pong"})
 

@@ -1,5 +1,6 @@
 """`/llm guardrails`, `/llm logs errors` and `/llm audit security` end to end: signed slash commands to
 the bot running against the sandbox, answers (and files) read back from the Slack stand-in."""
+
 import re
 
 import requests
@@ -18,7 +19,9 @@ def pod_names(sandbox, app: str) -> list[str]:
 def test_guardrails_counts_violations_by_risk_high_first_with_the_trend(bot, sandbox):
     answer, _ = ask(bot, "guardrails 24h")
     text = text_of(answer)
-    assert re.search(r"⚠️ [\d,]+ violations in the last 24h, \d+ high risk \([↑↓→] [+-]\d+% on the 24h before\)", text)
+    assert re.search(
+        r"⚠️ [\d,]+ violations in the last 24h, \d+ high risk \([↑↓→] [+-]\d+% on the 24h before\)", text
+    )
     rows = re.findall(r"• \*(high|medium|low)\* (\w+): [\d,]+ \(", text)
     assert len(rows) == 12 and [r for r, _ in rows] == ["high"] * 4 + ["medium"] * 4 + ["low"] * 4
     assert sandbox.slack.rejected() == []
@@ -26,9 +29,12 @@ def test_guardrails_counts_violations_by_risk_high_first_with_the_trend(bot, san
 
 def test_guardrails_export_uploads_the_rag_services_safety_violation_lines(bot, sandbox):
     pod = pod_names(sandbox, "rag-service")[0]
-    marker = "2099-01-01T00:00:00Z WARNING rag.guard: Safety violation: PII leak blocked (user u42, rule pii-7)"
-    requests.post(f"{sandbox.kube.url}/_sandbox/pods/{NS}/{pod}/logs", json={"lines": [marker, "ok line"]},
-                  timeout=5).raise_for_status()
+    marker = (
+        "2099-01-01T00:00:00Z WARNING rag.guard: Safety violation: PII leak blocked (user u42, rule pii-7)"
+    )
+    requests.post(
+        f"{sandbox.kube.url}/_sandbox/pods/{NS}/{pod}/logs", json={"lines": [marker, "ok line"]}, timeout=5
+    ).raise_for_status()
     answer, [upload] = ask(bot, "guardrails export", files=1)
     lines = upload["file"]["content"].splitlines()
     assert f"{pod} {marker}" in lines and all("Safety violation" in line for line in lines)
@@ -38,7 +44,9 @@ def test_guardrails_export_uploads_the_rag_services_safety_violation_lines(bot, 
 
 
 def test_guardrails_says_prometheus_is_unavailable(sandbox, tmp_path):
-    running = start_bot(sandbox, tmp_path / "db.sqlite", prometheus={"url": f"http://127.0.0.1:{free_port()}"})
+    running = start_bot(
+        sandbox, tmp_path / "db.sqlite", prometheus={"url": f"http://127.0.0.1:{free_port()}"}
+    )
     try:
         answer, _ = ask(running, "guardrails 7d")
     finally:
@@ -49,23 +57,37 @@ def test_guardrails_says_prometheus_is_unavailable(sandbox, tmp_path):
 def test_guardrails_export_says_the_kubernetes_api_is_unavailable(bot, sandbox):
     with switched(sandbox.kube.url, "/_sandbox/fault", {"status": 503}, {}):
         answer, _ = ask(bot, "guardrails export")
-    assert answer["text"].startswith("❔ The Kubernetes API is unavailable: cannot list pods in llm-inference")
+    assert answer["text"].startswith(
+        "❔ The Kubernetes API is unavailable: cannot list pods in llm-inference"
+    )
 
 
 def test_logs_errors_groups_vllm_error_lines_by_pod_and_pattern(bot, sandbox):
     pod = pod_names(sandbox, "vllm")[0]
-    lines = [f"2099-01-01T00:00:0{i}Z ERROR engine: NCCL watchdog timeout on rank {i} (op 0x{i}f3a)" for i in range(3)]
-    lines += ["2099-01-01T00:01:00Z INFO api_server: POST /v1/chat/completions HTTP/1.1 200 OK",
-              "2099-01-01T00:02:00Z ERROR api_server: Request cmpl-5150 timed out after 60s waiting for the engine"]
-    requests.post(f"{sandbox.kube.url}/_sandbox/pods/{NS}/{pod}/logs", json={"lines": lines},
-                  timeout=5).raise_for_status()
+    lines = [
+        f"2099-01-01T00:00:0{i}Z ERROR engine: NCCL watchdog timeout on rank {i} (op 0x{i}f3a)"
+        for i in range(3)
+    ]
+    lines += [
+        "2099-01-01T00:01:00Z INFO api_server: POST /v1/chat/completions HTTP/1.1 200 OK",
+        "2099-01-01T00:02:00Z ERROR api_server: Request cmpl-5150 timed out after 60s waiting for the engine",
+    ]
+    requests.post(
+        f"{sandbox.kube.url}/_sandbox/pods/{NS}/{pod}/logs", json={"lines": lines}, timeout=5
+    ).raise_for_status()
     answer, _ = ask(bot, "logs errors 24h")
     text = text_of(answer)
     pods = len(pod_names(sandbox, "vllm"))
-    assert re.search(rf"⚠️ \d+ ERROR lines in \d+ patterns over the last 24h from {pods} pods \(app=vllm\)", text)
-    assert "• *3×* `engine: NCCL watchdog timeout on rank &lt;n&gt; (op &lt;hex&gt;)` (first 01-01 00:00, " \
-           "last 01-01 00:00)" in text
-    assert re.search(r"`api_server: Request cmpl-&lt;n&gt; timed out after &lt;n&gt;s waiting for the engine`", text)
+    assert re.search(
+        rf"⚠️ \d+ ERROR lines in \d+ patterns over the last 24h from {pods} pods \(app=vllm\)", text
+    )
+    assert (
+        "• *3×* `engine: NCCL watchdog timeout on rank &lt;n&gt; (op &lt;hex&gt;)` (first 01-01 00:00, "
+        "last 01-01 00:00)" in text
+    )
+    assert re.search(
+        r"`api_server: Request cmpl-&lt;n&gt; timed out after &lt;n&gt;s waiting for the engine`", text
+    )
     assert f"• {pod}: " in text
     assert sandbox.slack.rejected() == []
 
@@ -79,15 +101,18 @@ def test_logs_errors_for_one_deployment_reads_only_its_pods(bot, sandbox):
 
 def test_logs_errors_names_the_allowed_deployments_for_an_unknown_one(bot):
     answer, _ = ask(bot, "logs errors 1h vllm-mistral")
-    assert answer["text"].startswith("⚠️ `vllm-mistral` is not one of our deployments: vllm-llama-3-70b, rag-service.\n"
-                                     "Usage: `/llm logs errors [window] [deployment]`")
+    assert answer["text"].startswith(
+        "⚠️ `vllm-mistral` is not one of our deployments: vllm-llama-3-70b, rag-service.\n"
+        "Usage: `/llm logs errors [window] [deployment]`"
+    )
 
 
 def test_logs_errors_says_the_kubernetes_api_is_unavailable(bot, sandbox):
     with switched(sandbox.kube.url, "/_sandbox/fault", {"status": 503}, {}):
         answer, _ = ask(bot, "logs errors")
-    assert answer["text"].startswith("❔ The Kubernetes API is unavailable: cannot list pods in llm-inference: "
-                                     "the API server failed (503)")
+    assert answer["text"].startswith(
+        "❔ The Kubernetes API is unavailable: cannot list pods in llm-inference: the API server failed (503)"
+    )
 
 
 def test_security_audit_flags_the_public_load_balancer_iam_wildcards_and_high_risk_violations(bot, sandbox):
@@ -95,7 +120,9 @@ def test_security_audit_flags_the_public_load_balancer_iam_wildcards_and_high_ri
     text = text_of(answer)
     assert text.startswith("Security audit\n❌ ")
     assert "need attention: LoadBalancer services, Guardrail violations, IAM policy" in text
-    assert "• `monitoring/grafana-public` ports 80 at a1b2c3d4e5-1234567890.us-east-1.elb.amazonaws.com" in text
+    assert (
+        "• `monitoring/grafana-public` ports 80 at a1b2c3d4e5-1234567890.us-east-1.elb.amazonaws.com" in text
+    )
     assert "*❌ IAM policy: `llm-platform-policy` version v2: 2 wildcard statement(s)*\n" in text
     assert "• ❌ Debugging: wildcard action ec2:* on *" in text
     assert "• ⚠️ CostReports: ce:GetCostAndUsage, ce:GetCostForecast on every resource (*)" in text
@@ -105,25 +132,34 @@ def test_security_audit_flags_the_public_load_balancer_iam_wildcards_and_high_ri
 
 
 def test_security_audit_flags_images_from_outside_the_allowed_registries(sandbox, tmp_path):
-    running = start_bot(sandbox, tmp_path / "db.sqlite", platform={"allowed_registries": ["vllm/", "qdrant/"]})
+    running = start_bot(
+        sandbox, tmp_path / "db.sqlite", platform={"allowed_registries": ["vllm/", "qdrant/"]}
+    )
     try:
         answer, _ = ask(running, "audit security")
     finally:
         running.server.stop()
     text = text_of(answer)
     assert "❌ Container images: 1 image(s) from outside vllm/, qdrant/" in text
-    assert all(f"• `ghcr.io/example/rag-service:1.4.2` in {name}" in text for name in pod_names(sandbox, "rag-service"))
+    assert all(
+        f"• `ghcr.io/example/rag-service:1.4.2` in {name}" in text
+        for name in pod_names(sandbox, "rag-service")
+    )
 
 
 def test_security_audit_keeps_the_other_parts_when_kubernetes_and_prometheus_fail(sandbox, tmp_path):
-    running = start_bot(sandbox, tmp_path / "db.sqlite", prometheus={"url": f"http://127.0.0.1:{free_port()}"})
+    running = start_bot(
+        sandbox, tmp_path / "db.sqlite", prometheus={"url": f"http://127.0.0.1:{free_port()}"}
+    )
     try:
         with switched(sandbox.kube.url, "/_sandbox/fault", {"status": 503}, {}):
             answer, _ = ask(running, "audit security")
     finally:
         running.server.stop()
     text = text_of(answer)
-    assert "*❔ LoadBalancer services: Kubernetes API: cannot list services in all namespaces: the API server " \
-           "failed (503)*" in text
+    assert (
+        "*❔ LoadBalancer services: Kubernetes API: cannot list services in all namespaces: the API server "
+        "failed (503)*" in text
+    )
     assert "*❔ Guardrail violations: Prometheus: refused the connection*" in text
     assert "❌ IAM policy: `llm-platform-policy` version v2" in text

@@ -1,5 +1,6 @@
 """Nothing is lost across a crash: a job the crash interrupted runs again on start-up, and a job
 that had finished with its post still queued is delivered without running twice."""
+
 import time
 
 from bot.state import Post, Store
@@ -7,8 +8,15 @@ from tests.support import start_bot
 
 
 def job_payload(sandbox, channel):
-    return {"verb": "status", "args": {}, "user": "U0OPS1", "channel": channel, "text": "",
-            "response_url": sandbox.slack.new_response_url(channel, "U0OPS1"), "request_id": "before-crash"}
+    return {
+        "verb": "status",
+        "args": {},
+        "user": "U0OPS1",
+        "channel": channel,
+        "text": "",
+        "response_url": sandbox.slack.new_response_url(channel, "U0OPS1"),
+        "request_id": "before-crash",
+    }
 
 
 def test_a_job_interrupted_by_a_crash_runs_again_after_restart(sandbox, tmp_path):
@@ -38,6 +46,8 @@ def test_a_finished_job_with_an_undelivered_post_is_not_run_twice(sandbox, tmp_p
     try:
         running.wait_for_posts(channel="C0RESTART2")
         time.sleep(0.5)  # a wrongly re-run job would post a second message by now
-        assert [m["text"] for m in running.posted(channel="C0RESTART2")] == ["the answer computed before the crash"]
+        assert [m["text"] for m in running.posted(channel="C0RESTART2")] == [
+            "the answer computed before the crash"
+        ]
     finally:
         running.server.stop()

@@ -1,6 +1,7 @@
 """The recurring reviews against the sandbox's Prometheus and Cost Explorer: the weekly report on
 demand with its charts, the Monday capacity review whose button opens the scale approval, the daily
 morning check, and the Friday incident review of incidents that came in as signed webhooks."""
+
 import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -33,10 +34,16 @@ def test_the_weekly_report_has_real_numbers_this_week_and_says_where_history_sta
     try:
         bot.slash("report weekly")
         wait_until(lambda: len([m for m in bot.posted("C0PLATFORM") if m["kind"] == "file"]) == 2, clock)
-        [report] = [m for m in bot.posted("C0PLATFORM") if "Weekly performance report" in (m.get("text") or "")]
+        [report] = [
+            m for m in bot.posted("C0PLATFORM") if "Weekly performance report" in (m.get("text") or "")
+        ]
         rows = report["text"].splitlines()[4:8]
-        assert [r.split(" | ")[0] for r in rows] == ["| P95 latency", "| Throughput", "| Error rate",
-                                                     "| Cost per inference"]
+        assert [r.split(" | ")[0] for r in rows] == [
+            "| P95 latency",
+            "| Throughput",
+            "| Error rate",
+            "| Cost per inference",
+        ]
         assert all("n/a" not in r.split(" | ")[1] for r in rows)
         assert all("n/a, history starts" in r.split(" | ")[2] for r in rows)
         files = [m for m in bot.posted("C0PLATFORM") if m["kind"] == "file"]
@@ -50,17 +57,30 @@ def test_the_capacity_review_posts_on_schedule_and_its_button_opens_an_approval(
     at = now + timedelta(minutes=2)
     clock = ManualClock(now)
     rule = f"FREQ=DAILY;BYHOUR={at.hour};BYMINUTE={at.minute};BYSECOND=0"
-    bot = start_bot(sandbox, tmp_path / "db", clock,
-                    reviews={"scale_up_percent": 1, "scale_down_percent": 0},  # any GPU load asks to scale up
-                    schedules={"capacity-test": {"review": "capacity", "rrule": rule, "zone": "UTC"}})
+    bot = start_bot(
+        sandbox,
+        tmp_path / "db",
+        clock,
+        reviews={"scale_up_percent": 1, "scale_down_percent": 0},  # any GPU load asks to scale up
+        schedules={"capacity-test": {"review": "capacity", "rrule": rule, "zone": "UTC"}},
+    )
     try:
         clock.advance(180)
-        wait_until(lambda: any("capacity review" in (m.get("text") or "") for m in bot.posted("C0PLATFORM")), clock)
+        wait_until(
+            lambda: any("capacity review" in (m.get("text") or "") for m in bot.posted("C0PLATFORM")), clock
+        )
         [review] = [m for m in bot.posted("C0PLATFORM") if "capacity review" in (m.get("text") or "")]
         assert "scale vllm-llama-3-70b up to 3 replicas" in review["text"]
         bot.click(review, "review:scale", "U0OPS1")
-        wait_until(lambda: any(m.get("blocks") and "Approval needed: Scale vllm-llama-3-70b" in
-                               m["blocks"][0].get("text", {}).get("text", "") for m in bot.posted("C0PLATFORM")), clock)
+        wait_until(
+            lambda: any(
+                m.get("blocks")
+                and "Approval needed: Scale vllm-llama-3-70b"
+                in m["blocks"][0].get("text", {}).get("text", "")
+                for m in bot.posted("C0PLATFORM")
+            ),
+            clock,
+        )
     finally:
         bot.server.stop()
 
@@ -72,8 +92,11 @@ def next_nine_pacific(after: datetime) -> datetime:
 
 
 def morning_checks(bot):
-    return [m for m in bot.posted("C0PLATFORM") if m["kind"] == "post"
-            and (m.get("text") or "").startswith("LLM platform status")]
+    return [
+        m
+        for m in bot.posted("C0PLATFORM")
+        if m["kind"] == "post" and (m.get("text") or "").startswith("LLM platform status")
+    ]
 
 
 def test_the_morning_check_posts_the_status_lines_in_the_platform_channel_at_nine_once(sandbox, tmp_path):
@@ -93,10 +116,15 @@ def test_the_morning_check_posts_the_status_lines_in_the_platform_channel_at_nin
     lines = post["text"].splitlines()
     assert lines[0].startswith(f"LLM platform status ({nine:%Y-%m-%d} ")
     assert [line.split(" ", 1)[1].split(":")[0] for line in lines[3:] if not line.startswith(" ")] == [
-        title for _, title, _ in CHECKS]
+        title for _, title, _ in CHECKS
+    ]
     assert all(line[:1] in "✅⚠❌❔" for line in lines[3:] if not line.startswith(" "))
     assert post["blocks"][0]["elements"][0]["text"] == "☀️ Morning check (scheduled)"
-    assert (run["occurrence"], run["state"], run["at"] >= nine.timestamp()) == (nine.timestamp(), "posted", True)
+    assert (run["occurrence"], run["state"], run["at"] >= nine.timestamp()) == (
+        nine.timestamp(),
+        "posted",
+        True,
+    )
 
 
 WEEK = (  # days before the review, incident, number, title, priority, last event
@@ -114,8 +142,14 @@ def seed_week(bot, clock, friday: datetime) -> None:
         data = pd.incident_data(incident, number, title, priority=priority, created=opened)
         send.send(pd.event("incident.triggered", data, at=opened, agent=None))
         send.send(pd.event(f"incident.{last}", {**data, "status": last}, at=opened + timedelta(minutes=20)))
-    wait_until(lambda: len(bot.store.incidents(("triggered", "acknowledged", "resolved"))) == len(WEEK)
-               and all(e.state == "done" for e in bot.store.inbox()) and report_summary(bot, 101), clock)
+    wait_until(
+        lambda: (
+            len(bot.store.incidents(("triggered", "acknowledged", "resolved"))) == len(WEEK)
+            and all(e.state == "done" for e in bot.store.inbox())
+            and report_summary(bot, 101)
+        ),
+        clock,
+    )
     bot.click(report_summary(bot, 101), REPORT_DONE, "U0OPS1")
     wait_until(lambda: bot.store.incident("PINC101").report_done, clock)
 
@@ -145,8 +179,11 @@ def test_the_friday_incident_review_lists_the_weeks_incidents_with_their_report_
         "• #101 [P0] RAG errors above 1%: resolved, report done",
         "• #102 [P1] vLLM p95 latency above 3s: resolved, report *not written*",
         "• #103 [P2] Qdrant disk 85% full: acknowledged, report *not written*",
-        "Open action items: 3 (unresolved incidents or missing reports)."]
+        "Open action items: 3 (unresolved incidents or missing reports).",
+    ]
 
 
 def reviews(bot):
-    return [m for m in bot.posted("C0PLATFORM") if (m.get("text") or "").startswith("*Weekly incident review*")]
+    return [
+        m for m in bot.posted("C0PLATFORM") if (m.get("text") or "").startswith("*Weekly incident review*")
+    ]

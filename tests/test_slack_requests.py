@@ -1,5 +1,6 @@
 """What Slack's requests get back: signatures checked before anything else, usage and help inside
 the ack, refusals that name the role, and never a 500 or a traceback for a user's mistake."""
+
 import time
 
 import requests
@@ -47,7 +48,9 @@ def test_timestamp_from_the_future_is_refused(bot):
 
 
 def test_missing_signature_headers_are_refused(bot):
-    response = post_raw(bot, slash_body("status", "U0OPS1"), {"Content-Type": "application/x-www-form-urlencoded"})
+    response = post_raw(
+        bot, slash_body("status", "U0OPS1"), {"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 401
     assert_nothing_happened(bot)
 
@@ -76,8 +79,10 @@ def test_help_for_one_command_shows_its_usage_and_example(bot):
 
 def test_unknown_verb_gets_did_you_mean_in_the_ack(bot):
     body = bot.slash("stauts").json()
-    assert body == {"response_type": "ephemeral",
-                    "text": "⚠️ Unknown command `stauts`. Did you mean `/llm status`? Try `/llm help`."}
+    assert body == {
+        "response_type": "ephemeral",
+        "text": "⚠️ Unknown command `stauts`. Did you mean `/llm status`? Try `/llm help`.",
+    }
     [entry] = bot.store.audit_entries()
     assert (entry.verb, entry.outcome, entry.args) == ("?", "usage", "stauts")
 
@@ -121,7 +126,10 @@ def test_ssl_check_is_answered_without_a_signature(bot):
 
 def test_health_readiness_and_metrics_endpoints(bot):
     assert requests.get(f"{bot.url}/healthz", timeout=5).json() == {"status": "ok"}
-    assert requests.get(f"{bot.url}/readyz", timeout=5).json() == {"ready": True, "checks": {"config": True, "store": True}}
+    assert requests.get(f"{bot.url}/readyz", timeout=5).json() == {
+        "ready": True,
+        "checks": {"config": True, "store": True},
+    }
     bot.slash("help")
     metrics = requests.get(f"{bot.url}/metrics", timeout=5).text
     assert 'llmbot_slack_acks_total{outcome="help",route="slash"} 1.0' in metrics

@@ -1,5 +1,6 @@
 """`/llm status` end to end: a signed slash command over HTTP to the bot running against the
 sandbox, and the message it posts read back from the Slack stand-in."""
+
 import time
 
 import requests
@@ -7,7 +8,16 @@ import requests
 from sandbox.httpstub import Response, StubServer
 from tests.support import start_bot
 
-LINES = ["Pods", "Nodes", "Critical alerts", "Cost", "Error rate", "p95 latency", "Throughput", "GPU utilisation"]
+LINES = [
+    "Pods",
+    "Nodes",
+    "Critical alerts",
+    "Cost",
+    "Error rate",
+    "p95 latency",
+    "Throughput",
+    "GPU utilisation",
+]
 
 
 def status_lines(message: dict) -> dict[str, str]:
@@ -46,7 +56,9 @@ def test_status_is_audited_with_who_what_where_and_how_long(bot):
 def test_a_crash_looping_pod_is_named_with_its_reason_and_restarts(bot, sandbox):
     pod = sandbox.kube.cluster.items("pods", "llm-inference", "app=rag-service")[0]
     name = pod["metadata"]["name"]
-    requests.post(f"{sandbox.kube.url}/_sandbox/pods/llm-inference/{name}/crash", timeout=5).raise_for_status()
+    requests.post(
+        f"{sandbox.kube.url}/_sandbox/pods/llm-inference/{name}/crash", timeout=5
+    ).raise_for_status()
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -106,10 +118,19 @@ def test_prometheus_down_marks_every_metric_line_unknown(sandbox, tmp_path):
 
 def test_cost_explorer_throttling_is_named_on_the_cost_line(sandbox, tmp_path):
     throttling = StubServer("aws-throttling")
-    throttling.route("POST", r"/", lambda req: Response(
-        400, {"__type": "ThrottlingException", "message": "Rate exceeded"}, content_type="application/x-amz-json-1.1"))
+    throttling.route(
+        "POST",
+        r"/",
+        lambda req: Response(
+            400,
+            {"__type": "ThrottlingException", "message": "Rate exceeded"},
+            content_type="application/x-amz-json-1.1",
+        ),
+    )
     throttling.start()
-    running = start_bot(sandbox, tmp_path / "db.sqlite", aws={"endpoint_url": throttling.url, "endpoints": {}})
+    running = start_bot(
+        sandbox, tmp_path / "db.sqlite", aws={"endpoint_url": throttling.url, "endpoints": {}}
+    )
     try:
         running.slash("status")
         [message] = running.wait_for_posts(channel="C0PLATFORM")
@@ -117,7 +138,8 @@ def test_cost_explorer_throttling_is_named_on_the_cost_line(sandbox, tmp_path):
         running.server.stop()
         throttling.stop()
     assert status_lines(message)["Cost"] == (
-        "❔ *Cost*: AWS: Cost Explorer is throttling requests (ThrottlingException); try again in a minute")
+        "❔ *Cost*: AWS: Cost Explorer is throttling requests (ThrottlingException); try again in a minute"
+    )
 
 
 class socket_closed_port:

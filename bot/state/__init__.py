@@ -1,5 +1,6 @@
 """The state store: one SQLite file (WAL). Callers see only Store's methods, grouped by row family,
 so a Postgres backend is a second package of the same shape, not a rewrite."""
+
 from bot.state.approvals import Approval, ApprovalRows, Vote
 from bot.state.audit import AuditEntry, AuditRows
 from bot.state.base import Database
@@ -11,9 +12,31 @@ from bot.state.outbox import OutboxItem, OutboxRows, Post
 from bot.state.timers import Timer, TimerRows
 
 
-class Store(AuditRows, JobRows, OutboxRows, TimerRows, ApprovalRows, IncidentRows, MaintenanceRows, IndexBatchRows,
-            Database):
+class Store(
+    AuditRows,
+    JobRows,
+    OutboxRows,
+    TimerRows,
+    ApprovalRows,
+    IncidentRows,
+    MaintenanceRows,
+    IndexBatchRows,
+    Database,
+):
     """Every row family on one connection."""
 
 
-__all__ = ["Approval", "AuditEntry", "Incident", "Vote", "Job", "JobResult", "OutboxItem", "Post", "Store", "Timer"]
+__all__ = [
+    "Drain",
+    "WindowRow",
+    "Approval",
+    "AuditEntry",
+    "Incident",
+    "Vote",
+    "Job",
+    "JobResult",
+    "OutboxItem",
+    "Post",
+    "Store",
+    "Timer",
+]

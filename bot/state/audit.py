@@ -1,4 +1,5 @@
 """The audit log: one row per command, decision and outcome, never updated."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,16 +22,29 @@ class AuditEntry(BaseModel):
 class AuditRows:
     def _create(self, db) -> None:
         db["audit"].create(
-            {"id": int, "at": str, "user": str, "verb": str, "args": str, "channel": str, "outcome": str,
-             "duration_ms": int, "request_id": str, "detail": str},
-            pk="id", if_not_exists=True,
+            {
+                "id": int,
+                "at": str,
+                "user": str,
+                "verb": str,
+                "args": str,
+                "channel": str,
+                "outcome": str,
+                "duration_ms": int,
+                "request_id": str,
+                "detail": str,
+            },
+            pk="id",
+            if_not_exists=True,
         )
 
     def audit(self, entry: AuditEntry) -> None:
         # a plain INSERT: sqlite-utils' Table.insert re-reads the schema each call, and this runs on the ack path
         row = entry.model_dump()
         row["at"] = entry.at.isoformat()
-        self._write(f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+        self._write(
+            f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+        )
 
     def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
         rows = self._rows("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))

@@ -1,5 +1,6 @@
 """The SQLite connection every row family shares: WAL mode, one lock, small helpers for writes,
 reads and transactions. Row families (audit, jobs, outbox, timers, approvals) are mixins on top."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -34,7 +35,7 @@ class Database:
         with self._lock:
             cursor = self._db.execute(sql, params)
             columns = [c[0] for c in cursor.description]
-            return [dict(zip(columns, row)) for row in cursor.fetchall()]
+            return [dict(zip(columns, row, strict=False)) for row in cursor.fetchall()]
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

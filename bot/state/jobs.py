@@ -1,5 +1,6 @@
 """Durable jobs: work handed from the ack path to the workers. pending -> running -> done | failed,
 each step compare-and-set; closing a job and queueing its posts is one transaction."""
+
 from __future__ import annotations
 
 import json
@@ -30,16 +31,31 @@ class JobResult:
 
 
 def _job(row: dict[str, Any]) -> Job:
-    return Job(id=row["id"], kind=row["kind"], payload=json.loads(row["payload"]), state=row["state"],
-               attempts=row["attempts"])
+    return Job(
+        id=row["id"],
+        kind=row["kind"],
+        payload=json.loads(row["payload"]),
+        state=row["state"],
+        attempts=row["attempts"],
+    )
 
 
 class JobRows:
     def _create(self, db) -> None:
         db["jobs"].create(
-            {"id": int, "kind": str, "payload": str, "state": str, "attempts": int, "created_at": float,
-             "updated_at": float, "error": str},
-            pk="id", if_not_exists=True, defaults={"attempts": 0, "error": ""},
+            {
+                "id": int,
+                "kind": str,
+                "payload": str,
+                "state": str,
+                "attempts": int,
+                "created_at": float,
+                "updated_at": float,
+                "error": str,
+            },
+            pk="id",
+            if_not_exists=True,
+            defaults={"attempts": 0, "error": ""},
         )
         db["jobs"].create_index(["state"], if_not_exists=True)
 
@@ -59,7 +75,9 @@ class JobRows:
         )
         return self.job(job_id) if cursor.rowcount == 1 else None
 
-    def finish_job(self, job_id: int, state: str, now: float, error: str = "", posts: list[Post] = ()) -> bool:
+    def finish_job(
+        self, job_id: int, state: str, now: float, error: str = "", posts: list[Post] = ()
+    ) -> bool:
         """running -> done|failed with its posts queued, atomically: a crash either re-runs the job
         or has its posts queued, never both and never neither."""
         with self._transaction() as conn:

@@ -1,6 +1,7 @@
 """Maintenance and calendar rows: windows scheduled or cancelled by operators, the replica counts a
 drain recorded (until a finish restores them), which notices were posted or skipped, and which
 occurrences of the recurring reviews ran. Every "once" is a unique row claimed by compare-and-set."""
+
 from __future__ import annotations
 
 import json
@@ -33,17 +34,42 @@ class Drain(BaseModel):
 class MaintenanceRows:
     def _create(self, db) -> None:
         db["maintenance_windows"].create(
-            {"key": str, "start_at": float, "end_at": float, "reason": str, "source": str, "state": str,
-             "by": str, "changed_at": float}, pk="key", if_not_exists=True)
+            {
+                "key": str,
+                "start_at": float,
+                "end_at": float,
+                "reason": str,
+                "source": str,
+                "state": str,
+                "by": str,
+                "changed_at": float,
+            },
+            pk="key",
+            if_not_exists=True,
+        )
         db["maintenance_drains"].create(
-            {"id": int, "window_key": str, "counts": str, "state": str, "drained_at": float,
-             "restored_at": float, "by": str}, pk="id", if_not_exists=True)
+            {
+                "id": int,
+                "window_key": str,
+                "counts": str,
+                "state": str,
+                "drained_at": float,
+                "restored_at": float,
+                "by": str,
+            },
+            pk="id",
+            if_not_exists=True,
+        )
         db["maintenance_notices"].create(
-            {"window_key": str, "notice": str, "state": str, "at": float}, pk=("window_key", "notice"),
-            if_not_exists=True)
+            {"window_key": str, "notice": str, "state": str, "at": float},
+            pk=("window_key", "notice"),
+            if_not_exists=True,
+        )
         db["schedule_runs"].create(
-            {"name": str, "occurrence": float, "state": str, "at": float}, pk=("name", "occurrence"),
-            if_not_exists=True)
+            {"name": str, "occurrence": float, "state": str, "at": float},
+            pk=("name", "occurrence"),
+            if_not_exists=True,
+        )
 
     # --- windows --------------------------------------------------------------------------------
     def put_window(self, row: WindowRow, now: float) -> bool:
@@ -54,11 +80,14 @@ class MaintenanceRows:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET state=excluded.state, "
                 "reason=excluded.reason, by=excluded.by, changed_at=excluded.changed_at, end_at=excluded.end_at "
                 "WHERE maintenance_windows.state != excluded.state",
-                (row.key, row.start_at, row.end_at, row.reason, row.source, row.state, row.by, now))
+                (row.key, row.start_at, row.end_at, row.reason, row.source, row.state, row.by, now),
+            )
         return cursor.rowcount == 1
 
     def window_rows(self, ending_after: float) -> list[WindowRow]:
-        rows = self._rows("SELECT * FROM maintenance_windows WHERE end_at > ? ORDER BY start_at", (ending_after,))
+        rows = self._rows(
+            "SELECT * FROM maintenance_windows WHERE end_at > ? ORDER BY start_at", (ending_after,)
+        )
         return [WindowRow(**{k: r[k] for k in WindowRow.model_fields}) for r in rows]
 
     # --- drains ---------------------------------------------------------------------------------
@@ -67,8 +96,11 @@ class MaintenanceRows:
         repeated drain must never record the zeros it left behind)."""
         with self._transaction() as conn:
             if conn.execute("SELECT 1 FROM maintenance_drains WHERE state='drained'").fetchone() is None:
-                conn.execute("INSERT INTO maintenance_drains (window_key, counts, state, drained_at, by) "
-                             "VALUES (?, ?, 'drained', ?, ?)", (window_key, json.dumps(counts), now, by))
+                conn.execute(
+                    "INSERT INTO maintenance_drains (window_key, counts, state, drained_at, by) "
+                    "VALUES (?, ?, 'drained', ?, ?)",
+                    (window_key, json.dumps(counts), now, by),
+                )
         return self.open_drain()
 
     def open_drain(self) -> Drain | None:
@@ -80,16 +112,23 @@ class MaintenanceRows:
         return _drain(rows[0]) if rows else None
 
     def close_drain(self, drain_id: int, now: float) -> bool:
-        cursor = self._write("UPDATE maintenance_drains SET state='restored', restored_at=? "
-                             "WHERE id=? AND state='drained'", (now, drain_id))
+        cursor = self._write(
+            "UPDATE maintenance_drains SET state='restored', restored_at=? WHERE id=? AND state='drained'",
+            (now, drain_id),
+        )
         return cursor.rowcount == 1
 
     # --- once-only bookkeeping ------------------------------------------------------------------
-    def claim_notice(self, window_key: str, notice: str, state: str, now: float, post: Post | None = None) -> bool:
+    def claim_notice(
+        self, window_key: str, notice: str, state: str, now: float, post: Post | None = None
+    ) -> bool:
         """Mark a notice posted (its post queued in the same transaction) or skipped; False if it was already."""
         with self._transaction() as conn:
-            cursor = conn.execute("INSERT OR IGNORE INTO maintenance_notices (window_key, notice, state, at) "
-                                  "VALUES (?, ?, ?, ?)", (window_key, notice, state, now))
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO maintenance_notices (window_key, notice, state, at) "
+                "VALUES (?, ?, ?, ?)",
+                (window_key, notice, state, now),
+            )
             if cursor.rowcount == 1 and post is not None:
                 self._insert_post(conn, post, now)
         return cursor.rowcount == 1
@@ -99,8 +138,10 @@ class MaintenanceRows:
         return {r["notice"]: r["state"] for r in rows}
 
     def claim_run(self, name: str, occurrence: float, state: str, now: float) -> bool:
-        cursor = self._write("INSERT OR IGNORE INTO schedule_runs (name, occurrence, state, at) VALUES (?, ?, ?, ?)",
-                             (name, occurrence, state, now))
+        cursor = self._write(
+            "INSERT OR IGNORE INTO schedule_runs (name, occurrence, state, at) VALUES (?, ?, ?, ?)",
+            (name, occurrence, state, now),
+        )
         return cursor.rowcount == 1
 
     def runs(self, name: str) -> list[dict[str, Any]]:
@@ -108,5 +149,11 @@ class MaintenanceRows:
 
 
 def _drain(row: dict[str, Any]) -> Drain:
-    return Drain(id=row["id"], window_key=row["window_key"], counts=json.loads(row["counts"]), state=row["state"],
-                 drained_at=row["drained_at"], by=row["by"] or "")
+    return Drain(
+        id=row["id"],
+        window_key=row["window_key"],
+        counts=json.loads(row["counts"]),
+        state=row["state"],
+        drained_at=row["drained_at"],
+        by=row["by"] or "",
+    )

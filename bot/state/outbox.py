@@ -1,6 +1,7 @@
 """Slack posts waiting to be delivered, and the messages already delivered under a key, so later
 work can reply in their thread or edit them ("incident:42:root", "approval:7:card") before or after
 a restart. pending -> sent | failed | superseded."""
+
 from __future__ import annotations
 
 import json
@@ -39,18 +40,42 @@ class OutboxItem(BaseModel):
 
 
 def _item(row: dict[str, Any]) -> OutboxItem:
-    return OutboxItem(id=row["id"], job_id=row["job_id"], method=row["method"], channel=row["channel"],
-                      payload=json.loads(row["payload"]), state=row["state"], attempts=row["attempts"],
-                      not_before=row["not_before"], key=row["msg_key"], thread_key=row["thread_key"])
+    return OutboxItem(
+        id=row["id"],
+        job_id=row["job_id"],
+        method=row["method"],
+        channel=row["channel"],
+        payload=json.loads(row["payload"]),
+        state=row["state"],
+        attempts=row["attempts"],
+        not_before=row["not_before"],
+        key=row["msg_key"],
+        thread_key=row["thread_key"],
+    )
 
 
 class OutboxRows:
     def _create(self, db) -> None:
         db["outbox"].create(
-            {"id": int, "job_id": int, "method": str, "channel": str, "payload": str, "state": str,
-             "attempts": int, "not_before": float, "created_at": float, "sent_at": float, "error": str,
-             "result": str, "msg_key": str, "thread_key": str},
-            pk="id", if_not_exists=True, defaults={"attempts": 0, "error": "", "result": ""},
+            {
+                "id": int,
+                "job_id": int,
+                "method": str,
+                "channel": str,
+                "payload": str,
+                "state": str,
+                "attempts": int,
+                "not_before": float,
+                "created_at": float,
+                "sent_at": float,
+                "error": str,
+                "result": str,
+                "msg_key": str,
+                "thread_key": str,
+            },
+            pk="id",
+            if_not_exists=True,
+            defaults={"attempts": 0, "error": "", "result": ""},
         )
         db["outbox"].create_index(["state", "not_before"], if_not_exists=True)
         db["messages"].create({"key": str, "channel": str, "ts": str}, pk="key", if_not_exists=True)
@@ -72,8 +97,9 @@ class OutboxRows:
         return self.enqueue(Post(method, channel, payload["body"], payload.get("response_url")), now)
 
     def due_posts(self, now: float, limit: int = 50) -> list[OutboxItem]:
-        rows = self._rows("SELECT * FROM outbox WHERE state='pending' AND not_before<=? ORDER BY id LIMIT ?",
-                          (now, limit))
+        rows = self._rows(
+            "SELECT * FROM outbox WHERE state='pending' AND not_before<=? ORDER BY id LIMIT ?", (now, limit)
+        )
         return [_item(row) for row in rows]
 
     def mark_sent(self, item_id: int, now: float, result: dict[str, Any]) -> bool:
@@ -81,11 +107,17 @@ class OutboxRows:
         with self._transaction() as conn:
             cursor = conn.execute(
                 "UPDATE outbox SET state='sent', sent_at=?, result=?, attempts=attempts+1 "
-                "WHERE id=? AND state='pending'", (now, json.dumps(result), item_id))
-            row = conn.execute("SELECT method, channel, msg_key FROM outbox WHERE id=?", (item_id,)).fetchone()
+                "WHERE id=? AND state='pending'",
+                (now, json.dumps(result), item_id),
+            )
+            row = conn.execute(
+                "SELECT method, channel, msg_key FROM outbox WHERE id=?", (item_id,)
+            ).fetchone()
             if cursor.rowcount == 1 and row[0] == "chat.postMessage" and row[2] and result.get("ts"):
-                conn.execute("INSERT OR REPLACE INTO messages (key, channel, ts) VALUES (?, ?, ?)",
-                             (row[2], result.get("channel") or row[1], result["ts"]))
+                conn.execute(
+                    "INSERT OR REPLACE INTO messages (key, channel, ts) VALUES (?, ?, ?)",
+                    (row[2], result.get("channel") or row[1], result["ts"]),
+                )
         return cursor.rowcount == 1
 
     def defer_post(self, item_id: int, not_before: float, error: str, count_attempt: bool = True) -> None:
@@ -95,13 +127,18 @@ class OutboxRows:
         )
 
     def fail_post(self, item_id: int, error: str, state: str = "failed") -> None:
-        self._write("UPDATE outbox SET state=?, error=?, attempts=attempts+1 WHERE id=? AND state='pending'",
-                    (state, error, item_id))
+        self._write(
+            "UPDATE outbox SET state=?, error=?, attempts=attempts+1 WHERE id=? AND state='pending'",
+            (state, error, item_id),
+        )
 
     def newer_update_pending(self, item: OutboxItem) -> bool:
         """A later edit of the same message is queued: this one would be overwritten at once."""
-        rows = self._rows("SELECT 1 FROM outbox WHERE state='pending' AND method='chat.update' AND msg_key=? "
-                          "AND id>? LIMIT 1", (item.key, item.id))
+        rows = self._rows(
+            "SELECT 1 FROM outbox WHERE state='pending' AND method='chat.update' AND msg_key=? "
+            "AND id>? LIMIT 1",
+            (item.key, item.id),
+        )
         return bool(rows)
 
     def message(self, key: str) -> tuple[str, str] | None:
@@ -110,8 +147,9 @@ class OutboxRows:
         return (rows[0]["channel"], rows[0]["ts"]) if rows else None
 
     def key_failed(self, key: str) -> bool:
-        rows = self._rows("SELECT 1 FROM outbox WHERE msg_key=? AND method='chat.postMessage' AND state='failed'",
-                          (key,))
+        rows = self._rows(
+            "SELECT 1 FROM outbox WHERE msg_key=? AND method='chat.postMessage' AND state='failed'", (key,)
+        )
         return bool(rows)
 
     def posts(self, state: str | None = None) -> list[OutboxItem]:

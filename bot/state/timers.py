@@ -1,5 +1,6 @@
 """Timers are rows with a due time, swept by one loop (bot/scheduler.py). Scheduling is idempotent
 per (kind, key); firing is compare-and-set, so a timer fires once even across restarts."""
+
 from __future__ import annotations
 
 import json
@@ -18,21 +19,38 @@ class Timer(BaseModel):
 
 
 def _timer(row: dict[str, Any]) -> Timer:
-    return Timer(id=row["id"], kind=row["kind"], key=row["key"], due_at=row["due_at"],
-                 payload=json.loads(row["payload"]), state=row["state"])
+    return Timer(
+        id=row["id"],
+        kind=row["kind"],
+        key=row["key"],
+        due_at=row["due_at"],
+        payload=json.loads(row["payload"]),
+        state=row["state"],
+    )
 
 
 class TimerRows:
     def _create(self, db) -> None:
         db["timers"].create(
-            {"id": int, "kind": str, "key": str, "due_at": float, "payload": str, "state": str,
-             "created_at": float, "fired_at": float},
-            pk="id", if_not_exists=True,
+            {
+                "id": int,
+                "kind": str,
+                "key": str,
+                "due_at": float,
+                "payload": str,
+                "state": str,
+                "created_at": float,
+                "fired_at": float,
+            },
+            pk="id",
+            if_not_exists=True,
         )
         db["timers"].create_index(["kind", "key"], unique=True, if_not_exists=True)
         db["timers"].create_index(["state", "due_at"], if_not_exists=True)
 
-    def schedule(self, kind: str, key: str, due_at: float, now: float, payload: dict[str, Any] | None = None) -> bool:
+    def schedule(
+        self, kind: str, key: str, due_at: float, now: float, payload: dict[str, Any] | None = None
+    ) -> bool:
         """A pending timer (kind, key) due at `due_at`; re-scheduling a pending or cancelled one moves it.
         A timer that already fired stays fired: returns False."""
         with self._transaction() as conn:
@@ -45,7 +63,9 @@ class TimerRows:
             row = conn.execute("SELECT state FROM timers WHERE kind=? AND key=?", (kind, key)).fetchone()
         return row[0] == "pending"
 
-    def reschedule(self, kind: str, key: str, due_at: float, now: float, payload: dict[str, Any] | None = None) -> None:
+    def reschedule(
+        self, kind: str, key: str, due_at: float, now: float, payload: dict[str, Any] | None = None
+    ) -> None:
         """Arm (kind, key) again whatever its state, in one statement: for repeating timers."""
         self._write(
             "INSERT INTO timers (kind, key, due_at, payload, state, created_at) VALUES (?, ?, ?, ?, 'pending', ?) "
@@ -59,17 +79,23 @@ class TimerRows:
         self._write("UPDATE timers SET due_at=? WHERE id=? AND state='pending'", (due_at, timer_id))
 
     def cancel_timer(self, kind: str, key: str) -> bool:
-        cursor = self._write("UPDATE timers SET state='cancelled' WHERE kind=? AND key=? AND state='pending'", (kind, key))
+        cursor = self._write(
+            "UPDATE timers SET state='cancelled' WHERE kind=? AND key=? AND state='pending'", (kind, key)
+        )
         return cursor.rowcount == 1
 
     def due_timers(self, now: float, limit: int = 100) -> list[Timer]:
-        rows = self._rows("SELECT * FROM timers WHERE state='pending' AND due_at<=? ORDER BY due_at LIMIT ?", (now, limit))
+        rows = self._rows(
+            "SELECT * FROM timers WHERE state='pending' AND due_at<=? ORDER BY due_at LIMIT ?", (now, limit)
+        )
         return [_timer(r) for r in rows]
 
     def claim_timer(self, timer_id: int, now: float) -> bool:
         # due_at<=now: a handler that re-armed its own timer for later keeps it pending
-        cursor = self._write("UPDATE timers SET state='fired', fired_at=? WHERE id=? AND state='pending' AND due_at<=?",
-                             (now, timer_id, now))
+        cursor = self._write(
+            "UPDATE timers SET state='fired', fired_at=? WHERE id=? AND state='pending' AND due_at<=?",
+            (now, timer_id, now),
+        )
         return cursor.rowcount == 1
 
     def timer(self, kind: str, key: str) -> Timer | None:

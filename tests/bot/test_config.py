@@ -1,4 +1,5 @@
 """Settings: YAML plus environment overrides, every problem reported with its key path."""
+
 import pytest
 
 from bot import config
@@ -20,15 +21,24 @@ def test_defaults_follow_the_operations_manual():
 
 def test_environment_overrides_the_file(tmp_path):
     path = write(tmp_path, "server:\n  port: 4000\nslack:\n  bot_token: xoxb-from-file\n")
-    settings = config.load(path, environ={"LLMBOT_PORT": "5000", "SLACK_BOT_TOKEN": "xoxb-from-env",
-                                          "PAGERDUTY_WEBHOOK_SECRETS": "one, two"})
+    settings = config.load(
+        path,
+        environ={
+            "LLMBOT_PORT": "5000",
+            "SLACK_BOT_TOKEN": "xoxb-from-env",
+            "PAGERDUTY_WEBHOOK_SECRETS": "one, two",
+        },
+    )
     assert settings.server.port == 5000
     assert settings.slack.bot_token.get_secret_value() == "xoxb-from-env"
     assert [s.get_secret_value() for s in settings.pagerduty.webhook_secrets] == ["one", "two"]
 
 
 def test_every_problem_is_reported_with_its_key_path(tmp_path):
-    path = write(tmp_path, "prometheus:\n  url: not a url\nplatform:\n  error_rate_limt: 0.02\nrbac:\n  users:\n    U1: admin\n")
+    path = write(
+        tmp_path,
+        "prometheus:\n  url: not a url\nplatform:\n  error_rate_limt: 0.02\nrbac:\n  users:\n    U1: admin\n",
+    )
     with pytest.raises(config.ConfigError) as caught:
         config.load(path, environ={})
     paths = sorted(p.path for p in caught.value.problems)
@@ -52,7 +62,9 @@ def test_missing_slack_secrets_are_serve_problems():
 
 
 def test_masked_settings_never_show_a_secret():
-    settings = config.load(None, environ={"SLACK_BOT_TOKEN": "xoxb-secret-value", "PAGERDUTY_WEBHOOK_SECRETS": "whsec"})
+    settings = config.load(
+        None, environ={"SLACK_BOT_TOKEN": "xoxb-secret-value", "PAGERDUTY_WEBHOOK_SECRETS": "whsec"}
+    )
     shown = str(config.masked(settings))
     assert "xoxb-secret-value" not in shown and "whsec" not in shown
     assert config.masked(settings)["slack"]["bot_token"] == "********"

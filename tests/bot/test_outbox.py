@@ -1,5 +1,6 @@
 """The outbox against the Slack stand-in, with time moved by hand: Retry-After, per-channel pace,
 permanent refusals, network failures, and posts that outlive the process that queued them."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -107,11 +108,22 @@ def test_a_thread_reply_waits_for_its_parent_then_lands_in_its_thread(tmp_path, 
 
     store = Store(tmp_path / "s.db")
     outbox = outbox_for(store, slack.api_url, clock)
-    store.enqueue(Post("chat.postMessage", "C0INCIDENT", {"channel": "C0INCIDENT", "text": "reply"},
-                       thread_key="incident:1:root"), clock.time())
+    store.enqueue(
+        Post(
+            "chat.postMessage",
+            "C0INCIDENT",
+            {"channel": "C0INCIDENT", "text": "reply"},
+            thread_key="incident:1:root",
+        ),
+        clock.time(),
+    )
     assert outbox.deliver_due() == 0  # the parent is not posted yet
-    store.enqueue(Post("chat.postMessage", "C0INCIDENT", {"channel": "C0INCIDENT", "text": "root"},
-                       key="incident:1:root"), clock.time())
+    store.enqueue(
+        Post(
+            "chat.postMessage", "C0INCIDENT", {"channel": "C0INCIDENT", "text": "root"}, key="incident:1:root"
+        ),
+        clock.time(),
+    )
     clock.advance(1)
     assert outbox.deliver_due() == 1  # root
     clock.advance(1)
@@ -125,10 +137,16 @@ def test_only_the_latest_of_several_queued_edits_is_sent(tmp_path, slack, clock)
 
     store = Store(tmp_path / "s.db")
     outbox = outbox_for(store, slack.api_url, clock)
-    store.enqueue(Post("chat.postMessage", "C0PLATFORM", {"channel": "C0PLATFORM", "text": "v1"}, key="card"), clock.time())
+    store.enqueue(
+        Post("chat.postMessage", "C0PLATFORM", {"channel": "C0PLATFORM", "text": "v1"}, key="card"),
+        clock.time(),
+    )
     assert outbox.deliver_due() == 1
     for text in ("v2", "v3", "v4"):
-        store.enqueue(Post("chat.update", "C0PLATFORM", {"channel": "C0PLATFORM", "text": text}, key="card"), clock.time())
+        store.enqueue(
+            Post("chat.update", "C0PLATFORM", {"channel": "C0PLATFORM", "text": text}, key="card"),
+            clock.time(),
+        )
     outbox.deliver_due()
     kinds = [(m["kind"], m["text"]) for m in slack.messages(channel="C0PLATFORM")]
     assert kinds == [("post", "v1"), ("update", "v4")]
@@ -140,9 +158,19 @@ def test_a_file_is_uploaded_into_the_thread_of_its_answer(tmp_path, slack, clock
 
     store = Store(tmp_path / "s.db")
     outbox = outbox_for(store, slack.api_url, clock)
-    store.enqueue(Post("chat.postMessage", "C0PLATFORM", {"channel": "C0PLATFORM", "text": "answer"}, key="a"), clock.time())
-    store.enqueue(Post("files.upload", "C0PLATFORM", {"filename": "gpus.csv", "title": "GPUs", "content": "gpu,util\n0,55\n"},
-                       thread_key="a"), clock.time())
+    store.enqueue(
+        Post("chat.postMessage", "C0PLATFORM", {"channel": "C0PLATFORM", "text": "answer"}, key="a"),
+        clock.time(),
+    )
+    store.enqueue(
+        Post(
+            "files.upload",
+            "C0PLATFORM",
+            {"filename": "gpus.csv", "title": "GPUs", "content": "gpu,util\n0,55\n"},
+            thread_key="a",
+        ),
+        clock.time(),
+    )
     outbox.deliver_due()
     clock.advance(1)
     outbox.deliver_due()

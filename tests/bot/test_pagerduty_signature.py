@@ -1,5 +1,6 @@
 """X-PagerDuty-Signature verification against published vectors: go-pagerduty's test body and
 deliveries captured from a real PagerDuty account (values copied here as literals), plus rotation."""
+
 from bot.pagerduty_webhook import signatures, verify
 
 GO_SECRET = "lDQHScfUeXUKaQRNF+8XIiDKZ7XX3itBAYzwU0TARw8lJqRnkKl2iB1anSb0Z+IK"

@@ -1,4 +1,5 @@
 """The /llm parser: verbs, arguments, usage errors, and what Slack's clients do to typed text."""
+
 import pytest
 
 from bot.registry import CommandSpec, find

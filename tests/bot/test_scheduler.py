@@ -1,5 +1,6 @@
 """The timer sweep on a hand-moved clock: on time, once, late with its lateness, and a handler that
 fails is tried again rather than lost."""
+
 from datetime import datetime, timezone
 
 from bot.clock import ManualClock

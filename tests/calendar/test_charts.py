@@ -1,4 +1,5 @@
 """The PNG line chart decodes, has the promised size, and draws something for each series."""
+
 import io
 from datetime import datetime, timedelta, timezone
 
@@ -16,8 +17,10 @@ def decoded(png: bytes) -> Image.Image:
 
 
 def test_a_chart_is_a_png_of_the_promised_size():
-    series = {"this week": [(DAY + timedelta(days=i), 1.0 + i / 10) for i in range(7)],
-              "last week": [(DAY + timedelta(days=i), 1.2) for i in range(3)]}
+    series = {
+        "this week": [(DAY + timedelta(days=i), 1.0 + i / 10) for i in range(7)],
+        "last week": [(DAY + timedelta(days=i), 1.2) for i in range(3)],
+    }
     image = decoded(line_chart("P95 latency", series, "seconds"))
     assert (image.format, image.size) == ("PNG", SIZE)
     colours = {c for _, c in image.convert("RGB").getcolors(maxcolors=100_000)}

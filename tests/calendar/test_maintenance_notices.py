@@ -1,5 +1,6 @@
 """The four notices of a window, each posted once: on time, across a restart just before and just
 after one comes due, late with a note or skipped by policy, and not at all for a cancelled window."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -20,7 +21,9 @@ class Running:
 
     def __init__(self, db, clock, **settings):
         self.store = Store(db)
-        self.calendar = Calendar(self.store, MaintenanceSettings(**settings), "C0PLATFORM", "llm-inference", clock)
+        self.calendar = Calendar(
+            self.store, MaintenanceSettings(**settings), "C0PLATFORM", "llm-inference", clock
+        )
         self.scheduler = Scheduler(self.store, {NOTICE: self.calendar.on_notice}, clock)
         self.calendar.arm()
         self.scheduler.fire_due()
@@ -46,11 +49,21 @@ def run_until(running, clock, when, step=600):
 def test_a_window_gets_its_four_notices_in_order_each_once(tmp_path, clock):
     bot = Running(tmp_path / "db", clock)
     run_until(bot, clock, utc(2025, 3, 1, 15))
-    assert bot.heads() == ["📅 *Planned maintenance*", "⏰ *Maintenance in 1 hour*", "🔧 *Maintenance window open*",
-                           "✅ *Maintenance window closed*"]
-    assert bot.texts()[0].startswith("📅 *Planned maintenance*: Sat 1 Mar 2025, 02:00–06:00 PST (10:00–14:00 UTC), 4 h")
-    assert [p.not_before for p in bot.store.posts()] == [utc(2025, 2, 26, 10).timestamp(), utc(2025, 3, 1, 9).timestamp(),
-                                                          utc(2025, 3, 1, 10).timestamp(), utc(2025, 3, 1, 14).timestamp()]
+    assert bot.heads() == [
+        "📅 *Planned maintenance*",
+        "⏰ *Maintenance in 1 hour*",
+        "🔧 *Maintenance window open*",
+        "✅ *Maintenance window closed*",
+    ]
+    assert bot.texts()[0].startswith(
+        "📅 *Planned maintenance*: Sat 1 Mar 2025, 02:00–06:00 PST (10:00–14:00 UTC), 4 h"
+    )
+    assert [p.not_before for p in bot.store.posts()] == [
+        utc(2025, 2, 26, 10).timestamp(),
+        utc(2025, 3, 1, 9).timestamp(),
+        utc(2025, 3, 1, 10).timestamp(),
+        utc(2025, 3, 1, 14).timestamp(),
+    ]
 
 
 def test_the_april_window_after_the_march_change_is_announced_at_two_pacific_daylight_time(tmp_path, clock):
@@ -103,8 +116,11 @@ def test_a_reminder_whose_window_has_begun_is_skipped_even_when_posting_late(tmp
     clock.advance((utc(2025, 3, 1, 11) - clock.now()).total_seconds())  # down 20 Feb - 1 Mar 11:00
     bot = Running(tmp_path / "db", clock)
     assert bot.heads() == ["🔧 *Maintenance window open*"]
-    assert bot.store.notices("2025-03-01T10:00Z") == {"announcement": "skipped", "reminder": "skipped",
-                                                       "start": "posted"}
+    assert bot.store.notices("2025-03-01T10:00Z") == {
+        "announcement": "skipped",
+        "reminder": "skipped",
+        "start": "posted",
+    }
 
 
 def test_a_cancelled_window_gets_no_more_notices_and_its_cancellation_is_announced(tmp_path, clock):
@@ -121,11 +137,17 @@ def test_a_window_scheduled_at_short_notice_is_announced_at_once_without_a_separ
     window = bot.calendar.schedule("2025-02-19", "16:30-17:30", "hotfix", "U0OPS1")  # in 30 minutes
     bot.scheduler.fire_due()
     run_until(bot, clock, window.end + (window.end - window.start))
-    assert bot.heads() == ["📅 *Planned maintenance*", "🔧 *Maintenance window open*", "✅ *Maintenance window closed*"]
+    assert bot.heads() == [
+        "📅 *Planned maintenance*",
+        "🔧 *Maintenance window open*",
+        "✅ *Maintenance window closed*",
+    ]
 
 
 def test_maintenance_is_active_inside_a_window_only(tmp_path, clock):
     bot = Running(tmp_path / "db", clock)
-    assert [bot.calendar.maintenance_active(t) for t in (utc(2025, 3, 1, 9, 59), utc(2025, 3, 1, 10), utc(2025, 3, 1, 14))] \
-        == [False, True, False]
+    assert [
+        bot.calendar.maintenance_active(t)
+        for t in (utc(2025, 3, 1, 9, 59), utc(2025, 3, 1, 10), utc(2025, 3, 1, 14))
+    ] == [False, True, False]
     assert bot.calendar.escalation_held(utc(2025, 3, 1, 12)) is True

@@ -1,5 +1,6 @@
 """Window arithmetic in America/Los_Angeles: the first Saturday rule, DST in March and November,
 month and year boundaries, typed windows, and when the notices fall."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -50,8 +51,11 @@ def test_a_window_in_progress_is_still_the_next_window():
 def test_the_announcement_is_three_days_before_on_the_wall_clock_and_the_reminder_one_hour_before():
     [window] = default_windows(RULE, utc(2025, 2, 2), 1)
     assert notice_times(window, MaintenanceSettings()) == {
-        "announcement": utc(2025, 2, 26, 10), "reminder": utc(2025, 3, 1, 9),
-        "start": utc(2025, 3, 1, 10), "completion": utc(2025, 3, 1, 14)}
+        "announcement": utc(2025, 2, 26, 10),
+        "reminder": utc(2025, 3, 1, 9),
+        "start": utc(2025, 3, 1, 10),
+        "completion": utc(2025, 3, 1, 14),
+    }
 
 
 def test_an_announcement_across_the_spring_change_keeps_its_local_time():
@@ -70,11 +74,18 @@ def test_a_typed_window_may_end_after_midnight():
     assert (window.start, window.end) == (utc(2026, 1, 1, 6), utc(2026, 1, 1, 10))
 
 
-@pytest.mark.parametrize("day, span, message", [
-    ("08/03/2025", "02:00-06:00", "`08/03/2025` is not a date: write it as YYYY-MM-DD, e.g. 2025-03-08."),
-    ("2025-03-08", "2am-6am", "`2am-6am` is not a time span: write HH:MM-HH:MM, e.g. 02:00-06:00."),
-    ("2024-03-08", "02:00-06:00", "That window (Fri 8 Mar 2024, 02:00–06:00 PST (10:00–14:00 UTC)) is already over."),
-])
+@pytest.mark.parametrize(
+    "day, span, message",
+    [
+        ("08/03/2025", "02:00-06:00", "`08/03/2025` is not a date: write it as YYYY-MM-DD, e.g. 2025-03-08."),
+        ("2025-03-08", "2am-6am", "`2am-6am` is not a time span: write HH:MM-HH:MM, e.g. 02:00-06:00."),
+        (
+            "2024-03-08",
+            "02:00-06:00",
+            "That window (Fri 8 Mar 2024, 02:00–06:00 PST (10:00–14:00 UTC)) is already over.",
+        ),
+    ],
+)
 def test_a_typed_window_that_cannot_be_used_says_why(day, span, message):
     with pytest.raises(CommandError) as caught:
         parse_window(day, span, "", LA, utc(2025, 1, 1))
@@ -88,8 +99,10 @@ def test_a_daily_nine_oclock_schedule_stays_at_nine_local_across_the_march_chang
 
 def test_a_cron_schedule_is_the_same_as_its_rrule():
     assert cron_to_rrule("0 9 * * 1") == "FREQ=WEEKLY;BYHOUR=9;BYMINUTE=0;BYSECOND=0;BYDAY=MO"
-    assert occurrences(cron_to_rrule("30 14 * * 5"), LA, utc(2025, 10, 30), 2) == [utc(2025, 10, 31, 21, 30),
-                                                                                  utc(2025, 11, 7, 22, 30)]
+    assert occurrences(cron_to_rrule("30 14 * * 5"), LA, utc(2025, 10, 30), 2) == [
+        utc(2025, 10, 31, 21, 30),
+        utc(2025, 11, 7, 22, 30),
+    ]
 
 
 def test_a_schedule_with_both_or_neither_rule_is_refused():

@@ -1,5 +1,6 @@
 """Recurring reviews: each occurrence fires once across restarts, a missed one is posted late or
 skipped by policy, and the capacity advice follows the 80% / 40% thresholds."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -22,8 +23,16 @@ def utc(*parts):
 class Running:
     def __init__(self, db, clock, **late):
         self.store, self.jobs = Store(db), []
-        self.reviews = Reviews(self.store, DAILY, MaintenanceSettings(**late), ReviewThresholds(), "C0PLATFORM",
-                               None, clock, lambda kind, payload: self.jobs.append(payload))
+        self.reviews = Reviews(
+            self.store,
+            DAILY,
+            MaintenanceSettings(**late),
+            ReviewThresholds(),
+            "C0PLATFORM",
+            None,
+            clock,
+            lambda kind, payload: self.jobs.append(payload),
+        )
         self.scheduler = Scheduler(self.store, {OCCURRENCE: self.reviews.on_occurrence}, clock)
         self.reviews.arm()
         self.scheduler.fire_due()
@@ -70,10 +79,17 @@ def test_the_skip_policy_records_a_missed_occurrence_without_running_it(tmp_path
     assert (bot.jobs, [r["state"] for r in bot.store.runs("morning-check")]) == ([], ["skipped"])
 
 
-@pytest.mark.parametrize("gpu, replicas, advice", [
-    (85.0, 2, ("up", 3)), (80.0, 2, ("hold", 2)), (39.9, 2, ("down", 1)), (30.0, 1, ("hold", 1)),
-    (95.0, 10, ("at_limit", 10)), (None, 2, ("unknown", 2)),
-])
+@pytest.mark.parametrize(
+    "gpu, replicas, advice",
+    [
+        (85.0, 2, ("up", 3)),
+        (80.0, 2, ("hold", 2)),
+        (39.9, 2, ("down", 1)),
+        (30.0, 1, ("hold", 1)),
+        (95.0, 10, ("at_limit", 10)),
+        (None, 2, ("unknown", 2)),
+    ],
+)
 def test_capacity_advice_follows_the_thresholds(gpu, replicas, advice):
     assert decide(gpu, replicas, ReviewThresholds(), 10) == advice
 

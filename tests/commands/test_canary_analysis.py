@@ -1,5 +1,6 @@
 """Canary analysis: the verdict rules on hand-made numbers, then analyse() against the sandbox's real
 Prometheus scraping the synthetic exporter with its canary switched off, healthy and failing."""
+
 import socket
 import time
 
@@ -7,17 +8,26 @@ import pytest
 import requests
 from pydantic import ValidationError
 
-from commands.canary_analysis import CanaryAnalysis, CanaryPolicy, CanaryQueries, VersionMetrics, analyse, judge
+from commands.canary_analysis import (
+    CanaryAnalysis,
+    CanaryPolicy,
+    CanaryQueries,
+    VersionMetrics,
+    analyse,
+    judge,
+)
 from integrations.errors import Unavailable
 from integrations.prometheus import PrometheusClient
 from sandbox.exporter import Exporter
 from tests.prometheus_support import exporter_and_prometheus
 
 POLICY = CanaryPolicy()
-HEALTHY = VersionMetrics(error_rate=0.003, p95_latency_seconds=1.8, ttft_p95_seconds=0.3, throughput_rps=4.0,
-                         requests=1200)
-STABLE = VersionMetrics(error_rate=0.003, p95_latency_seconds=1.9, ttft_p95_seconds=0.3, throughput_rps=40.0,
-                        requests=12000)
+HEALTHY = VersionMetrics(
+    error_rate=0.003, p95_latency_seconds=1.8, ttft_p95_seconds=0.3, throughput_rps=4.0, requests=1200
+)
+STABLE = VersionMetrics(
+    error_rate=0.003, p95_latency_seconds=1.9, ttft_p95_seconds=0.3, throughput_rps=40.0, requests=12000
+)
 
 
 def verdict(canary: VersionMetrics, stable: VersionMetrics = STABLE) -> tuple[str, list[str]]:
@@ -27,12 +37,17 @@ def verdict(canary: VersionMetrics, stable: VersionMetrics = STABLE) -> tuple[st
 
 # The verdict rules.
 
+
 def test_a_canary_within_every_limit_passes():
-    assert judge(HEALTHY, STABLE, POLICY) == CanaryAnalysis(canary=HEALTHY, stable=STABLE, verdict="pass", reasons=[])
+    assert judge(HEALTHY, STABLE, POLICY) == CanaryAnalysis(
+        canary=HEALTHY, stable=STABLE, verdict="pass", reasons=[]
+    )
 
 
 def test_a_canary_exactly_at_every_limit_still_passes():
-    at_limits = HEALTHY.model_copy(update={"error_rate": 0.01, "p95_latency_seconds": 3.0, "ttft_p95_seconds": 0.5})
+    at_limits = HEALTHY.model_copy(
+        update={"error_rate": 0.01, "p95_latency_seconds": 3.0, "ttft_p95_seconds": 0.5}
+    )
     assert verdict(at_limits, STABLE.model_copy(update={"error_rate": 0.005})) == ("pass", [])
 
 
@@ -42,7 +57,9 @@ def test_a_canary_without_traffic_is_inconclusive():
 
 def test_a_canary_one_request_short_of_the_minimum_is_inconclusive():
     assert verdict(HEALTHY.model_copy(update={"requests": 99})) == (
-        "inconclusive", ["only 99 canary requests in the last 5m; a verdict needs 100"])
+        "inconclusive",
+        ["only 99 canary requests in the last 5m; a verdict needs 100"],
+    )
 
 
 def test_a_canary_at_the_minimum_traffic_gets_a_verdict():
@@ -50,16 +67,24 @@ def test_a_canary_at_the_minimum_traffic_gets_a_verdict():
 
 
 def test_each_exceeded_limit_is_a_reason_naming_metric_value_and_limit():
-    bad = HEALTHY.model_copy(update={"error_rate": 0.0101, "p95_latency_seconds": 3.01, "ttft_p95_seconds": 0.75})
-    assert verdict(bad, STABLE.model_copy(update={"error_rate": 0.006})) == ("fail", [
-        "error rate 1.01% is over the 1.00% limit",
-        "p95 latency 3.01s is over the 3.00s limit",
-        "p95 TTFT 0.75s is over the 0.50s limit"])
+    bad = HEALTHY.model_copy(
+        update={"error_rate": 0.0101, "p95_latency_seconds": 3.01, "ttft_p95_seconds": 0.75}
+    )
+    assert verdict(bad, STABLE.model_copy(update={"error_rate": 0.006})) == (
+        "fail",
+        [
+            "error rate 1.01% is over the 1.00% limit",
+            "p95 latency 3.01s is over the 3.00s limit",
+            "p95 TTFT 0.75s is over the 0.50s limit",
+        ],
+    )
 
 
 def test_a_canary_erring_more_than_twice_as_often_as_stable_fails_under_the_absolute_limit():
     assert verdict(HEALTHY.model_copy(update={"error_rate": 0.0061})) == (
-        "fail", ["error rate 0.61% is 2.0× stable's 0.30% (limit 2×)"])
+        "fail",
+        ["error rate 0.61% is 2.0× stable's 0.30% (limit 2×)"],
+    )
 
 
 def test_a_canary_erring_exactly_twice_as_often_as_stable_passes():
@@ -76,7 +101,9 @@ def test_the_ratio_to_stable_is_not_checked_without_stable_data():
 
 def test_a_canary_missing_a_limited_metric_is_inconclusive():
     assert verdict(HEALTHY.model_copy(update={"ttft_p95_seconds": None})) == (
-        "inconclusive", ["no canary data for p95 TTFT"])
+        "inconclusive",
+        ["no canary data for p95 TTFT"],
+    )
 
 
 def test_an_exceeded_limit_fails_even_with_another_metric_missing():
@@ -142,7 +169,10 @@ def test_with_the_canary_off_the_analysis_is_inconclusive_for_lack_of_traffic(pr
     set_canary(exporter, enabled=False)
     analysis = analyse(prom, LIVE)
     assert (analysis.verdict, analysis.reasons, analysis.canary) == (
-        "inconclusive", ["no canary traffic in the last 1m"], VersionMetrics())
+        "inconclusive",
+        ["no canary traffic in the last 1m"],
+        VersionMetrics(),
+    )
     assert 30 <= analysis.stable.throughput_rps <= 55  # 40 requests/s ± 25% over the day
 
 

@@ -1,5 +1,6 @@
 """Reading an indexing file: JSON arrays, the {"documents": [...]} wrapper and JSONL, each bad
 document rejected with where it was."""
+
 import pytest
 
 from commands.documents import parse
@@ -23,7 +24,9 @@ def test_a_numeric_id_is_rejected_rather_than_guessed():
 
 
 def test_the_same_file_has_the_same_digest_whatever_its_name():
-    assert parse(b'{"id": "a", "text": "x"}', "one").digest == parse(b'{"id": "a", "text": "x"}', "two").digest
+    assert (
+        parse(b'{"id": "a", "text": "x"}', "one").digest == parse(b'{"id": "a", "text": "x"}', "two").digest
+    )
 
 
 def test_whitespace_only_is_empty():

@@ -1,4 +1,5 @@
 """The pure parts of `/llm gpu` and its export: joining DCGM samples, flags, windows, the CSV shape."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,11 +14,29 @@ AT = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def test_samples_of_the_five_metrics_join_into_one_gpu():
-    samples = [({**NODE, "__name__": name}, value) for name, value in (
-        ("DCGM_FI_DEV_GPU_TEMP", 85), ("DCGM_FI_DEV_GPU_UTIL", 3), ("DCGM_FI_DEV_FB_USED", 1024),
-        ("DCGM_FI_DEV_FB_FREE", 80_000), ("DCGM_FI_DEV_POWER_USAGE", 90.5))]
-    assert collect(samples) == [Gpu(node="node-a", index=3, name="NVIDIA A100-SXM4-80GB", uuid="GPU-1", util=3,
-                                    used=1024, free=80_000, temp=85, power=90.5)]
+    samples = [
+        ({**NODE, "__name__": name}, value)
+        for name, value in (
+            ("DCGM_FI_DEV_GPU_TEMP", 85),
+            ("DCGM_FI_DEV_GPU_UTIL", 3),
+            ("DCGM_FI_DEV_FB_USED", 1024),
+            ("DCGM_FI_DEV_FB_FREE", 80_000),
+            ("DCGM_FI_DEV_POWER_USAGE", 90.5),
+        )
+    ]
+    assert collect(samples) == [
+        Gpu(
+            node="node-a",
+            index=3,
+            name="NVIDIA A100-SXM4-80GB",
+            uuid="GPU-1",
+            util=3,
+            used=1024,
+            free=80_000,
+            temp=85,
+            power=90.5,
+        )
+    ]
 
 
 def test_a_gpu_above_the_hot_threshold_and_at_the_idle_threshold_gets_both_flags():
@@ -33,10 +52,16 @@ def test_a_gpu_with_a_missing_metric_shows_a_question_mark_not_a_crash():
 
 
 def test_csv_rows_read_like_nvidia_smi_with_na_for_what_is_missing():
-    full = Row(at=AT, node="node-a", index=2, name="NVIDIA A100-SXM4-80GB",
-               values={"util": 55, "used": 74200, "free": 7320, "temp": 62, "power": 300})
-    assert csv_line(full) == ("2024/05/01 12:00:00.000, NVIDIA A100-SXM4-80GB, 2, 55 %, 74200 MiB, 81520 MiB, 62, "
-                              "300.00 W, node-a")
+    full = Row(
+        at=AT,
+        node="node-a",
+        index=2,
+        name="NVIDIA A100-SXM4-80GB",
+        values={"util": 55, "used": 74200, "free": 7320, "temp": 62, "power": 300},
+    )
+    assert csv_line(full) == (
+        "2024/05/01 12:00:00.000, NVIDIA A100-SXM4-80GB, 2, 55 %, 74200 MiB, 81520 MiB, 62, 300.00 W, node-a"
+    )
     partial = Row(at=AT, node="node-a", index=2, name="A100", values={"util": 55})
     assert csv_line(partial).split(", ")[4:8] == ["[N/A]", "[N/A]", "[N/A]", "[N/A]"]
 

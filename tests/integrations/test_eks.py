@@ -1,5 +1,6 @@
 """EksClient against moto's server (the sandbox's AWS, seeded with the manual's GPU node group), and
 against a small EKS stand-in for what moto lacks: DescribeUpdate and EKS' own size validation."""
+
 import itertools
 import socket
 import time
@@ -32,20 +33,36 @@ def eks(aws):
 def spare_group(aws):
     """A node group of its own (min 1, max 6, desired 2), so resizing it disturbs no other test."""
     name = f"spare-{next(_names)}"
-    aws.client("eks").create_nodegroup(clusterName=CLUSTER, nodegroupName=name, nodeRole=ROLE, subnets=["subnet-1"],
-                                       instanceTypes=["p4d.24xlarge"],
-                                       scalingConfig={"minSize": 1, "maxSize": 6, "desiredSize": 2})
+    aws.client("eks").create_nodegroup(
+        clusterName=CLUSTER,
+        nodegroupName=name,
+        nodeRole=ROLE,
+        subnets=["subnet-1"],
+        instanceTypes=["p4d.24xlarge"],
+        scalingConfig={"minSize": 1, "maxSize": 6, "desiredSize": 2},
+    )
     return name
 
 
 def client(url: str, timeout_seconds: float = 2.0) -> EksClient:
-    return EksClient(REGION, endpoint_url=url, access_key_id=ACCESS_KEY, secret_access_key=SECRET_KEY,
-                     timeout_seconds=timeout_seconds)
+    return EksClient(
+        REGION,
+        endpoint_url=url,
+        access_key_id=ACCESS_KEY,
+        secret_access_key=SECRET_KEY,
+        timeout_seconds=timeout_seconds,
+    )
 
 
 def test_the_seeded_gpu_node_group_reads_back_with_its_sizes(eks):
     assert eks.nodegroup(CLUSTER, NODEGROUP) == NodeGroup(
-        name=NODEGROUP, status="ACTIVE", min_size=1, max_size=6, desired_size=2, instance_types=["p4d.24xlarge"])
+        name=NODEGROUP,
+        status="ACTIVE",
+        min_size=1,
+        max_size=6,
+        desired_size=2,
+        instance_types=["p4d.24xlarge"],
+    )
 
 
 def test_listing_the_cluster_names_the_gpu_node_group(eks):
@@ -74,8 +91,11 @@ def test_a_resize_overtaken_by_another_is_judged_failed_with_both_sizes(eks, spa
     update_id = eks.resize(CLUSTER, spare_group, 3)
     eks.resize(CLUSTER, spare_group, 4)
     status = eks.update_status(CLUSTER, spare_group, update_id, expected=Scaling(desired_size=3))
-    assert status == UpdateStatus(id=update_id, status="Failed", errors=[
-        f"node group {spare_group} is ACTIVE at desired 4 (min 1, max 6), not desired 3"])
+    assert status == UpdateStatus(
+        id=update_id,
+        status="Failed",
+        errors=[f"node group {spare_group} is ACTIVE at desired 4 (min 1, max 6), not desired 3"],
+    )
 
 
 def test_without_describe_update_or_the_requested_sizes_the_status_is_an_error(eks, spare_group):
@@ -108,6 +128,7 @@ def test_a_closed_port_is_unavailable_within_a_second():
 
 # What moto lacks, from a stand-in that answers the way EKS documents.
 
+
 class FakeEks(StubServer):
     """UpdateNodegroupConfig with EKS' size checks, and DescribeUpdate: an update is InProgress on
     its first read, then Successful, or Failed when more nodes were asked for than `capacity`."""
@@ -122,10 +143,18 @@ class FakeEks(StubServer):
     def _update_config(self, req: Request) -> Response:
         desired = req.json()["scalingConfig"]["desiredSize"]
         if desired > 6:
-            return Response(400, {"message": f"desired capacity {desired} can't be greater than max size 6"},
-                            headers={"x-amzn-ErrorType": "InvalidParameterException"})
-        update = {"id": f"update-{len(self.updates)}", "status": "InProgress", "type": "ConfigUpdate",
-                  "errors": [], "desired": desired}
+            return Response(
+                400,
+                {"message": f"desired capacity {desired} can't be greater than max size 6"},
+                headers={"x-amzn-ErrorType": "InvalidParameterException"},
+            )
+        update = {
+            "id": f"update-{len(self.updates)}",
+            "status": "InProgress",
+            "type": "ConfigUpdate",
+            "errors": [],
+            "desired": desired,
+        }
         self.updates[update["id"]] = update
         return Response(200, {"update": update})
 
@@ -133,8 +162,15 @@ class FakeEks(StubServer):
         update = self.updates[req.params["id"]]
         answer = dict(update)
         if update["desired"] > self.capacity:
-            update.update(status="Failed", errors=[{"errorCode": "NodeCreationFailure",
-                                                    "errorMessage": "Instances failed to join the kubernetes cluster"}])
+            update.update(
+                status="Failed",
+                errors=[
+                    {
+                        "errorCode": "NodeCreationFailure",
+                        "errorMessage": "Instances failed to join the kubernetes cluster",
+                    }
+                ],
+            )
         else:
             update["status"] = "Successful"
         return Response(200, {"update": answer})
@@ -158,7 +194,10 @@ def test_a_failed_update_carries_eks_error_codes_and_messages(fake_eks):
     update_id = fake_eks.resize(CLUSTER, NODEGROUP, 6)
     fake_eks.update_status(CLUSTER, NODEGROUP, update_id)
     assert fake_eks.update_status(CLUSTER, NODEGROUP, update_id) == UpdateStatus(
-        id=update_id, status="Failed", errors=["NodeCreationFailure: Instances failed to join the kubernetes cluster"])
+        id=update_id,
+        status="Failed",
+        errors=["NodeCreationFailure: Instances failed to join the kubernetes cluster"],
+    )
 
 
 def test_a_resize_eks_rejects_carries_eks_own_message(fake_eks):

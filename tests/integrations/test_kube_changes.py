@@ -1,5 +1,6 @@
 """KubeClient's change calls against the Kubernetes stand-in: each one round-trips, and applying the
 same target state twice changes nothing. Tests that change things work on their own clone."""
+
 import pytest
 
 from integrations.errors import IntegrationError, NotFound
@@ -20,19 +21,37 @@ def rolled_out(kube, name):
 
 def test_deployment_manifest_is_the_spec_without_server_fields(kube):
     assert kube.deployment_manifest(NS, "rag-service") == {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"labels": {"app": "rag-service"}, "name": "rag-service", "namespace": NS},
-        "spec": {"progressDeadlineSeconds": 600, "replicas": 3, "revisionHistoryLimit": 10,
-                 "selector": {"matchLabels": {"app": "rag-service"}},
-                 "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}, "type": "RollingUpdate"},
-                 "template": {"metadata": {"labels": {"app": "rag-service"}}, "spec": {"containers": [
-                     {"image": OLD, "name": "rag-service", "ports": [{"containerPort": 8080, "protocol": "TCP"}],
-                      "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}}}]}}}}
+        "spec": {
+            "progressDeadlineSeconds": 600,
+            "replicas": 3,
+            "revisionHistoryLimit": 10,
+            "selector": {"matchLabels": {"app": "rag-service"}},
+            "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}, "type": "RollingUpdate"},
+            "template": {
+                "metadata": {"labels": {"app": "rag-service"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "image": OLD,
+                            "name": "rag-service",
+                            "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                            "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}},
+                        }
+                    ]
+                },
+            },
+        },
+    }
 
 
 def test_a_cloned_manifest_creates_a_deployment_whose_pods_come_up(kube):
     clone(kube, "rag-clone")
-    pods = eventually(lambda: len(ready := [p for p in kube.pods_for(NS, "rag-clone") if p.ready]) == 2 and ready)
+    pods = eventually(
+        lambda: len(ready := [p for p in kube.pods_for(NS, "rag-clone") if p.ready]) == 2 and ready
+    )
     assert [(p.labels["app"], p.images) for p in pods] == [("rag-clone", [OLD])] * 2
     assert kube.deployment_exists(NS, "rag-clone")
 
@@ -41,12 +60,17 @@ def test_creating_a_deployment_that_exists_is_a_clear_error(kube):
     with pytest.raises(IntegrationError) as caught:
         kube.create_deployment(NS, kube.deployment_manifest(NS, "rag-service"))
     assert (type(caught.value), caught.value.message) == (
-        IntegrationError, "cannot create deployment llm-inference/rag-service: it already exists")
+        IntegrationError,
+        "cannot create deployment llm-inference/rag-service: it already exists",
+    )
 
 
 def test_deleting_a_deployment_twice_returns_true_then_false(kube):
     clone(kube, "rag-doomed")
-    assert (kube.delete_deployment(NS, "rag-doomed"), kube.delete_deployment(NS, "rag-doomed")) == (True, False)
+    assert (kube.delete_deployment(NS, "rag-doomed"), kube.delete_deployment(NS, "rag-doomed")) == (
+        True,
+        False,
+    )
     assert not kube.deployment_exists(NS, "rag-doomed")
     assert [p.name for p in kube.list_pods(NS) if p.labels.get("app") == "rag-doomed"] == []
 
@@ -74,8 +98,10 @@ def test_setting_the_same_image_again_changes_nothing(kube):
 def test_set_image_of_a_container_the_deployment_lacks_is_not_found(kube):
     with pytest.raises(NotFound) as caught:
         kube.set_image(NS, "rag-service", NEW, container="sidecar")
-    assert caught.value.message == ("cannot set the image of deployment llm-inference/rag-service: "
-                                    "it has no container 'sidecar' (it has rag-service)")
+    assert caught.value.message == (
+        "cannot set the image of deployment llm-inference/rag-service: "
+        "it has no container 'sidecar' (it has rag-service)"
+    )
 
 
 def test_revisions_list_the_previous_template_after_an_image_change(kube):

@@ -1,20 +1,41 @@
 """The plain-JSON views of Deployments and ReplicaSets: what counts as done, owned, and a clean manifest."""
+
 from integrations.kube_deployments import manifest, owned, rollout_state, selector
 from integrations.kube_models import RolloutState
 
 
 def deployment(generation=1, observed=1, reason="NewReplicaSetAvailable", **counts):
-    status = {"observedGeneration": observed, "replicas": 3, "updatedReplicas": 3, "readyReplicas": 3,
-              "availableReplicas": 3, **counts,
-              "conditions": [{"type": "Progressing", "status": "True", "reason": reason, "message": "m"}]}
-    return {"metadata": {"name": "d", "uid": "u1", "generation": generation}, "spec": {"replicas": 3},
-            "status": status}
+    status = {
+        "observedGeneration": observed,
+        "replicas": 3,
+        "updatedReplicas": 3,
+        "readyReplicas": 3,
+        "availableReplicas": 3,
+        **counts,
+        "conditions": [{"type": "Progressing", "status": "True", "reason": reason, "message": "m"}],
+    }
+    return {
+        "metadata": {"name": "d", "uid": "u1", "generation": generation},
+        "spec": {"replicas": 3},
+        "status": status,
+    }
 
 
 def test_a_finished_rollout_is_done():
     assert rollout_state(deployment()) == RolloutState(
-        generation=1, observed_generation=1, replicas=3, updated=3, ready=3, available=3, unavailable=0, old=0,
-        progressing_reason="NewReplicaSetAvailable", progressing_message="m", deadline_exceeded=False, done=True)
+        generation=1,
+        observed_generation=1,
+        replicas=3,
+        updated=3,
+        ready=3,
+        available=3,
+        unavailable=0,
+        old=0,
+        progressing_reason="NewReplicaSetAvailable",
+        progressing_message="m",
+        deadline_exceeded=False,
+        done=True,
+    )
 
 
 def test_a_change_the_controller_has_not_seen_is_not_done_though_the_old_status_says_so():
@@ -34,9 +55,17 @@ def test_old_pods_still_running_keep_a_rollout_from_being_done():
 
 
 def test_a_selector_with_expressions_becomes_a_label_selector_query():
-    dep = {"spec": {"selector": {"matchLabels": {"app": "vllm"}, "matchExpressions": [
-        {"key": "track", "operator": "In", "values": ["stable", "canary"]},
-        {"key": "paused", "operator": "DoesNotExist"}]}}}
+    dep = {
+        "spec": {
+            "selector": {
+                "matchLabels": {"app": "vllm"},
+                "matchExpressions": [
+                    {"key": "track", "operator": "In", "values": ["stable", "canary"]},
+                    {"key": "paused", "operator": "DoesNotExist"},
+                ],
+            }
+        }
+    }
     assert selector(dep) == "app=vllm,track in (stable,canary),!paused"
 
 
@@ -48,8 +77,20 @@ def test_replicasets_of_another_controller_are_not_owned():
 
 
 def test_a_manifest_keeps_other_annotations_and_drops_the_revision():
-    dep = {"metadata": {"name": "d", "uid": "u", "resourceVersion": "7", "generation": 4, "managedFields": [],
-                        "creationTimestamp": "2024-01-01T00:00:00Z",
-                        "annotations": {"deployment.kubernetes.io/revision": "4", "team": "ml"}},
-           "spec": {"replicas": 1}, "status": {"replicas": 1}}
-    assert manifest(dep) == {"metadata": {"name": "d", "annotations": {"team": "ml"}}, "spec": {"replicas": 1}}
+    dep = {
+        "metadata": {
+            "name": "d",
+            "uid": "u",
+            "resourceVersion": "7",
+            "generation": 4,
+            "managedFields": [],
+            "creationTimestamp": "2024-01-01T00:00:00Z",
+            "annotations": {"deployment.kubernetes.io/revision": "4", "team": "ml"},
+        },
+        "spec": {"replicas": 1},
+        "status": {"replicas": 1},
+    }
+    assert manifest(dep) == {
+        "metadata": {"name": "d", "annotations": {"team": "ml"}},
+        "spec": {"replicas": 1},
+    }

@@ -1,6 +1,7 @@
 """The Role and ClusterRole in manifests/ must allow every Kubernetes call the bot makes. Each KubeClient method
 runs against the stand-in, which records the requests it served; each request is mapped to the
 RBAC (group, resource, verb) the API server would check, and looked up in the granted rules."""
+
 import inspect
 
 import pytest
@@ -21,15 +22,31 @@ KUBE_CALLS = {
     "pod_logs": (NS, "qdrant-0"),
     "set_image": (NS, "rag-service", "ghcr.io/example/rag-service:1.4.3"),
     "deployment_manifest": (NS, "rag-service"),
-    "create_deployment": (NS, {"metadata": {"name": "rbac-check", "labels": {"app": "rbac-check"}},
-                               "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "rbac-check"}},
-                                        "template": {"metadata": {"labels": {"app": "rbac-check"}},
-                                                     "spec": {"containers": [{"name": "c", "image": "busybox:1"}]}}}}),
+    "create_deployment": (
+        NS,
+        {
+            "metadata": {"name": "rbac-check", "labels": {"app": "rbac-check"}},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "rbac-check"}},
+                "template": {
+                    "metadata": {"labels": {"app": "rbac-check"}},
+                    "spec": {"containers": [{"name": "c", "image": "busybox:1"}]},
+                },
+            },
+        },
+    ),
     "deployment_exists": (NS, "rbac-check"),
     "delete_deployment": (NS, "rbac-check"),
     "revisions": (NS, "rag-service"),
-    "apply_template": (NS, "rag-service", {"metadata": {"labels": {"app": "rag-service"}}, "spec": {
-        "containers": [{"name": "rag-service", "image": "ghcr.io/example/rag-service:1.4.2"}]}}),
+    "apply_template": (
+        NS,
+        "rag-service",
+        {
+            "metadata": {"labels": {"app": "rag-service"}},
+            "spec": {"containers": [{"name": "rag-service", "image": "ghcr.io/example/rag-service:1.4.2"}]},
+        },
+    ),
     "rollout": (NS, "rag-service"),
     "pods_for": (NS, "rag-service"),
 }
@@ -50,7 +67,9 @@ def kubeconfig(tmp_path_factory):
 
 @pytest.mark.parametrize("client_class, calls", CLIENTS, ids=["KubeClient"])
 def test_every_public_method_of_each_kubernetes_client_is_exercised_here(client_class, calls):
-    public = {name for name, _ in inspect.getmembers(client_class, inspect.isfunction) if not name.startswith("_")}
+    public = {
+        name for name, _ in inspect.getmembers(client_class, inspect.isfunction) if not name.startswith("_")
+    }
     assert public - {"close"} == set(calls)
 
 

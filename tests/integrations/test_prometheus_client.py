@@ -1,5 +1,6 @@
 """PrometheusClient against loopback stand-ins: answers shaped like Prometheus' HTTP API, and the
 ways a Prometheus fails (refused, hung, forbidden, erroring). The real one is in tests/sandbox."""
+
 import socket
 import time
 from datetime import datetime, timezone
@@ -15,14 +16,25 @@ ANSWERS = {
     "up": {"resultType": "vector", "result": []},
     "nan": {"resultType": "vector", "result": [{"metric": {}, "value": [1700000000, "NaN"]}]},
     "scalar(1.5)": {"resultType": "scalar", "result": [1700000000, "1.5"]},
-    "DCGM_FI_DEV_GPU_TEMP": {"resultType": "vector", "result": [{"metric": GPU, "value": [1700000000, "84"]}]},
+    "DCGM_FI_DEV_GPU_TEMP": {
+        "resultType": "vector",
+        "result": [{"metric": GPU, "value": [1700000000, "84"]}],
+    },
 }
 ALERTS = [
-    {"labels": {"alertname": "LLMHighErrorRate", "severity": "critical"}, "state": "firing",
-     "annotations": {"summary": "5% of requests failing"}, "activeAt": "2023-11-14T22:13:20.123456789Z"},
+    {
+        "labels": {"alertname": "LLMHighErrorRate", "severity": "critical"},
+        "state": "firing",
+        "annotations": {"summary": "5% of requests failing"},
+        "activeAt": "2023-11-14T22:13:20.123456789Z",
+    },
     {"labels": {"alertname": "VLLMDown", "severity": "critical"}, "state": "pending", "annotations": {}},
-    {"labels": {"alertname": "GPUTemperatureHigh", "severity": "warning"}, "state": "firing",
-     "annotations": {"summary": "GPU 5 is at 86°C"}, "activeAt": "2023-11-14T22:13:20Z"},
+    {
+        "labels": {"alertname": "GPUTemperatureHigh", "severity": "warning"},
+        "state": "firing",
+        "annotations": {"summary": "GPU 5 is at 86°C"},
+        "activeAt": "2023-11-14T22:13:20Z",
+    },
 ]
 
 
@@ -38,8 +50,14 @@ class FakePrometheus(StubServer):
     def _query(self, req: Request) -> Response:
         answer = ANSWERS.get(req.arg("query"))
         if answer is None:
-            return Response(400, {"status": "error", "errorType": "bad_data",
-                                  "error": '1:5: parse error: unclosed left parenthesis'})
+            return Response(
+                400,
+                {
+                    "status": "error",
+                    "errorType": "bad_data",
+                    "error": "1:5: parse error: unclosed left parenthesis",
+                },
+            )
         return success(answer)
 
     def _query_range(self, req: Request) -> Response:
@@ -103,13 +121,20 @@ def test_vector_returns_labels_and_values(client):
 def test_range_returns_timestamped_points(client):
     start, end = datetime(2023, 11, 14, tzinfo=timezone.utc), datetime(2023, 11, 15, tzinfo=timezone.utc)
     assert client.range("gpu:utilization:average", start, end, "1h") == [
-        Series(labels={"job": "vllm"}, points=[(start, 61.5), (end, 62.0)])]
+        Series(labels={"job": "vllm"}, points=[(start, 61.5), (end, 62.0)])
+    ]
 
 
 def test_firing_alerts_leaves_out_pending_ones_and_other_severities(client):
     assert client.firing_alerts() == [
-        Alert(name="LLMHighErrorRate", severity="critical", state="firing", summary="5% of requests failing",
-              active_since=datetime(2023, 11, 14, 22, 13, 20, 123456, tzinfo=timezone.utc))]
+        Alert(
+            name="LLMHighErrorRate",
+            severity="critical",
+            state="firing",
+            summary="5% of requests failing",
+            active_since=datetime(2023, 11, 14, 22, 13, 20, 123456, tzinfo=timezone.utc),
+        )
+    ]
 
 
 def test_firing_alerts_of_any_severity(client):

@@ -1,5 +1,6 @@
 """The sandbox's real Prometheus: backfilled history, live scrapes of the synthetic exporter, the
 recording and alerting rules, read through the bot's own client. One Prometheus for the module."""
+
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -61,19 +62,26 @@ def test_live_error_ratio_is_under_one_percent(client):
 
 
 def test_p95_latency_from_the_histogram_is_within_the_expected_band(client):
-    p95 = client.scalar("histogram_quantile(0.95, sum by (le) (rate(vllm_request_latency_seconds_bucket[5m])))")
+    p95 = client.scalar(
+        "histogram_quantile(0.95, sum by (le) (rate(vllm_request_latency_seconds_bucket[5m])))"
+    )
     assert 1.5 <= p95 <= 2.5
 
 
 def test_p95_time_to_first_token_is_a_few_hundred_milliseconds(client):
-    p95 = client.scalar("histogram_quantile(0.95, sum by (le) (rate(vllm_time_to_first_token_seconds_bucket[5m])))")
+    p95 = client.scalar(
+        "histogram_quantile(0.95, sum by (le) (rate(vllm_time_to_first_token_seconds_bucket[5m])))"
+    )
     assert 0.2 <= p95 <= 0.4
 
 
 def test_every_gpu_of_both_nodes_reports_dcgm_metrics(client):
     samples = client.vector("DCGM_FI_DEV_GPU_TEMP")
     assert {(s.labels["Hostname"], s.labels["gpu"]) for s in samples} == {
-        (host, str(gpu)) for host in ("ip-10-0-1-11.ec2.internal", "ip-10-0-1-12.ec2.internal") for gpu in range(8)}
+        (host, str(gpu))
+        for host in ("ip-10-0-1-11.ec2.internal", "ip-10-0-1-12.ec2.internal")
+        for gpu in range(8)
+    }
 
 
 def test_a_range_query_over_the_last_day_returns_hourly_points(client):

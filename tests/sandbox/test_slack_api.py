@@ -1,4 +1,5 @@
 """The Slack stand-in, driven by the real slack_sdk WebClient and by plain requests for response_urls."""
+
 import pytest
 import requests
 from slack_sdk import WebClient
@@ -46,9 +47,19 @@ def test_each_post_gets_a_larger_ts(slack):
 
 def test_post_answers_with_the_slack_message_shape(slack):
     posted = slack.chat_postMessage(channel="C0INCIDENT", text="hello")
-    assert posted.data == {"ok": True, "channel": "C0INCIDENT", "ts": posted["ts"], "message": {
-        "type": "message", "subtype": "bot_message", "user": "U0BOT", "bot_id": "B0BOT", "text": "hello",
-        "ts": posted["ts"]}}
+    assert posted.data == {
+        "ok": True,
+        "channel": "C0INCIDENT",
+        "ts": posted["ts"],
+        "message": {
+            "type": "message",
+            "subtype": "bot_message",
+            "user": "U0BOT",
+            "bot_id": "B0BOT",
+            "text": "hello",
+            "ts": posted["ts"],
+        },
+    }
 
 
 def test_update_of_an_unknown_ts_is_message_not_found(slack):
@@ -79,7 +90,9 @@ def test_text_over_forty_thousand_chars_is_msg_too_long(slack):
 def test_section_text_over_3000_chars_is_invalid_blocks_with_a_pointer(slack):
     response = refusal(slack, blocks=[section("ok"), section("x" * 3001)])
     assert (response["error"], response["response_metadata"]["messages"]) == (
-        "invalid_blocks", ["[ERROR] text attribute cannot exceed 3000 characters [json-pointer:/blocks/1]"])
+        "invalid_blocks",
+        ["[ERROR] text attribute cannot exceed 3000 characters [json-pointer:/blocks/1]"],
+    )
 
 
 def test_a_button_without_text_is_invalid_blocks(slack):
@@ -101,12 +114,19 @@ def test_refused_posts_are_recorded_as_rejected(slack, stub):
 
 
 def test_ratelimit_surfaces_as_429_with_retry_after(slack, stub):
-    requests.post(f"{stub.url}/_sandbox/ratelimit", json={"method": "chat.postMessage", "count": 1,
-                                                           "retry_after": 7}, timeout=5)
+    requests.post(
+        f"{stub.url}/_sandbox/ratelimit",
+        json={"method": "chat.postMessage", "count": 1, "retry_after": 7},
+        timeout=5,
+    )
     with pytest.raises(SlackApiError) as caught:
         slack.chat_postMessage(channel="C0PLATFORM", text="x")
     response = caught.value.response
-    assert (response.status_code, response.headers["Retry-After"], response["error"]) == (429, "7", "ratelimited")
+    assert (response.status_code, response.headers["Retry-After"], response["error"]) == (
+        429,
+        "7",
+        "ratelimited",
+    )
 
 
 def test_ratelimit_ends_after_the_given_count(slack, stub):
@@ -118,11 +138,21 @@ def test_ratelimit_ends_after_the_given_count(slack, stub):
 
 def test_files_upload_v2_records_the_file(slack, stub):
     parent = slack.chat_postMessage(channel="C0INCIDENT", text="report follows")["ts"]
-    slack.files_upload_v2(channel="C0INCIDENT", thread_ts=parent, filename="cost.csv", title="Cost report",
-                          content="team,usd\nrag,12\n")
+    slack.files_upload_v2(
+        channel="C0INCIDENT",
+        thread_ts=parent,
+        filename="cost.csv",
+        title="Cost report",
+        content="team,usd\nrag,12\n",
+    )
     file_record = stub.messages("C0INCIDENT")[-1]
-    assert (file_record["kind"], file_record["thread_ts"], file_record["file"]["name"], file_record["file"]["title"],
-            file_record["file"]["content"]) == ("file", parent, "cost.csv", "Cost report", "team,usd\nrag,12\n")
+    assert (
+        file_record["kind"],
+        file_record["thread_ts"],
+        file_record["file"]["name"],
+        file_record["file"]["title"],
+        file_record["file"]["content"],
+    ) == ("file", parent, "cost.csv", "Cost report", "team,usd\nrag,12\n")
 
 
 def test_a_bad_token_is_invalid_auth(stub):
@@ -150,14 +180,22 @@ def test_response_url_post_is_recorded_with_its_channel_and_user(stub):
     answer = requests.post(url, json={"text": "queued", "blocks": [section("queued")]}, timeout=5)
     record = stub.messages("C0PLATFORM")[-1]
     assert (answer.status_code, answer.text, record["kind"], record["user"], record["response_type"]) == (
-        200, "ok", "response_url", "U0OPS1", "ephemeral")
+        200,
+        "ok",
+        "response_url",
+        "U0OPS1",
+        "ephemeral",
+    )
 
 
 def test_response_url_refuses_invalid_blocks(stub):
     url = stub.new_response_url("C0PLATFORM", "U0OPS1")
     answer = requests.post(url, json={"text": "x", "blocks": [section("x" * 3001)]}, timeout=5)
     assert (answer.status_code, answer.json()["error"], stub.rejected()[-1]["kind"]) == (
-        400, "invalid_blocks", "response_url")
+        400,
+        "invalid_blocks",
+        "response_url",
+    )
 
 
 def test_response_url_expires_after_five_uses(stub):
@@ -170,6 +208,7 @@ def test_recording_endpoint_lists_messages_after_a_seq(slack, stub):
     slack.chat_postMessage(channel="C0PLATFORM", text="one")
     first_seq = stub.messages()[-1]["seq"]
     slack.chat_postMessage(channel="C0PLATFORM", text="two")
-    listed = requests.get(f"{stub.url}/_sandbox/messages", params={"after": first_seq, "channel": "C0PLATFORM"},
-                          timeout=5).json()["messages"]
+    listed = requests.get(
+        f"{stub.url}/_sandbox/messages", params={"after": first_seq, "channel": "C0PLATFORM"}, timeout=5
+    ).json()["messages"]
     assert [m["text"] for m in listed] == ["two"]
