@@ -22,11 +22,11 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e ".[test]"
 	touch $@
 
-# The sandbox runs a real Prometheus from Debian's package.
+# The sandbox runs a real Prometheus and Alertmanager from Debian's packages.
 prometheus:
-	@command -v prometheus >/dev/null && command -v promtool >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
-	  else echo "Prometheus missing: sudo apt-get install prometheus (the sandbox runs without metrics meanwhile)"; fi; }
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null; \
+	  else echo "Prometheus or Alertmanager missing: sudo apt-get install prometheus prometheus-alertmanager (the sandbox runs without them meanwhile)"; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -2,6 +2,7 @@
 sandbox.workload at GET /metrics (Prometheus text format), with switches tests can flip over HTTP:
 
     POST /_sandbox/errors {"ratio": 0.05}                      stable error ratio from now on
+    POST /_sandbox/errors {}                                   back to the normal ratio (0.3%)
     POST /_sandbox/canary {"enabled": true, "error_ratio": 0.01}  serve a canary (~10% extra traffic)
     POST /_sandbox/fault  {"status": 503}                      every scrape fails (see httpstub)
 """
@@ -77,12 +78,18 @@ class Exporter(HasStub):
         return Response(body=render(self.samples(self.clock())), content_type="text/plain; version=0.0.4")
 
     def _set_errors(self, req: Request) -> Response:
-        ratio = float((req.json() or {})["ratio"])
+        ratio = (req.json() or {}).get("ratio")
+        return Response(body={"ok": True, "ratio": self.set_error_ratio(ratio)})
+
+    def set_error_ratio(self, ratio: float | None = None) -> float:
+        """Errors grow at `ratio` of stable requests from now on (None: the normal ratio). Counters
+        continue from where they are, so rate() sees a step, never a reset."""
+        ratio = workload.ERROR_RATIO if ratio is None else float(ratio)
         now = self.clock()
         with self._lock:
             current = self._stable(now)
             self._stable_errors = ErrorAnchor(now, current.served, current.errors, ratio)
-        return Response(body={"ok": True, "ratio": ratio})
+        return ratio
 
     def _set_canary(self, req: Request) -> Response:
         spec = req.json() or {}

@@ -1,25 +1,20 @@
 """Run a real Prometheus for the sandbox: backfill days of workload history with promtool, then
-scrape the synthetic exporter every 2 s and evaluate sandbox/prometheus_rules.yml.
+scrape the synthetic exporter every 2 s, evaluate sandbox/prometheus_rules.yml and send the alerts
+to the sandbox's Alertmanager when it has one.
 """
 
 from __future__ import annotations
 
-import atexit
-import ctypes
 import json
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 from importlib import resources
 from pathlib import Path
-from urllib.error import URLError
 from urllib.parse import urlsplit
-from urllib.request import urlopen
 
 from sandbox import workload
+from sandbox.child import ChildServer
 from sandbox.exporter import format_labels, format_value
 
 INSTANCE = "sandbox-exporter"  # live scrapes are relabelled to this so they continue the backfilled series
@@ -35,14 +30,24 @@ class PrometheusMissing(RuntimeError):
 class SandboxPrometheus:
     """A Prometheus child process with a fresh data dir under `workdir`; stop() always ends it."""
 
-    def __init__(self, workdir: Path, exporter_url: str, history_days: int = 7, step_seconds: int = 300):
+    def __init__(
+        self,
+        workdir: Path,
+        exporter_url: str,
+        history_days: int = 7,
+        step_seconds: int = 300,
+        alertmanager_url: str = "",
+    ):
         self.workdir = Path(workdir)
         self.exporter_url = exporter_url
+        self.alertmanager_url = alertmanager_url  # empty: the alerts stay in Prometheus
         self.history_days = history_days
         self.step_seconds = step_seconds
         self.timings: dict[str, float] = {}
         self.url: str | None = None
-        self._process: subprocess.Popen | None = None
+        self._child = ChildServer(
+            "prometheus", self.workdir / "prometheus.log", ready_timeout=READY_TIMEOUT_SECONDS
+        )
 
     def start(self) -> str:
         """Backfill, configure and launch; returns the base URL once /-/ready answers."""
@@ -51,23 +56,21 @@ class SandboxPrometheus:
         data = self._fresh_data_dir()
         self.timings["backfill_seconds"] = self._backfill(promtool, data)
         config = self._write_config()
-        try:
-            self.url = self._launch(binary, config, data)
-        except RuntimeError:
-            self.url = self._launch(binary, config, data)  # the free port was taken meanwhile: once more
+        self.url = self._child.start(
+            lambda port: [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={data}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                f"--web.external-url=http://127.0.0.1:{port}",  # alerts' generatorURL links here
+                "--storage.tsdb.retention.time=30d",
+            ]
+        )
         self.timings["start_seconds"] = time.monotonic() - began
         return self.url
 
     def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        self._child.stop()
 
     def _fresh_data_dir(self) -> Path:
         data = self.workdir / "data"
@@ -110,44 +113,11 @@ class SandboxPrometheus:
                 }
             ],
         }
+        if self.alertmanager_url:
+            config["alerting"] = {"alertmanagers": [_alertmanager(self.alertmanager_url)]}
         path = self.workdir / "prometheus.yml"
         path.write_text(json.dumps(config, indent=2))  # JSON is YAML
         return path
-
-    def _launch(self, binary: str, config: Path, data: Path) -> str:
-        port = _free_port()
-        command = [
-            binary,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={data}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--storage.tsdb.retention.time=30d",
-        ]
-        log = (self.workdir / "prometheus.log").open("ab")
-        self._process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
-        )
-        log.close()
-        atexit.register(self.stop)
-        url = f"http://127.0.0.1:{port}"
-        self._wait_ready(url)
-        return url
-
-    def _wait_ready(self, url: str) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                self._process = None
-                raise RuntimeError(f"prometheus exited early; see {self.workdir / 'prometheus.log'}")
-            if _answers(f"{url}/-/ready"):
-                return
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"prometheus not ready after {READY_TIMEOUT_SECONDS:.0f}s")
 
 
 def history_times(end: float, days: int, step: int) -> list[float]:
@@ -178,21 +148,10 @@ def _require(name: str) -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except (URLError, OSError):
-        return False
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGTERM the child when this process dies, so no Prometheus outlives a crash."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+def _alertmanager(url: str) -> dict:
+    target = urlsplit(url)
+    return {
+        "scheme": target.scheme or "http",
+        "timeout": "2s",
+        "static_configs": [{"targets": [target.netloc]}],
+    }
