@@ -70,6 +70,7 @@ def delete_deployment(cluster: Cluster, req: Request) -> Response:
         if dep is None:
             return not_found("deployments", "apps", name)
         cluster.rollouts.pop((namespace, name), None)
+        cluster.broken.pop((namespace, name), None)
         for rs in [rs for rs in cluster.items("replicasets", namespace) if owned_by(rs, dep)]:
             for pod in [p for p in cluster.items("pods", namespace) if owned_by(p, rs)]:
                 cluster.remove("pods", namespace, pod["metadata"]["name"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sandbox import kube_events
 from sandbox.kube_cluster import Cluster
 from sandbox.kube_objects import REVISION, owned_by, owner_ref, replicaset, stamp, template_hash
 
@@ -18,6 +19,7 @@ def tick(cluster: Cluster) -> None:
         cluster.age_pods()
         for dep in list(cluster.store["deployments"].values()):
             reconcile(cluster, dep)
+        kube_events.expire(cluster)
 
 
 def settle(cluster: Cluster, rounds: int = 50) -> None:
@@ -44,19 +46,22 @@ class Rollout:
 def reconcile(cluster: Cluster, dep: dict) -> None:
     current = current_replicaset(cluster, dep)
     sets = [rs for rs in cluster.items("replicasets", dep["metadata"]["namespace"]) if owned_by(rs, dep)]
-    pods = {
-        rs["metadata"]["uid"]: [
-            p for p in cluster.items("pods", rs["metadata"]["namespace"]) if owned_by(p, rs)
-        ]
-        for rs in sets
-    }
+    pods = {rs["metadata"]["uid"]: _active_pods(cluster, rs) for rs in sets}
     new = pods[current["metadata"]["uid"]]
     old = [p for rs in sets if rs is not current for p in pods[rs["metadata"]["uid"]]]
     new, old = roll(cluster, current, new, old, dep["spec"]["replicas"])
     for rs in sets:
-        alive = [p for p in cluster.items("pods", rs["metadata"]["namespace"]) if owned_by(p, rs)]
-        update_replicaset(cluster, rs, alive)
+        update_replicaset(cluster, dep, rs, _active_pods(cluster, rs))
     update_status(cluster, dep, current, new, old)
+
+
+def _active_pods(cluster: Cluster, rs: dict) -> list[dict]:
+    """The ReplicaSet's pods that count: an evicted (Failed) pod stays listed but is replaced."""
+    return [
+        p
+        for p in cluster.items("pods", rs["metadata"]["namespace"])
+        if owned_by(p, rs) and p["status"].get("phase") not in ("Failed", "Succeeded")
+    ]
 
 
 def current_replicaset(cluster: Cluster, dep: dict) -> dict:
@@ -101,7 +106,7 @@ def roll(
     return new, old
 
 
-def update_replicaset(cluster: Cluster, rs: dict, pods: list[dict]) -> None:
+def update_replicaset(cluster: Cluster, dep: dict, rs: dict, pods: list[dict]) -> None:
     ready = sum(map(_pod_ready, pods))
     status = {
         "replicas": len(pods),
@@ -111,9 +116,14 @@ def update_replicaset(cluster: Cluster, rs: dict, pods: list[dict]) -> None:
         "observedGeneration": 1,
     }
     status = {k: v for k, v in status.items() if v or k == "replicas"}
-    if rs["spec"]["replicas"] != len(pods) or rs["status"] != status:
+    before = rs["spec"]["replicas"]
+    if before != len(pods) or rs["status"] != status:
         rs["spec"]["replicas"], rs["status"] = len(pods), status
         cluster.put("replicasets", rs)
+    if before != len(pods):
+        way = "up" if len(pods) > before else "down"
+        message = f"Scaled {way} replica set {rs['metadata']['name']} to {len(pods)} from {before}"
+        kube_events.record(cluster, dep, "Normal", "ScalingReplicaSet", message, "deployment-controller")
 
 
 def update_status(cluster: Cluster, dep: dict, current: dict, new: list, old: list) -> None:
@@ -215,9 +225,13 @@ def _pod_ready(pod: dict) -> bool:
 
 
 def _spawn(cluster: Cluster, rs: dict) -> dict:
+    namespace = rs["metadata"]["namespace"]
     name = f"{rs['metadata']['name']}-{cluster.random_suffix()}"
-    return cluster.spawn_pod(name, rs["metadata"]["namespace"], rs["spec"]["template"], [owner_ref(rs)])
+    owner = next(ref["name"] for ref in rs["metadata"]["ownerReferences"])
+    broken = cluster.broken.get((namespace, owner))
+    problem = broken.mode if broken and broken.mode in ("crashloop", "oom") else None
+    return cluster.spawn_pod(name, namespace, rs["spec"]["template"], [owner_ref(rs)], problem=problem)
 
 
 def _delete(cluster: Cluster, pod: dict) -> None:
-    cluster.remove("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
+    cluster.delete_pod(pod["metadata"]["namespace"], pod["metadata"]["name"])

@@ -1,5 +1,7 @@
-"""Read handlers of the Kubernetes stand-in: generic list/get for any stored resource, pod delete
-and logs (core/v1), and the metrics.k8s.io/v1beta1 node and pod metrics as metrics-server serves them.
+"""Read handlers of the Kubernetes stand-in: generic list/get for any stored resource (label and field
+selectors, an optional view such as events.k8s.io's shape of Events), pod delete and logs (core/v1,
+current or previous container), and metrics.k8s.io/v1beta1 node and pod metrics as metrics-server
+serves them.
 """
 
 from __future__ import annotations
@@ -11,44 +13,50 @@ from sandbox.httpstub import Request, Response
 from sandbox.kube_cluster import Cluster
 from sandbox.kube_objects import failure, listing, not_found, stamp
 from sandbox.kube_seed import POD_USAGE
+from sandbox.kube_select import field_matches, truthy
 
 Handler = Callable[[Request], Response]
+View = Callable[[dict], dict]
 METRICS = "metrics.k8s.io/v1beta1"
 
 
-def lister(cluster: Cluster, resource: str, kind: str, api_version: str) -> Handler:
+def lister(
+    cluster: Cluster,
+    resource: str,
+    kind: str,
+    api_version: str,
+    view: View = lambda obj: obj,
+    rename: Callable[[str], str] = str,
+) -> Handler:
     def handle(req: Request) -> Response:
         with cluster.lock:
-            found = cluster.items(resource, req.params.get("ns"), req.arg("labelSelector"))
-            return listing(f"{kind}List", api_version, [cluster.snapshot(o) for o in found], cluster.version)
+            found = [
+                view(cluster.snapshot(obj))
+                for obj in cluster.items(resource, req.params.get("ns"), req.arg("labelSelector"))
+                if field_matches(obj, req.arg("fieldSelector"), rename)
+            ]
+            return listing(f"{kind}List", api_version, found, cluster.version)
 
     return handle
 
 
-def getter(cluster: Cluster, resource: str, group: str) -> Handler:
+def getter(cluster: Cluster, resource: str, group: str, view: View = lambda obj: obj) -> Handler:
     def handle(req: Request) -> Response:
         with cluster.lock:
             obj = cluster.get(resource, req.params.get("ns", ""), req.params["name"])
-            return (
-                Response(body=cluster.snapshot(obj))
-                if obj
-                else not_found(resource, group, req.params["name"])
-            )
+            if obj is None:
+                return not_found(resource, group, req.params["name"])
+            return Response(body=view(cluster.snapshot(obj)))
 
     return handle
 
 
 def delete_pod(cluster: Cluster, req: Request) -> Response:
-    """Deletes the pod; a StatefulSet's pod comes back under the same name, as it would."""
     namespace, name = req.params["ns"], req.params["name"]
     with cluster.lock:
-        pod = cluster.remove("pods", namespace, name)
+        pod = cluster.delete_pod(namespace, name)
         if pod is None:
             return not_found("pods", "", name)
-        owners = pod["metadata"].get("ownerReferences") or []
-        if any(ref["kind"] == "StatefulSet" for ref in owners):
-            template = {"metadata": {"labels": pod["metadata"].get("labels", {})}, "spec": pod["spec"]}
-            cluster.spawn_pod(name, namespace, template, owners)
         pod["metadata"]["deletionTimestamp"] = stamp(cluster.clock())
         return Response(body=pod)
 
@@ -63,19 +71,32 @@ def pod_log(cluster: Cluster, req: Request) -> Response:
         container = req.arg("container") or containers[0]
         if container not in containers:
             return failure(400, "BadRequest", f"container {container} is not valid for pod {name}")
-        if pod["status"].get("phase") == "Pending":
+        previous = truthy(req.arg("previous"))
+        lines = (cluster.previous_logs if previous else cluster.logs).get((namespace, name))
+        if previous and lines is None:
             return failure(
-                400,
-                "BadRequest",
-                f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating',
+                400, "BadRequest", f'previous terminated container "{container}" in pod "{name}" not found'
+            )
+        if pod["status"].get("phase") == "Pending" and not previous:
+            waiting = _waiting_reason(pod)
+            return failure(
+                400, "BadRequest", f'container "{container}" in pod "{name}" is waiting to start: {waiting}'
             )
         text = kube_logs.select(
-            cluster.logs.get((namespace, name), []),
+            lines or [],
             cluster.clock(),
             req.arg("sinceSeconds"),
             req.arg("tailLines"),
         )
         return Response(body=text, content_type="text/plain")
+
+
+def _waiting_reason(pod: dict) -> str:
+    for status in pod["status"].get("containerStatuses") or []:
+        waiting = (status.get("state") or {}).get("waiting")
+        if waiting:
+            return waiting.get("reason", "ContainerCreating")
+    return "ContainerCreating"
 
 
 def node_metrics(cluster: Cluster, req: Request) -> Response:

@@ -48,6 +48,10 @@ CRASH = (
     ("ERROR", "engine", "RuntimeError: CUDA error: no kernel image is available for execution on the device"),
     ("ERROR", "api_server", "Engine process failed to start; exiting with code 1"),
 )
+OOM = (
+    ("INFO", "app", "Loading embedding cache into memory ({k} shards)"),
+    ("WARNING", "app", "Memory usage at {p}% of the container limit"),
+)
 TEMPLATES = {"vllm": VLLM, "rag-service": RAG, "qdrant": QDRANT}
 ERROR_WEIGHT = {"INFO": 20, "WARNING": 3, "ERROR": 1}
 
@@ -68,6 +72,12 @@ def history(app: str, seed: str, now: float, minutes: int = 120) -> list[tuple[f
 def crash(now: float) -> list[tuple[float, str]]:
     rand = random.Random(int(now))
     return [(now, line(now, level, logger, text, rand)) for level, logger, text in CRASH]
+
+
+def oom(now: float) -> list[tuple[float, str]]:
+    """The last words of a process the kernel OOM-kills: it never logs the kill itself."""
+    rand = random.Random(int(now))
+    return [(now, line(now, level, logger, text, rand)) for level, logger, text in OOM]
 
 
 def line(when: float, level: str, logger: str, text: str, rand: random.Random) -> str:

@@ -125,6 +125,8 @@ def replicaset(dep: dict, pod_hash: str, revision: int, created: float) -> dict:
 
 def pod(name: str, namespace: str, template: dict, created: float, owners: list[dict]) -> dict:
     meta = metadata(name, namespace, created, template["metadata"].get("labels"))
+    if template["metadata"].get("annotations"):
+        meta["annotations"] = dict(template["metadata"]["annotations"])
     if owners:
         meta["ownerReferences"] = copy.deepcopy(owners)
     spec = copy.deepcopy(template["spec"])
@@ -142,7 +144,10 @@ def node(
         "eks.amazonaws.com/nodegroup": nodegroup,
         "node.kubernetes.io/instance-type": instance_type,
         "topology.kubernetes.io/zone": "us-east-1a",
+        "node-group": nodegroup.removesuffix("-node-group"),  # what the manual's `kubectl -l` selects
     }
+    if gpus:
+        labels["nvidia.com/gpu.present"] = "true"  # as NVIDIA's GPU feature discovery labels it
     capacity = {"cpu": str(cpu), "memory": memory, "pods": "110"}
     if gpus:
         capacity["nvidia.com/gpu"] = str(gpus)
@@ -172,22 +177,31 @@ def node(
     return obj
 
 
+NODE_HEALTHY = {
+    "MemoryPressure": ("False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    "DiskPressure": ("False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    "PIDPressure": ("False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    "Ready": ("True", "KubeletReady", "kubelet is posting ready status"),
+}
+
+
 def set_node_ready(obj: dict, ready: bool, when: float) -> None:
-    def cond(kind: str, status: bool, reason: str) -> dict:
+    """Every condition as a healthy kubelet reports it (Ready False when `ready` is not)."""
+
+    def cond(kind: str, status: str, reason: str, message: str) -> dict:
         return {
             "type": kind,
-            "status": "True" if status else "False",
+            "status": status,
             "reason": reason,
+            "message": message,
             "lastHeartbeatTime": stamp(when),
             "lastTransitionTime": stamp(when),
         }
 
-    obj["status"]["conditions"] = [
-        cond("MemoryPressure", False, "KubeletHasSufficientMemory"),
-        cond("DiskPressure", False, "KubeletHasNoDiskPressure"),
-        cond("PIDPressure", False, "KubeletHasSufficientPID"),
-        cond("Ready", ready, "KubeletReady" if ready else "NodeStatusUnknown"),
-    ]
+    healthy = dict(NODE_HEALTHY)
+    if not ready:
+        healthy["Ready"] = ("False", "KubeletNotReady", "container runtime is down")
+    obj["status"]["conditions"] = [cond(kind, *found) for kind, found in healthy.items()]
 
 
 def service(

@@ -1,19 +1,30 @@
 """The platform from the operations manual, as a healthy starting cluster: vLLM and the RAG service
-in `llm-inference`, a Qdrant pod, A100 GPU nodes plus a system node, services, metrics and logs.
+in `llm-inference`, a Qdrant pod, A100 GPU nodes plus a system node, services, metrics and logs, the
+guardrails ConfigMap, and the Trivy Operator's vulnerability reports for the platform's images.
 """
 
 from __future__ import annotations
 
 from sandbox import kube_logs
 from sandbox.kube_cluster import Cluster
+from sandbox.kube_configmaps import configmap
 from sandbox.kube_controller import settle
 from sandbox.kube_objects import deployment, namespace, node, service, stamp
+from sandbox.kube_trivy import seed_reports
 
 NAMESPACE = "llm-inference"
 DAY = 86400
 GPU_NODES = ("ip-10-0-1-11.ec2.internal", "ip-10-0-1-12.ec2.internal")
 SYSTEM_NODE = "ip-10-0-2-21.ec2.internal"
 POD_USAGE = {"vllm": ("7850m", "148Gi"), "rag-service": ("420m", "1536Mi"), "qdrant": ("310m", "6Gi")}
+GUARDRAILS = {  # ConfigMap values are strings, whatever they mean
+    "pii_detection": "enabled",
+    "prompt_injection_detection": "enabled",
+    "toxicity_threshold": "0.8",
+    "max_input_tokens": "4096",
+    "max_output_tokens": "2048",
+    "blocked_topics": "weapons,self-harm,malware",
+}
 
 
 def seed_platform(cluster: Cluster) -> None:
@@ -24,6 +35,10 @@ def seed_platform(cluster: Cluster) -> None:
     settle(cluster)
     with cluster.lock:
         _seed_observations(cluster)
+        cluster.put(
+            "configmaps", configmap("guardrails-config", NAMESPACE, GUARDRAILS, cluster.clock() - DAY)
+        )
+        seed_reports(cluster)
 
 
 def _seed_infrastructure(cluster: Cluster, born: float) -> None:

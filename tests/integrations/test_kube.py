@@ -1,6 +1,7 @@
 """KubeClient against the Kubernetes stand-in: our models out, our errors on failure."""
 
 import time
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -72,7 +73,14 @@ def test_list_pods_reports_the_seeded_pods_ready(seen_client):
         node="ip-10-0-2-21.ec2.internal",
         labels={"app": "qdrant"},
         images=["qdrant/qdrant:v1.8.1"],
+        namespace=NS,
+        status="Running",
+        ready_containers=1,
+        containers=1,
+        created=qdrant.created,
+        uid=qdrant.uid,
     )
+    assert 47 * 3600 < (datetime.now(timezone.utc) - qdrant.created).total_seconds() < 49 * 3600
     assert sorted((p.labels["app"], p.ready) for p in seen_client.list_pods(NS)).count(("vllm", True)) == 2
 
 
@@ -94,7 +102,9 @@ def test_list_nodes_reads_capacity_as_numbers(seen_client):
         cpu_capacity_millicores=96_000,
         memory_capacity_bytes=1152 * GIB,
         gpus=8,
+        labels=nodes["ip-10-0-1-11.ec2.internal"].labels,
     )
+    assert nodes["ip-10-0-1-11.ec2.internal"].labels["node-group"] == "a100"
     assert nodes["ip-10-0-2-21.ec2.internal"].gpus == 0
 
 

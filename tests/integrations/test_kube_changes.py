@@ -1,6 +1,8 @@
 """KubeClient's change calls against the Kubernetes stand-in: each one round-trips, and applying the
 same target state twice changes nothing. Tests that change things work on their own clone."""
 
+from datetime import datetime, timezone
+
 import pytest
 
 from integrations.errors import IntegrationError, NotFound
@@ -142,3 +144,35 @@ def test_revisions_leave_out_replicasets_of_a_canary_that_shares_the_labels(kube
     kube.create_deployment(NS, canary)
     eventually(lambda: kube.revisions(NS, "rag-base-canary") and kube.revisions(NS, "rag-base"))
     assert [r.template["metadata"]["labels"] for r in kube.revisions(NS, "rag-base")] == [{"app": "rag-base"}]
+
+
+def test_a_rollout_restart_rolls_every_pod_onto_a_new_replica_set(kube):
+    clone(kube, "restarted", replicas=2)
+    before = rolled_out(kube, "restarted")
+    old_pods = {p.name for p in kube.pods(NS, "restarted")}
+    kube.restart_deployment(NS, "restarted", datetime(2024, 5, 1, 14, 0, tzinfo=timezone.utc))
+    eventually(lambda: kube.rollout(NS, "restarted").generation > before.generation)
+    rolled_out(kube, "restarted")
+    revisions = kube.revisions(NS, "restarted")
+    assert [(r.number, r.replicas) for r in revisions] == [(2, 2), (1, 0)]
+    assert revisions[0].template["metadata"]["annotations"] == {
+        "kubectl.kubernetes.io/restartedAt": "2024-05-01T14:00:00Z"
+    }
+    assert not old_pods & {p.name for p in kube.pods(NS, "restarted")}
+    assert kube.describe_deployment(NS, "restarted").restarted_at == "2024-05-01T14:00:00Z"
+
+
+def test_restarting_twice_at_the_same_moment_rolls_once(kube):
+    clone(kube, "restarted-once", replicas=1)
+    rolled_out(kube, "restarted-once")
+    at = datetime(2024, 5, 1, 14, 0, tzinfo=timezone.utc)
+    kube.restart_deployment(NS, "restarted-once", at)
+    rolled_out(kube, "restarted-once")
+    kube.restart_deployment(NS, "restarted-once", at)
+    assert kube.rollout(NS, "restarted-once").caught_up  # the same template: nothing for the controller
+    assert [r.number for r in kube.revisions(NS, "restarted-once")] == [2, 1]
+
+
+def test_a_restart_needs_a_moment_with_a_time_zone(kube):
+    with pytest.raises(ValueError, match="aware datetime"):
+        kube.restart_deployment(NS, "rag-service", datetime(2024, 5, 1, 14, 0))
