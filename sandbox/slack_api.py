@@ -1,103 +1,38 @@
-"""Slack Web API stand-in: chat.*, users, usergroups, files upload v2 and response_urls, answering like
-Slack, validating Block Kit with slack_sdk's models, simulating 429s, and recording every message
-(accepted or refused) for tests and the terminal demo."""
+"""Slack Web API stand-in: chat.*, conversations history and replies (with message metadata), users,
+usergroups, files upload v2, response_urls and Socket Mode, answering like Slack, validating Block Kit
+with slack_sdk's models, simulating 429s, slowness and outages, and recording every message (accepted
+or refused) and every call for tests and the terminal demo."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
+import socket
+import struct
 import threading
+import time
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs
 
-from slack_sdk.models.blocks import Block
-
+from sandbox import slack_history
 from sandbox.httpstub import Request, Response, StubServer
+from sandbox.slack_admin import add_routes
+from sandbox.slack_checks import Refused, check_content, check_metadata, request_args, truthy
+from sandbox.slack_faults import ApiFaults
+from sandbox.slack_sender import slash_fields
+from sandbox.slack_socket import SocketModeServer
 
 CHANNELS = {"C0PLATFORM": "llm-platform", "C0INCIDENT": "incident-response"}
 USERS = {"U0OPS1": "ops1@example.com", "U0OPS2": "ops2@example.com", "U0VIEW": "viewer@example.com"}
 USERGROUPS = {"S0ONCALL": ["U0OPS1", "U0OPS2"]}
 BOT = {"user_id": "U0BOT", "bot_id": "B0BOT", "team_id": "T0LLM", "team": "LLM Platform", "user": "llmbot"}
-MAX_BLOCKS = 50
-MAX_TEXT = 40_000
 RESPONSE_URL_USES = 5
-
-
-class Refused(Exception):
-    """A Slack `{"ok": false}` answer; `messages` fills response_metadata like invalid_blocks does."""
-
-    def __init__(self, error: str, messages: list[str] | None = None):
-        super().__init__(error)
-        self.error, self.messages = error, messages or []
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error": self.error}
-        if self.messages:
-            body["response_metadata"] = {"messages": self.messages}
-        return body
-
-
-def block_errors(blocks: Any) -> list[str]:
-    """Slack-style error lines for a blocks payload; empty when every block is valid."""
-    if not isinstance(blocks, list):
-        return ["[ERROR] must be an array [json-pointer:/blocks]"]
-    if len(blocks) > MAX_BLOCKS:
-        return [f"[ERROR] no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]"]
-    return [error for index, raw in enumerate(blocks) if (error := _block_error(index, raw))]
-
-
-def _block_error(index: int, raw: Any) -> str | None:
-    try:
-        block = Block.parse(raw)
-        if block is None or None in (getattr(block, "elements", None) or []):
-            raise ValueError(f"unsupported block or element type in {raw!r:.80}")
-        if isinstance(raw, dict) and raw.get("accessory") and block.accessory is None:
-            raise ValueError("unsupported accessory type")
-        block.to_dict()  # validates the block and, recursively, its elements
-    except Exception as error:  # slack_sdk raises TypeError, KeyError, SlackObjectFormationError...
-        return f"[ERROR] {error} [json-pointer:/blocks/{index}]"
-    return None
-
-
-def check_content(message: dict[str, Any]) -> None:
-    """Refuse a message the way Slack would: no text, text too long, or invalid blocks."""
-    text, blocks = message.get("text"), message.get("blocks")
-    if not text and not blocks:
-        raise Refused("no_text")
-    if text and len(text) > MAX_TEXT:
-        raise Refused("msg_too_long")
-    if blocks is not None and (errors := block_errors(blocks)):
-        raise Refused("invalid_blocks", errors)
-
-
-def request_args(req: Request) -> dict[str, Any]:
-    """Merge query and body (JSON or form-encoded) the way Slack does; decode JSON-string fields."""
-    args: dict[str, Any] = {key: values[0] for key, values in req.query.items()}
-    content_type = req.headers.get("Content-Type", "")
-    if req.body and "json" in content_type:
-        args.update(req.json() or {})
-    elif req.body:
-        args.update({key: values[0] for key, values in parse_qs(req.body.decode()).items()})
-    for key in ("blocks", "files"):
-        if isinstance(args.get(key), str):
-            args[key] = _json_or_raw(args[key])
-    return args
-
-
-def _json_or_raw(value: str) -> Any:
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def _truthy(value: Any) -> bool:
-    return value in (True, "true", "1", 1)
+APP_TOKEN_METHODS = ("apps.connections.open",)  # what an app-level token (xapp-) may call
+RESPONSE_PAYLOAD_TYPES = ("view_submission", "block_suggestion")  # interactive kinds answered in the ack
 
 
 class SlackApiStub(StubServer):
-    """The stand-in server. Python accessors mirror the /_sandbox/ endpoints for in-process tests."""
+    """The stand-in server. Python accessors mirror the /_sandbox/ endpoints (sandbox/slack_admin.py)."""
 
     def __init__(self) -> None:
         super().__init__("slack")
@@ -105,16 +40,22 @@ class SlackApiStub(StubServer):
         self._counter = itertools.count(1)
         self._ts_counter = itertools.count(1)
         self._file_counter = itertools.count(1)
+        self.faults = ApiFaults()
+        self.socket = SocketModeServer()
         self._clear()
         for verb in ("GET", "POST"):
             self.route(verb, r"/api/(?P<method>[\w.]+)", self._api)
         self.route("POST", r"/response/(?P<token>\w+)", self._response_url)
         self.route("POST", r"/upload/(?P<file_id>\w+)", self._upload)
-        self.route("GET", r"/_sandbox/messages", self._get_messages)
-        self.route("GET", r"/_sandbox/calls", lambda req: Response(body={"calls": self.calls()}))
-        self.route("POST", r"/_sandbox/reset", self._reset)
-        self.route("POST", r"/_sandbox/ratelimit", self._set_ratelimit)
-        self.route("POST", r"/_sandbox/response_url", self._make_response_url)
+        add_routes(self)
+
+    def start(self, port: int = 0) -> str:
+        self.socket.start()
+        return super().start(port)
+
+    def stop(self) -> None:
+        super().stop()
+        self.socket.stop()
 
     # ---- Python API ---------------------------------------------------------------------------
     @property
@@ -142,9 +83,29 @@ class SlackApiStub(StubServer):
         with self._lock:
             self._ratelimits[method] = [count, retry_after]
 
+    def slow(self, seconds: float, for_seconds: float | None = None, calls: int | None = None) -> None:
+        """Every Web API method does its work, then answers `seconds` late: for `for_seconds`, for
+        `calls` calls, or until `slow(0)` / `up()`."""
+        self.faults.slow(seconds, for_seconds, calls)
+
+    def down(
+        self, methods: list[str] | None = None, for_calls: int | None = None, failure: str = "503"
+    ) -> None:
+        """`methods` (default all) fail without doing anything, with HTTP 503 `service_unavailable`
+        (failure="503") or a TCP reset before the request is read (failure="reset"), for `for_calls`
+        calls or until `up()`."""
+        self.faults.down(methods, for_calls, failure)
+
+    def up(self) -> None:
+        """Slack is healthy again: no slow or down mode."""
+        self.faults.clear()
+
     def reset(self) -> None:
+        """Forget every message, call, limit and fault, and Socket Mode's history (not live sockets)."""
         with self._lock:
             self._clear()
+        self.faults.clear()
+        self.socket.reset()
 
     def _clear(self) -> None:
         self._records: list[dict[str, Any]] = []
@@ -154,20 +115,87 @@ class SlackApiStub(StubServer):
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
 
+    # ---- Socket Mode, Slack's side ----------------------------------------------------------------
+    def socket_clients(self) -> int:
+        return self.socket.clients()
+
+    def wait_for_socket(self, count: int = 1, timeout: float = 5.0) -> int:
+        """Wait until `count` apps are connected (slack_socket.NotConnected after `timeout`)."""
+        return self.socket.wait_for(count, timeout)
+
+    def send_slash(
+        self,
+        text: str,
+        user: str,
+        channel: str = "C0PLATFORM",
+        response_url: str | None = None,
+        timeout: float = 3.0,
+        command: str = "/llm",
+    ) -> dict[str, Any]:
+        """Deliver a slash command over Socket Mode; the ack's payload (`{}` for an empty ack).
+        Without `response_url` the command gets one of this stand-in's. Raises NotConnected or NotAcked."""
+        url = response_url or self.new_response_url(channel, user)
+        return self.socket.deliver(
+            "slash_commands", slash_fields(text, user, channel, url, command), True, timeout
+        )
+
+    def send_click(self, body: dict[str, Any], timeout: float = 3.0) -> dict[str, Any]:
+        """Deliver an interactive payload (e.g. slack_sender.action_payload(...)); the ack's payload."""
+        accepts = body.get("type") in RESPONSE_PAYLOAD_TYPES
+        return self.socket.deliver("interactive", body, accepts, timeout)
+
+    def socket_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Send `disconnect` (refresh_requested, warning, link_disabled) to every app, then close."""
+        self.socket.disconnect(reason)
+
+    def socket_drop(self) -> None:
+        """Reset every Socket Mode connection without a word."""
+        self.socket.drop()
+
     # ---- Web API ------------------------------------------------------------------------------
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        """Every request passes here first, so a down Web API can fail before it reads anything."""
+        method = h.path.partition("?")[0].removeprefix("/api/") if h.path.startswith("/api/") else None
+        if method is not None and self.faults.fails(method, "reset"):
+            self._reset_connection(h, method)
+            return
+        try:
+            super()._handle(h)
+        except (BrokenPipeError, ConnectionResetError):
+            h.close_connection = True  # the client stopped waiting for a slow answer
+
+    def _reset_connection(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        with self._lock:
+            self._note_call(method, {"ok": False, "error": "connection_reset"}, {})
+        h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        h.close_connection = True
+        h.connection.close()  # really closed (RST, request unread) when the handler's files close after us
+
     def _api(self, req: Request) -> Response:
         method, args = req.params["method"], request_args(req)
         with self._lock:
-            if retry_after := self._take_ratelimit(method):
-                self._calls.append({"method": method, "ok": False, "error": "ratelimited", "args": args})
-                return Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
-            try:
-                self._authenticate(req, args)
-                body = self._call(method, args)
-            except Refused as refused:
-                body = refused.body()
-            self._calls.append({"method": method, "ok": body["ok"], "error": body.get("error"), "args": args})
-        return Response(body=body)
+            answer = self._answer(req, method, args)
+            delay = self.faults.delay()
+            self._note_call(method, answer.body, args, delay)
+        if delay:
+            time.sleep(delay)  # the work is done and recorded; only the answer is late, as when Slack is slow
+        return answer
+
+    def _note_call(self, method: str, body: dict[str, Any], args: dict[str, Any], delay: float = 0.0) -> None:
+        self._calls.append(
+            {"method": method, "ok": body["ok"], "error": body.get("error"), "args": args, "delayed": delay}
+        )
+
+    def _answer(self, req: Request, method: str, args: dict[str, Any]) -> Response:
+        if self.faults.fails(method, "503"):
+            return Response(503, {"ok": False, "error": "service_unavailable"})
+        if retry_after := self._take_ratelimit(method):
+            return Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+        try:
+            self._authenticate(req, method, args)
+            return Response(body=self._call(method, args))
+        except Refused as refused:
+            return Response(body=refused.body())
 
     def _take_ratelimit(self, method: str) -> int:
         limit = self._ratelimits.get(method)
@@ -177,13 +205,17 @@ class SlackApiStub(StubServer):
         return limit[1]
 
     @staticmethod
-    def _authenticate(req: Request, args: dict[str, Any]) -> None:
+    def _authenticate(req: Request, method: str, args: dict[str, Any]) -> None:
+        """Bot tokens (xoxb-) call everything but apps.connections.open, which takes only app-level
+        tokens (xapp-); the wrong kind is not_allowed_token_type, anything else invalid_auth."""
         header = req.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip() if header else args.pop("token", "")
         if not token:
             raise Refused("not_authed")
-        if not token.startswith("xoxb-"):
+        if not token.startswith(("xoxb-", "xapp-")):
             raise Refused("invalid_auth")
+        if token.startswith("xapp-") != (method in APP_TOKEN_METHODS):
+            raise Refused("not_allowed_token_type")
 
     def _call(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         handlers = {
@@ -191,7 +223,10 @@ class SlackApiStub(StubServer):
             "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.delete": self._delete,
+            "conversations.history": lambda a: self._lookup(slack_history.history, a),
+            "conversations.replies": lambda a: self._lookup(slack_history.replies, a),
             "auth.test": lambda a: {"ok": True, "url": "https://llm-sandbox.slack.com/", **BOT},
+            "apps.connections.open": lambda a: {"ok": True, "url": self.socket.issue_url()},
             "users.info": self._user_info,
             "usergroups.users.list": self._usergroup_users,
             "conversations.join": lambda a: {"ok": True, "channel": {"id": self._channel(a.get("channel"))}},
@@ -201,6 +236,9 @@ class SlackApiStub(StubServer):
         if method not in handlers:
             raise Refused("unknown_method")
         return handlers[method](args)
+
+    def _lookup(self, query, args: dict[str, Any]) -> dict[str, Any]:
+        return query(self._stored, self._channel(args.get("channel")), args)
 
     def _channel(self, channel: Any) -> str:
         by_name = {f"#{name}": cid for cid, name in CHANNELS.items()}
@@ -225,6 +263,7 @@ class SlackApiStub(StubServer):
             "replace_original",
             "delete_original",
             "file",
+            "metadata",
         )
         record = {"seq": next(self._counter), "kind": kind, **{k: fields.get(k) for k in keys}}
         record.update(ok=error is None, error=error)
@@ -251,6 +290,7 @@ class SlackApiStub(StubServer):
     def _valid_post(self, fields: dict[str, Any]) -> None:
         fields["channel"] = self._channel(fields.get("channel"))
         check_content(fields)
+        fields["metadata"] = check_metadata(fields.get("metadata")) or None
 
     @staticmethod
     def _message(record: dict[str, Any]) -> dict[str, Any]:
@@ -262,7 +302,7 @@ class SlackApiStub(StubServer):
             "text": record["text"] or "",
             "ts": record["ts"],
         }
-        for key in ("blocks", "thread_ts"):
+        for key in ("blocks", "thread_ts", "metadata"):
             if record[key]:
                 message[key] = record[key]
         return message
@@ -275,6 +315,9 @@ class SlackApiStub(StubServer):
             "blocks": record["blocks"] or [],
             "edited": {"user": BOT["user_id"], "ts": self._next_ts()},
         }
+        if "metadata" in args:  # absent keeps the message's metadata; {} removes it
+            message.pop("metadata", None)
+            message.update({"metadata": args["metadata"]} if args["metadata"] else {})
         self._stored[(record["channel"], record["ts"])] = message
         return {
             "ok": True,
@@ -289,6 +332,8 @@ class SlackApiStub(StubServer):
         if (args["channel"], args.get("ts")) not in self._stored:
             raise Refused("message_not_found")
         check_content(args)
+        if "metadata" in args:
+            args["metadata"] = check_metadata(args["metadata"])
 
     def _post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         fields = {**args, "ts": self._next_ts()}
@@ -392,24 +437,6 @@ class SlackApiStub(StubServer):
     @staticmethod
     def _valid_response(message: dict[str, Any]) -> None:
         if not (
-            _truthy(message.get("delete_original")) and not message.get("text") and not message.get("blocks")
+            truthy(message.get("delete_original")) and not message.get("text") and not message.get("blocks")
         ):
             check_content(message)
-
-    # ---- sandbox admin ------------------------------------------------------------------------
-    def _get_messages(self, req: Request) -> Response:
-        after = int(req.arg("after", "0") or 0)
-        return Response(body={"messages": self.messages(req.arg("channel"), after)})
-
-    def _reset(self, req: Request) -> Response:
-        self.reset()
-        return Response(body={"ok": True})
-
-    def _set_ratelimit(self, req: Request) -> Response:
-        spec = req.json() or {}
-        self.ratelimit(spec["method"], int(spec.get("count", 1)), int(spec.get("retry_after", 1)))
-        return Response(body={"ok": True})
-
-    def _make_response_url(self, req: Request) -> Response:
-        spec = req.json() or {}
-        return Response(body={"response_url": self.new_response_url(spec.get("channel"), spec.get("user"))})

@@ -1,6 +1,6 @@
-"""Plays Slack's side of the conversation: builds slash-command and button bodies shaped as Slack
-sends them, signs them with the v0 scheme, and POSTs them to the bot. Used by tests, the demo and
-the benchmarks."""
+"""Plays Slack's side of the conversation: builds slash-command and button payloads shaped as Slack
+sends them, signs them with the v0 scheme, and POSTs them to the bot. Used by tests, the demo, the
+benchmarks, and (payloads only) the Socket Mode stand-in."""
 
 from __future__ import annotations
 
@@ -35,7 +35,14 @@ def slash_body(
     text: str, user: str, channel: str = "C0PLATFORM", response_url: str = "", command: str = "/llm"
 ) -> bytes:
     """The form Slack POSTs for a slash command, fields in the documented order."""
-    fields = {
+    return urlencode(slash_fields(text, user, channel, response_url, command)).encode()
+
+
+def slash_fields(
+    text: str, user: str, channel: str = "C0PLATFORM", response_url: str = "", command: str = "/llm"
+) -> dict[str, str]:
+    """A slash command's fields: the form's content over HTTP, the envelope's payload over Socket Mode."""
+    return {
         "token": "deprecated-verification-token",
         **TEAM,
         "channel_id": channel,
@@ -49,14 +56,22 @@ def slash_body(
         "response_url": response_url or "https://hooks.slack.com/commands/T0LLMOPS/1/x",
         "trigger_id": f"{secrets.randbelow(10**12)}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}",
     }
-    return urlencode(fields).encode()
 
 
 def action_body(
     action_id: str, value: str, user: str, channel: str, message: dict, response_url: str
 ) -> bytes:
     """The form Slack POSTs when someone clicks a button in a message (block_actions)."""
-    payload = {
+    payload = action_payload(action_id, value, user, channel, message, response_url)
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def action_payload(
+    action_id: str, value: str, user: str, channel: str, message: dict, response_url: str
+) -> dict:
+    """A block_actions payload: JSON in the form's `payload` field over HTTP, the envelope's payload
+    over Socket Mode."""
+    return {
         "type": "block_actions",
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM["team_id"]},
         "api_app_id": "A0LLMBOT",
@@ -84,7 +99,6 @@ def action_body(
             }
         ],
     }
-    return urlencode({"payload": json.dumps(payload)}).encode()
 
 
 class SlackSender:
