@@ -1,178 +1,52 @@
-"""PagerDuty REST API v2 stand-in for the calls the bot makes: incidents (list, get, acknowledge, resolve,
-escalate, reassign, prioritise, notes), on-calls, priorities and users, with PagerDuty's error bodies,
-the `From` header rule, simulated 429s and a record of every call. It serves HTTPS with a throwaway
-self-signed certificate because the `pagerduty` client refuses any base URL that is not https://."""
+"""PagerDuty REST API v2 stand-in for the calls the bot makes: incidents (list, get, acknowledge,
+resolve, escalate, reassign, prioritise, notes), on-calls, priorities, users, services and maintenance
+windows, with PagerDuty's error bodies, the `From` header rule, simulated 429s and a record of every
+call. `page()` opens an incident the sender's webhooks can then announce. HTTPS only, like the client."""
 
 from __future__ import annotations
 
 import copy
-import ipaddress
 import itertools
 import ssl
 import tempfile
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
+from sandbox import pagerduty_data as directory
+from sandbox import pagerduty_sender
 from sandbox.httpstub import Request, Response, StubServer
+from sandbox.pagerduty_data import NO_FROM, PdError, invalid
+from sandbox.pagerduty_incidents import IncidentBook
+from sandbox.pagerduty_routes import answered, body_json, logged_body, routes
+from sandbox.pagerduty_tls import write_self_signed_certificate
+from sandbox.pagerduty_windows import WindowBook
 
-API = "https://api.pagerduty.com"
-POLICY = {"id": "PEPLLM1", "type": "escalation_policy_reference", "summary": "LLM Platform"}
-SERVICE = {"id": "PSVCLLM", "type": "service_reference", "summary": "LLM Inference"}
-# (id, name, email, escalation level, schedule name or None for a permanent direct-user on-call)
-PEOPLE = [
-    ("PUSER01", "Olivia Ops", "ops1@example.com", 1, "LLM Primary"),
-    ("PUSER02", "Oscar Ops", "ops2@example.com", 2, "LLM Secondary"),
-    ("PUSER03", "Mia Manager", "manager@example.com", 3, "Engineering Managers"),
-    ("PUSER04", "Chris CTO", "cto@example.com", 4, None),
-    ("PUSERBOT", "llmbot", "llmbot@example.com", None, None),
-]
-PRIORITIES = [
-    ("PPRIO00", "P0", "Platform down"),
-    ("PPRIO01", "P1", "Major degradation"),
-    ("PPRIO02", "P2", "Partial degradation"),
-    ("PPRIO03", "P3", "Minor issue"),
-]
-NO_FROM = 'You must specify a user\'s email address in the "From" header to perform this action'
-STATUSES = ("triggered", "acknowledged", "resolved")
-
-
-class PdError(Exception):
-    """An error answer in PagerDuty's `{"error": {"message", "code", "errors"}}` shape."""
-
-    def __init__(self, status: int, message: str, code: int, errors: list[str] | None = None):
-        super().__init__(message)
-        self.status, self.message, self.code, self.errors = status, message, code, errors or []
-
-    def response(self) -> Response:
-        error: dict[str, Any] = {"message": self.message, "code": self.code}
-        if self.errors:
-            error["errors"] = self.errors
-        return Response(self.status, {"error": error})
-
-
-def _ref(kind: str, entity_id: str, summary: str) -> dict[str, Any]:
-    path = {"user": "users", "priority": "priorities", "schedule": "schedules"}[kind]
-    return {
-        "id": entity_id,
-        "type": f"{kind}_reference",
-        "summary": summary,
-        "self": f"{API}/{path}/{entity_id}",
-    }
-
-
-def _users() -> dict[str, dict[str, Any]]:
-    return {
-        pid: {
-            "id": pid,
-            "type": "user",
-            "name": name,
-            "summary": name,
-            "email": email,
-            "self": f"{API}/users/{pid}",
-            "html_url": f"https://sandbox.pagerduty.com/users/{pid}",
-        }
-        for pid, name, email, _, _ in PEOPLE
-    }
-
-
-def _incident(pid: str, number: int, title: str, status: str, priority: int, urgency: str) -> dict[str, Any]:
-    prio_id, prio_name, _ = PRIORITIES[priority]
-    return {
-        "id": pid,
-        "type": "incident",
-        "summary": f"[#{number}] {title}",
-        "self": f"{API}/incidents/{pid}",
-        "html_url": f"https://sandbox.pagerduty.com/incidents/{pid}",
-        "incident_number": number,
-        "title": title,
-        "status": status,
-        "urgency": urgency,
-        "created_at": "2024-05-01T09:00:00Z",
-        "last_status_change_at": "2024-05-01T09:00:00Z",
-        "incident_key": f"key-{number}",
-        "service": SERVICE,
-        "escalation_policy": POLICY,
-        "priority": _ref("priority", prio_id, prio_name),
-        "assignments": [{"at": "2024-05-01T09:00:00Z", "assignee": _ref("user", "PUSER01", "Olivia Ops")}],
-        "acknowledgements": [],
-        "pending_actions": [],
-        "assigned_via": "escalation_policy",
-    }
-
-
-def _seed_incidents() -> dict[str, dict[str, Any]]:
-    seeds = [
-        _incident("PINC001", 101, "vLLM p99 latency above SLO", "triggered", 1, "high"),
-        _incident("PINC002", 102, "RAG ingestion backlog growing", "acknowledged", 2, "low"),
-        _incident("PINC003", 103, "GPU node NotReady", "resolved", 3, "low"),
-    ]
-    return {incident["id"]: incident for incident in seeds}
-
-
-def write_self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """A one-day certificate for 127.0.0.1 that is its own CA; returns (cert.pem, key.pem)."""
-    from cryptography import x509  # installed with the sandbox extra (moto needs it)
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "llmbot sandbox pagerduty")])
-    now = datetime.now(timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_path, key_path
+__all__ = ["NO_FROM", "PagerDutyStub", "PdError", "write_self_signed_certificate"]
+URGENCY = {"P0": "high", "P1": "high", "P2": "low", "P3": "low"}
 
 
 class PagerDutyStub(StubServer):
-    """The stand-in server; `calls()`, `incident(id)`, `notes(id)` and `ratelimit(n)` serve in-process tests."""
+    """The stand-in server; `page()`, `calls()`, `incident(id)`, `escalation_level(id)`, `notes(id)`
+    and `ratelimit(n)` serve in-process tests. `webhook_secrets` sign what `/_sandbox/page` sends."""
 
-    def __init__(self, now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(
+        self,
+        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        webhook_secrets: Sequence[str] | None = None,
+    ):
         super().__init__("pagerduty")
-        self._now = now
+        self._now, self._secrets = now, webhook_secrets
         self._lock = threading.RLock()
         self._note_ids = itertools.count(1)
         self.reset()
-        routes = [
-            ("GET", r"/incidents", self._list_incidents),
-            ("GET", r"/incidents/(?P<id>\w+)", self._get),
-            ("PUT", r"/incidents/(?P<id>\w+)", self._put),
-            ("GET", r"/incidents/(?P<id>\w+)/notes", self._list_notes),
-            ("POST", r"/incidents/(?P<id>\w+)/notes", self._add_note),
-            ("GET", r"/oncalls", self._oncalls),
-            ("GET", r"/priorities", self._priorities),
-            ("GET", r"/users", self._list_users),
-        ]
-        for method, pattern, handler in routes:
+        for method, pattern, handler in routes(self):
             self.route(method, pattern, self._guarded(handler))
         self.route("GET", r"/_sandbox/calls", lambda req: Response(body={"calls": self.calls()}))
-        self.route("POST", r"/_sandbox/ratelimit", self._set_ratelimit)
-        self.route("POST", r"/_sandbox/reset", self._reset)
+        self.route("POST", r"/_sandbox/ratelimit", answered(self._set_ratelimit))
+        self.route("POST", r"/_sandbox/reset", lambda req: self.reset() or Response(body={"ok": True}))
+        self.route("POST", r"/_sandbox/page", answered(self._page_route))
 
     # ---- Python API ---------------------------------------------------------------------------
     def start(self, port: int = 0) -> str:
@@ -202,22 +76,38 @@ class PagerDutyStub(StubServer):
     def client_ssl_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.ca_file)
 
+    def page(
+        self, priority: str = "P1", title: str = "vLLM p99 latency above SLO", service: str = "vLLM Inference"
+    ) -> dict[str, Any] | None:
+        """Open a triggered incident as an alert on `service` (name or id) would, assigned to level 1's
+        on-call; None when the service is in a maintenance window (PagerDuty opens nothing then)."""
+        if priority not in directory.PRIORITY_IDS:
+            raise ValueError(f"priority must be one of {sorted(directory.PRIORITY_IDS)}")
+        with self._lock:
+            service_id = directory.find_service(service)
+            if self.windows.in_maintenance(service_id):
+                return None
+            return copy.deepcopy(self.book.open(title, priority, service_id, URGENCY[priority]))
+
+    def now(self) -> datetime:
+        return self._now()
+
     def calls(self) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(call) for call in self._calls]
 
     def incident(self, incident_id: str) -> dict[str, Any]:
         with self._lock:
-            return copy.deepcopy(self._incidents[incident_id])
+            return copy.deepcopy(self.book.incidents[incident_id])
 
     def escalation_level(self, incident_id: str) -> int:
         """The level PagerDuty keeps internally (REST never shows it)."""
         with self._lock:
-            return self._levels[incident_id]
+            return self.book.levels[incident_id]
 
     def notes(self, incident_id: str) -> list[dict[str, Any]]:
         with self._lock:
-            return copy.deepcopy(self._notes.get(incident_id, []))
+            return copy.deepcopy(self.book.notes.get(incident_id, []))
 
     def ratelimit(self, count: int) -> None:
         with self._lock:
@@ -225,10 +115,10 @@ class PagerDutyStub(StubServer):
 
     def reset(self) -> None:
         with self._lock:
-            self._users = _users()
-            self._incidents = _seed_incidents()
-            self._levels = {incident_id: 1 for incident_id in self._incidents}
-            self._notes: dict[str, list[dict[str, Any]]] = {}
+            self.users = directory.users()
+            self.book = IncidentBook(self._now, self.users)
+            self.windows = WindowBook(self._now)
+            self.book.seed()
             self._calls: list[dict[str, Any]] = []
             self._limited = 0
 
@@ -246,7 +136,7 @@ class PagerDutyStub(StubServer):
                         "path": req.path,
                         "query": req.query,
                         "from": req.headers.get("From"),
-                        "body": req.json() if req.body else None,
+                        "body": logged_body(req),
                         "status": response.status,
                     }
                 )
@@ -264,168 +154,52 @@ class PagerDutyStub(StubServer):
             raise PdError(401, "Authentication failed", 2006)
         return None
 
-    def _requester(self, req: Request) -> dict[str, Any]:
+    def requester(self, req: Request) -> dict[str, Any]:
+        """The user named by the `From` header, which PagerDuty requires on writes with an account key."""
         email = req.headers.get("From")
         if not email:
             raise PdError(400, NO_FROM, 2001)
         if "@" not in email:
             raise PdError(400, 'Malformed "From" header', 1028)
-        for user in self._users.values():
+        for user in self.users.values():
             if user["email"] == email:
                 return user
         raise PdError(400, "Requester User Not Found", 1008)
 
-    def _find(self, incident_id: str) -> dict[str, Any]:
-        if incident_id not in self._incidents:
-            raise PdError(404, "Not Found", 2100)
-        return self._incidents[incident_id]
-
-    def _stamp(self) -> str:
-        return self._now().strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    @staticmethod
-    def _page(req: Request, key: str, items: list[dict[str, Any]]) -> Response:
-        limit, offset = int(req.arg("limit", "25") or 25), int(req.arg("offset", "0") or 0)
-        page = items[offset : offset + limit]
-        total = len(items) if req.arg("total") == "true" else None
-        return Response(
-            body={
-                key: page,
-                "limit": limit,
-                "offset": offset,
-                "more": offset + limit < len(items),
-                "total": total,
-            }
-        )
-
-    # ---- incidents ----------------------------------------------------------------------------
-    def _list_incidents(self, req: Request) -> Response:
-        wanted = req.query.get("statuses[]") or list(STATUSES)
-        found = [copy.deepcopy(i) for i in self._incidents.values() if i["status"] in wanted]
-        return self._page(req, "incidents", found)
-
-    def _get(self, req: Request) -> Response:
-        return Response(body={"incident": copy.deepcopy(self._find(req.params["id"]))})
-
-    def _put(self, req: Request) -> Response:
-        incident = self._find(req.params["id"])
-        requester = self._requester(req)
-        change = (req.json() or {}).get("incident")
-        if not isinstance(change, dict):
-            raise PdError(400, "Invalid Input Provided", 2001, ["incident is required"])
-        updated = copy.deepcopy(incident)
-        for key, apply in (
-            ("status", self._set_status),
-            ("escalation_level", self._escalate),
-            ("assignments", self._assign),
-            ("priority", self._prioritise),
-        ):
-            if key in change:
-                apply(updated, change[key], requester)
-        self._incidents[updated["id"]] = updated
-        return Response(body={"incident": copy.deepcopy(updated)})
-
-    def _set_status(self, incident: dict[str, Any], status: str, requester: dict[str, Any]) -> None:
-        if status not in STATUSES:
-            raise PdError(400, "Invalid Status", 1003)
-        if status == "acknowledged":
-            who = _ref("user", requester["id"], requester["name"])
-            incident["acknowledgements"].append({"at": self._stamp(), "acknowledger": who})
-        incident.update(status=status, last_status_change_at=self._stamp())
-
-    def _escalate(self, incident: dict[str, Any], level: Any, requester: dict[str, Any]) -> None:
-        people = [p for p in PEOPLE if p[3] == level]
-        if not people or incident["status"] == "resolved":
-            raise PdError(400, "Cannot Escalate", 1006)
-        pid, name = people[0][0], people[0][1]
-        incident["assignments"] = [{"at": self._stamp(), "assignee": _ref("user", pid, name)}]
-        self._levels[incident["id"]] = level
-
-    def _assign(self, incident: dict[str, Any], assignments: list[dict[str, Any]], _: dict[str, Any]) -> None:
-        ids = [a.get("assignee", {}).get("id") for a in assignments]
-        if not ids or any(i not in self._users for i in ids):
-            raise PdError(400, "Assigned To User Not Found", 1007)
-        incident["assignments"] = [
-            {"at": self._stamp(), "assignee": _ref("user", i, self._users[i]["name"])} for i in ids
-        ]
-
-    def _prioritise(self, incident: dict[str, Any], priority: Any, _: dict[str, Any]) -> None:
-        wanted = priority.get("id") if isinstance(priority, dict) else priority
-        for prio_id, name, _description in PRIORITIES:
-            if wanted in (prio_id, name):
-                incident["priority"] = _ref("priority", prio_id, name)
-                return
-        raise PdError(400, "Invalid Priority", 1020)
-
-    def _list_notes(self, req: Request) -> Response:
-        self._find(req.params["id"])
-        return Response(body={"notes": copy.deepcopy(self._notes.get(req.params["id"], []))})
-
-    def _add_note(self, req: Request) -> Response:
-        self._find(req.params["id"])
-        requester = self._requester(req)
-        content = ((req.json() or {}).get("note") or {}).get("content")
-        if not content:
-            raise PdError(400, "Invalid Input Provided", 2001, ["Note content cannot be empty."])
-        note = {
-            "id": f"PNOTE{next(self._note_ids):03d}",
-            "user": _ref("user", requester["id"], requester["name"]),
-            "channel": {"summary": "The PagerDuty website or APIs"},
-            "content": content,
-            "created_at": self._stamp(),
-        }
-        self._notes.setdefault(req.params["id"], []).append(note)
-        return Response(201, {"note": copy.deepcopy(note)})
-
-    # ---- directory ----------------------------------------------------------------------------
-    def _oncalls(self, req: Request) -> Response:
-        policies = req.query.get("escalation_policy_ids[]")
-        if policies and POLICY["id"] not in policies:
-            return self._page(req, "oncalls", [])
-        embed = "users" in req.query.get("include[]", [])
-        return self._page(req, "oncalls", [self._oncall(person, embed) for person in PEOPLE if person[3]])
-
-    def _oncall(self, person: tuple, embed_user: bool) -> dict[str, Any]:
-        pid, name, _, level, schedule = person
-        user = copy.deepcopy(self._users[pid]) if embed_user else _ref("user", pid, name)
-        permanent = schedule is None
-        return {
-            "escalation_policy": POLICY,
-            "escalation_level": level,
-            "user": user,
-            "schedule": None if permanent else _ref("schedule", f"PSCHED{level}", schedule),
-            "start": None if permanent else "2024-05-01T00:00:00Z",
-            "end": None if permanent else "2024-05-08T00:00:00Z",
-        }
-
-    def _priorities(self, req: Request) -> Response:
-        found = [
-            {
-                "id": pid,
-                "type": "priority",
-                "summary": name,
-                "name": name,
-                "description": description,
-                "self": f"{API}/priorities/{pid}",
-            }
-            for pid, name, description in PRIORITIES
-        ]
-        return self._page(req, "priorities", found)
-
-    def _list_users(self, req: Request) -> Response:
-        query = (req.arg("query") or "").lower()
-        found = [
-            copy.deepcopy(u)
-            for u in self._users.values()
-            if query in u["email"].lower() or query in u["name"].lower()
-        ]
-        return self._page(req, "users", found)
+    def new_note_id(self) -> str:
+        return f"PNOTE{next(self._note_ids):03d}"
 
     # ---- sandbox admin ------------------------------------------------------------------------
     def _set_ratelimit(self, req: Request) -> Response:
-        self.ratelimit(int((req.json() or {}).get("count", 1)))
+        spec = body_json(req)
+        count = spec.get("count", 1) if isinstance(spec, dict) else 1
+        if not isinstance(count, int):
+            raise invalid("count must be an integer")
+        self.ratelimit(count)
         return Response(body={"ok": True})
 
-    def _reset(self, req: Request) -> Response:
-        self.reset()
-        return Response(body={"ok": True})
+    def _page_route(self, req: Request) -> Response:
+        """`{"priority", "title", "service"?, "webhook_url"?}`: open an incident and, given the bot's
+        webhook URL, announce it there with a signed `incident.triggered` (outside the lock)."""
+        spec = body_json(req)
+        if not isinstance(spec, dict) or spec.get("priority") not in directory.PRIORITY_IDS:
+            raise invalid("priority must be one of P0, P1, P2, P3")
+        title = str(spec.get("title") or "Sandbox page")
+        incident = self.page(spec["priority"], title, str(spec.get("service") or "vLLM Inference"))
+        if incident is None:
+            return Response(200, {"incident": None, "suppressed": "the service is in a maintenance window"})
+        answer: dict[str, Any] = {"incident": incident}
+        if spec.get("webhook_url"):
+            body = pagerduty_sender.event(
+                "incident.triggered", pagerduty_sender.webhook_data(incident), agent=None
+            )
+            delivered = pagerduty_sender.deliver(str(spec["webhook_url"]), body, self._webhook_secrets())
+            answer["delivery"] = {"status": delivered.status_code}
+        return Response(201, answer)
+
+    def _webhook_secrets(self) -> Sequence[str]:
+        if self._secrets is None:  # imported late: sandbox.platform imports this module
+            from sandbox.platform import PAGERDUTY_WEBHOOK_SECRETS
+
+            return PAGERDUTY_WEBHOOK_SECRETS
+        return self._secrets

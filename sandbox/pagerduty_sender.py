@@ -1,6 +1,7 @@
 """Plays PagerDuty's side of V3 webhooks: builds event bodies in PagerDuty's exact shape (compact,
 one line, keys in PagerDuty's order), signs them `v1=<hex HMAC-SHA256>` and POSTs them with the
-headers PagerDuty sends. Used by tests, the demo and bench/webhook_storm.py."""
+headers PagerDuty sends. `send()` announces an incident the REST stand-in holds (see its `page()`),
+so the webhook and later REST calls describe the same incident. Used by tests, the demo and bench/."""
 
 from __future__ import annotations
 
@@ -9,15 +10,14 @@ import hmac
 import json
 import secrets
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Sequence
 
 import requests
 
-ACCOUNT = "https://llm-platform.pagerduty.com"
-API = "https://api.pagerduty.com"
+from sandbox.pagerduty_data import ACCOUNT, API, PEOPLE, POLICY_ID, POLICY_NAME, PRIORITY_IDS
+
 SUBSCRIPTION = "PSUBLLM1"
-PRIORITY_IDS = {"P0": "PPRIO00", "P1": "PPRIO01", "P2": "PPRIO02", "P3": "PPRIO03"}
-PEOPLE = {"PUSER01": "Olivia Ops", "PUSER02": "Oscar Ops", "PUSER03": "Mia Manager", "PUSER04": "Chris CTO"}
+NAMES = {pid: name for pid, name, *_ in PEOPLE}
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -69,23 +69,52 @@ def incident_data(
         "incident_key": secrets.token_hex(16),
         "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "title": title,
-        "service": _ref("service", "services", "PSVCLLM", "LLM Inference"),
-        "assignees": [_ref("user", "users", assignee, PEOPLE.get(assignee, assignee))],
-        "escalation_policy": _ref("escalation_policy", "escalation_policies", "PEPLLM1", "LLM Platform"),
+        "service": _ref("service", "services", "PSVCLLM", "vLLM Inference"),
+        "assignees": [_ref("user", "users", assignee, NAMES.get(assignee, assignee))],
+        "escalation_policy": _ref("escalation_policy", "escalation_policies", POLICY_ID, POLICY_NAME),
         "teams": [],
-        "priority": None
-        if priority is None
-        else {
-            "html_url": f"{ACCOUNT}/account/incident_priorities",
-            "id": PRIORITY_IDS.get(priority, "PPRIOXX"),
-            "self": f"{API}/priorities/{PRIORITY_IDS.get(priority, 'PPRIOXX')}",
-            "summary": priority,
-            "type": "priority_reference",
-        },
+        "priority": _priority(priority),
         "urgency": urgency,
         "conference_bridge": None,
         "resolve_reason": None,
         "incident_type": {"name": "incident_default"},
+    }
+
+
+def webhook_data(incident: dict[str, Any]) -> dict[str, Any]:
+    """The `data` PagerDuty sends for a REST incident (`number`, `assignees`, references re-keyed)."""
+    service, policy = incident["service"], incident["escalation_policy"]
+    data = incident_data(
+        incident["id"],
+        incident["incident_number"],
+        incident["title"],
+        status=incident["status"],
+        priority=(incident.get("priority") or {}).get("summary"),
+        urgency=incident["urgency"],
+    )
+    data.update(
+        incident_key=incident["incident_key"],
+        created_at=incident["created_at"],
+        service=_ref("service", "services", service["id"], service["summary"]),
+        assignees=[
+            _ref("user", "users", a["assignee"]["id"], a["assignee"]["summary"])
+            for a in incident["assignments"]
+        ],
+        escalation_policy=_ref("escalation_policy", "escalation_policies", policy["id"], policy["summary"]),
+    )
+    return data
+
+
+def _priority(name: str | None) -> dict[str, str] | None:
+    if name is None:
+        return None
+    pid = PRIORITY_IDS.get(name, "PPRIOXX")
+    return {
+        "html_url": f"{ACCOUNT}/account/incident_priorities",
+        "id": pid,
+        "self": f"{API}/priorities/{pid}",
+        "summary": name,
+        "type": "priority_reference",
     }
 
 
@@ -120,7 +149,7 @@ def event(
             "event_type": event_type,
             "resource_type": event_type.split(".")[0],
             "occurred_at": stamp(at),
-            "agent": None if agent is None else _ref("user", "users", agent, PEOPLE.get(agent, agent)),
+            "agent": None if agent is None else _ref("user", "users", agent, NAMES.get(agent, agent)),
             "client": None,
             "data": data,
         }
@@ -141,3 +170,22 @@ class PagerDutySender:
         if signature is not None:
             sent["X-PagerDuty-Signature"] = signature
         return self._session.post(self.url, data=body, headers=sent, timeout=10)
+
+
+def deliver(url: str, body: bytes, secret_list: Sequence[str], timeout: float = 10) -> requests.Response:
+    """POST one signed delivery to `url` (the full webhook URL), as PagerDuty does."""
+    return requests.post(url, data=body, headers=headers(list(secret_list), body), timeout=timeout)
+
+
+def send(
+    bot_url: str,
+    event_type: str,
+    incident: dict[str, Any],
+    secret_list: Sequence[str],
+    agent: str | None = None,
+    at: datetime | None = None,
+) -> requests.Response:
+    """Announce a REST incident (e.g. from the stand-in's `page()`) to the bot at `bot_url` as a
+    signed `event_type` webhook; `agent` None is automation, as for a trigger by an integration."""
+    body = event(event_type, webhook_data(incident), at=at, agent=agent)
+    return deliver(bot_url.rstrip("/") + "/pagerduty/webhook", body, secret_list)
