@@ -4,44 +4,36 @@ single attempt, so a throttled or dead API costs one deadline."""
 
 from __future__ import annotations
 
+import calendar
 import json
 import threading
 import urllib.parse
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import boto3
-import botocore.exceptions
 from botocore.config import Config
 
+from integrations import aws_costs
+from integrations.aws_calls import SYSTEM, call, pages
 from integrations.aws_models import (
+    EC2_COMPUTE,
     CostBreakdown,
+    CostFilter,
     DailyCost,
     Forecast,
     LoadBalancer,
     PolicyVersion,
+    PurchaseSplit,
     ServiceCost,
     Snapshot,
     SpotRequest,
     Volume,
+    narrowed,
 )
-from integrations.errors import Forbidden, NotFound, Unavailable
+from integrations.errors import NotFound
 
-SYSTEM = "aws"
-_THROTTLED = {
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "LimitExceededException",
-}
-_DENIED = {
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "ExpiredTokenException",
-}
+_call = call  # the name integrations.eks and integrations.s3 import
+ELB = "Elastic Load Balancing"
 
 
 class AwsClient:
@@ -78,77 +70,66 @@ class AwsClient:
                 )
             return self._clients[service]
 
-    def daily_costs(self, start: date, end: date) -> list[DailyCost]:
+    # ---- Cost Explorer: every query takes the platform's filter (None: the whole account) ----------
+    def daily_costs(self, start: date, end: date, filter: CostFilter | None = None) -> list[DailyCost]:
         """Unblended cost per day for [start, end)."""
-        response = _call(
-            "Cost Explorer",
-            self._ce.get_cost_and_usage,
-            TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
-            Granularity="DAILY",
-            Metrics=["UnblendedCost"],
-        )
-        return [_daily(item) for item in response.get("ResultsByTime", [])]
+        return aws_costs.daily(self._ce, start, end, filter)
 
-    def cost_on(self, day: date) -> DailyCost | None:
+    def cost_on(self, day: date, filter: CostFilter | None = None) -> DailyCost | None:
         """One day's cost, or None when Cost Explorer has no figure for it yet."""
-        for item in self.daily_costs(day, day + timedelta(days=1)):
+        for item in self.daily_costs(day, day + timedelta(days=1), filter):
             if item.day == day:
                 return item
         return None
 
-    def costs_by_service(self, start: date, end: date) -> CostBreakdown:
+    def costs_by_service(self, start: date, end: date, filter: CostFilter | None = None) -> CostBreakdown:
         """Unblended cost per service over [start, end), largest first."""
-        totals: dict[str, float] = {}
-        estimated, request = False, {}
-        while True:
-            page = _call(
-                "Cost Explorer",
-                self._ce.get_cost_and_usage,
-                **request,
-                TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
-                Granularity="DAILY",
-                Metrics=["UnblendedCost"],
-                GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}],
-            )
-            for item in page.get("ResultsByTime", []):
-                estimated = estimated or bool(item.get("Estimated"))
-                for group in item.get("Groups", []):
-                    amount = float(group["Metrics"]["UnblendedCost"]["Amount"])
-                    totals[group["Keys"][0]] = totals.get(group["Keys"][0], 0.0) + amount
-            if not page.get("NextPageToken"):
-                break
-            request = {"NextPageToken": page["NextPageToken"]}
-        services = sorted((ServiceCost(service=k, usd=v) for k, v in totals.items()), key=lambda c: -c.usd)
-        return CostBreakdown(start=start, end=end, services=services, estimated=estimated)
+        totals, estimated = aws_costs.grouped(self._ce, start, end, "SERVICE", filter)
+        return CostBreakdown(start=start, end=end, services=_largest_first(totals), estimated=estimated)
 
-    def cost_forecast(self, start: date, end: date) -> Forecast:
+    def month_by_service(self, month: date, filter: CostFilter | None = None) -> CostBreakdown:
+        """The calendar month holding `month`, by service, largest first (MONTHLY granularity); a month
+        still running is partial and `estimated`."""
+        first = month.replace(day=1)
+        end = first + timedelta(days=calendar.monthrange(first.year, first.month)[1])
+        totals, estimated = aws_costs.grouped(self._ce, first, end, "SERVICE", filter, "MONTHLY")
+        return CostBreakdown(start=first, end=end, services=_largest_first(totals), estimated=estimated)
+
+    def daily_service(
+        self, service: str, days: int, filter: CostFilter | None = None, end: date | None = None
+    ) -> list[DailyCost]:
+        """One service's cost per day over the `days` days before `end` (default: today, UTC), e.g.
+        the manual's EC2 query: service EC2_COMPUTE, 7 days."""
+        end = end or datetime.now(timezone.utc).date()
+        return self.daily_costs(
+            end - timedelta(days=days), end, narrowed(filter, CostFilter.service(service))
+        )
+
+    def by_purchase_type(
+        self,
+        start: date,
+        end: date,
+        filter: CostFilter | None = None,
+        spot_price_ratio: float = 3.0,
+        service: str | None = EC2_COMPUTE,
+    ) -> PurchaseSplit:
+        """Spend over [start, end) by purchase type (on demand, spot, savings plans), for `service`
+        (instances by default: other services have no spot), with the spot saving estimated from
+        `spot_price_ratio` (see PurchaseSplit)."""
+        within = narrowed(filter, CostFilter.service(service)) if service else filter
+        totals, estimated = aws_costs.grouped(self._ce, start, end, "PURCHASE_TYPE", within)
+        return PurchaseSplit(
+            start=start, end=end, by_type=totals, spot_price_ratio=spot_price_ratio, estimated=estimated
+        )
+
+    def cost_forecast(self, start: date, end: date, filter: CostFilter | None = None) -> Forecast:
         """Cost Explorer's forecast of unblended cost over [start, end), with an 80% interval."""
-        response = _call(
-            "Cost Explorer",
-            self._ce.get_cost_forecast,
-            TimePeriod={"Start": start.isoformat(), "End": end.isoformat()},
-            Metric="UNBLENDED_COST",
-            Granularity="MONTHLY",
-            PredictionIntervalLevel=80,
-        )
-        rows = response.get("ForecastResultsByTime", [])
-        low = sum(
-            float(r["PredictionIntervalLowerBound"]) for r in rows if "PredictionIntervalLowerBound" in r
-        )
-        high = sum(
-            float(r["PredictionIntervalUpperBound"]) for r in rows if "PredictionIntervalUpperBound" in r
-        )
-        return Forecast(
-            start=start,
-            end=end,
-            usd=float(response["Total"]["Amount"]),
-            low=low if rows else None,
-            high=high if rows else None,
-        )
+        return aws_costs.forecast(self._ce, start, end, filter)
 
+    # ---- EC2, ELB, IAM ------------------------------------------------------------------------------
     def unattached_volumes(self) -> list[Volume]:
         ec2 = self._client("ec2")
-        pages = _pages(
+        found = pages(
             "EC2", ec2.describe_volumes, "Volumes", Filters=[{"Name": "status", "Values": ["available"]}]
         )
         return [
@@ -158,12 +139,12 @@ class AwsClient:
                 volume_type=v.get("VolumeType", "standard"),
                 created=v.get("CreateTime"),
             )
-            for v in pages
+            for v in found
         ]
 
     def own_snapshots(self) -> list[Snapshot]:
         ec2 = self._client("ec2")
-        pages = _pages("EC2", ec2.describe_snapshots, "Snapshots", OwnerIds=["self"])
+        found = pages("EC2", ec2.describe_snapshots, "Snapshots", OwnerIds=["self"])
         return [
             Snapshot(
                 id=s["SnapshotId"],
@@ -171,39 +152,40 @@ class AwsClient:
                 started=s["StartTime"],
                 description=s.get("Description", ""),
             )
-            for s in pages
+            for s in found
         ]
 
     def load_balancers(self) -> list[LoadBalancer]:
-        """Every ELBv2 load balancer with how many of its registered targets are healthy."""
+        """Every ELBv2 load balancer with its target groups' registered and healthy targets."""
         elb = self._client("elbv2")
-        found = []
-        for lb in _pages(
-            "Elastic Load Balancing", elb.describe_load_balancers, "LoadBalancers", token="Marker"
-        ):
-            groups = _call(
-                "Elastic Load Balancing", elb.describe_target_groups, LoadBalancerArn=lb["LoadBalancerArn"]
-            ).get("TargetGroups", [])
-            states = [
-                t.get("TargetHealth", {}).get("State")
-                for g in groups
-                for t in _call(
-                    "Elastic Load Balancing", elb.describe_target_health, TargetGroupArn=g["TargetGroupArn"]
-                ).get("TargetHealthDescriptions", [])
-            ]
-            found.append(
-                LoadBalancer(
-                    name=lb["LoadBalancerName"],
-                    kind=lb.get("Type", "application"),
-                    targets=len(states),
-                    healthy=states.count("healthy"),
-                )
+        balancers = pages(ELB, elb.describe_load_balancers, "LoadBalancers", token="Marker")
+        return [self._load_balancer(elb, lb) for lb in balancers]
+
+    def _load_balancer(self, elb, lb: dict) -> LoadBalancer:
+        groups = call(ELB, elb.describe_target_groups, LoadBalancerArn=lb["LoadBalancerArn"]).get(
+            "TargetGroups", []
+        )
+        health = [
+            t.get("TargetHealth", {})
+            for g in groups
+            for t in call(ELB, elb.describe_target_health, TargetGroupArn=g["TargetGroupArn"]).get(
+                "TargetHealthDescriptions", []
             )
-        return found
+        ]
+        registered = [h for h in health if h.get("Reason") != "Target.NotRegistered"]
+        unwell = [h for h in registered if h.get("State") != "healthy"]
+        return LoadBalancer(
+            name=lb["LoadBalancerName"],
+            kind=lb.get("Type", "application"),
+            targets=len(registered),
+            healthy=len(registered) - len(unwell),
+            target_groups=len(groups),
+            reasons=sorted({h.get("Reason") or h.get("State", "unknown") for h in unwell}),
+        )
 
     def active_spot_requests(self) -> list[SpotRequest]:
         ec2 = self._client("ec2")
-        raw = _call(
+        raw = call(
             "EC2", ec2.describe_spot_instance_requests, Filters=[{"Name": "state", "Values": ["active"]}]
         ).get("SpotInstanceRequests", [])
         return [
@@ -219,11 +201,11 @@ class AwsClient:
     def managed_policy(self, name: str) -> PolicyVersion:
         """The default (current) version of the customer-managed IAM policy called `name`."""
         iam = self._client("iam")
-        policies = _pages("IAM", iam.list_policies, "Policies", token="Marker", Scope="Local")
+        policies = pages("IAM", iam.list_policies, "Policies", token="Marker", Scope="Local")
         policy = next((p for p in policies if p["PolicyName"] == name), None)
         if policy is None:
             raise NotFound(SYSTEM, f"IAM has no customer-managed policy named {name}")
-        version = _call(
+        version = call(
             "IAM", iam.get_policy_version, PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"]
         )["PolicyVersion"]
         document = version["Document"]
@@ -238,45 +220,5 @@ class AwsClient:
         )
 
 
-def _pages(api: str, method, key: str, token: str = "NextToken", **kwargs) -> list[dict]:
-    """Every item under `key` across pages; at most 20 pages, so a runaway listing stays bounded."""
-    items: list[dict] = []
-    for _ in range(20):
-        page = _call(api, method, **kwargs)
-        items += page.get(key, [])
-        following = page.get("NextMarker" if token == "Marker" else token)
-        if not following:
-            break
-        kwargs[token] = following
-    return items
-
-
-def _daily(item: dict) -> DailyCost:
-    amount = item.get("Total", {}).get("UnblendedCost", {}).get("Amount", "0")
-    return DailyCost(
-        day=date.fromisoformat(item["TimePeriod"]["Start"]),
-        usd=float(amount),
-        estimated=bool(item.get("Estimated", False)),
-    )
-
-
-def _call(api: str, method, **kwargs) -> dict:
-    try:
-        return method(**kwargs)
-    except botocore.exceptions.ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in _THROTTLED:
-            raise Unavailable(
-                SYSTEM, f"{api} is throttling requests ({code}); try again in a minute"
-            ) from None
-        if code in _DENIED:
-            raise Forbidden(SYSTEM, f"{api} refused our credentials ({code}); check the IAM role") from None
-        raise Unavailable(SYSTEM, f"{api} answered {code or 'an error'}") from None
-    except (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError):
-        raise Unavailable(SYSTEM, f"{api} did not answer in time") from None
-    except botocore.exceptions.EndpointConnectionError:
-        raise Unavailable(SYSTEM, f"{api} could not be reached") from None
-    except botocore.exceptions.NoCredentialsError:
-        raise Forbidden(SYSTEM, "no AWS credentials found; configure the IAM role (IRSA)") from None
-    except botocore.exceptions.BotoCoreError as exc:
-        raise Unavailable(SYSTEM, f"{api} failed ({type(exc).__name__})") from None
+def _largest_first(totals: dict[str, float]) -> list[ServiceCost]:
+    return sorted((ServiceCost(service=k, usd=v) for k, v in totals.items()), key=lambda c: -c.usd)

@@ -1,5 +1,6 @@
-"""Qdrant's REST API for backup and restore: collection size, snapshot create and download (streamed),
-and restore by uploading a snapshot. Errors come out as NotFound / Unavailable with system "qdrant"."""
+"""Qdrant's REST API for backup and restore: collection size, snapshot create, list, download (streamed)
+and delete, and restore by uploading a snapshot. Errors come out as NotFound / Unavailable with system
+"qdrant"."""
 
 from __future__ import annotations
 
@@ -42,9 +43,25 @@ class QdrantClient:
         ).json()
         return SnapshotInfo.model_validate(body["result"])
 
+    def snapshots(self, collection: str) -> list[SnapshotInfo]:
+        """The snapshots Qdrant keeps on its own disk for `collection`."""
+        body = self._get(f"/collections/{quote(collection, safe='')}/snapshots").json()
+        return [SnapshotInfo.model_validate(s) for s in body["result"]]
+
+    def delete_snapshot(self, collection: str, snapshot: str) -> None:
+        """Remove a snapshot from Qdrant's disk (once it is safe elsewhere); NotFound if it is not there."""
+        call(
+            SYSTEM,
+            self._session,
+            "DELETE",
+            f"{self._base}{_snapshot_path(collection, snapshot)}",
+            self._timeout,
+            params={"wait": "true"},
+        )
+
     def download(self, collection: str, snapshot: str) -> Iterator[bytes]:
         """The snapshot's bytes as they arrive; a connection that drops mid-body raises Unavailable."""
-        path = f"/collections/{quote(collection, safe='')}/snapshots/{quote(snapshot, safe='')}"
+        path = _snapshot_path(collection, snapshot)
         response = call(SYSTEM, self._session, "GET", f"{self._base}{path}", self._timeout, stream=True)
         received = 0
         try:
@@ -70,3 +87,7 @@ class QdrantClient:
 
     def _get(self, path: str) -> requests.Response:
         return call(SYSTEM, self._session, "GET", f"{self._base}{path}", self._timeout)
+
+
+def _snapshot_path(collection: str, snapshot: str) -> str:
+    return f"/collections/{quote(collection, safe='')}/snapshots/{quote(snapshot, safe='')}"

@@ -14,6 +14,8 @@ import boto3
 import requests
 from moto.server import ThreadedMotoServer
 
+from sandbox import aws_elb
+
 REGION = "us-west-2"
 ACCESS_KEY = "sandbox-access-key"
 SECRET_KEY = "sandbox-secret-key"
@@ -28,6 +30,7 @@ DAILY_COST_USD = 3380.0  # around the manual's $3,500 budget, inside the toleran
 OLD_SNAPSHOT_DAYS = 200
 SPOT_PRICE = "1.2120"  # USD an hour, the most the spot request pays
 IDLE_LOAD_BALANCER = "old-demo-ui"
+OUTAGE_LOAD_BALANCER = "rag-internal"  # for add_load_balancer(..., "stopped"): targets, none healthy
 POLICY_NAME = "llm-platform-policy"
 POLICY_V1 = {
     "Version": "2012-10-17",
@@ -130,24 +133,16 @@ class SandboxAws:
 
     def _seed_elb(self) -> None:
         """One load balancer left behind with no targets at all: waste."""
-        vpc = self.client("ec2").create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
-        subnets = [
-            self.client("ec2").create_subnet(
-                VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"{REGION}{zone}"
-            )["Subnet"]["SubnetId"]
-            for i, zone in enumerate("ab")
-        ]
-        elb = self.client("elbv2")
-        lb = elb.create_load_balancer(Name=IDLE_LOAD_BALANCER, Subnets=subnets, Type="application")
-        group = elb.create_target_group(Name="old-demo-ui", Protocol="HTTP", Port=80, VpcId=vpc)
-        elb.create_listener(
-            LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"],
-            Protocol="HTTP",
-            Port=80,
-            DefaultActions=[
-                {"Type": "forward", "TargetGroupArn": group["TargetGroups"][0]["TargetGroupArn"]}
-            ],
-        )
+        aws_elb.add_load_balancer(self, IDLE_LOAD_BALANCER, "none")
+
+    def add_load_balancer(self, name: str, targets: aws_elb.Targets) -> None:
+        """Another load balancer: no targets (unused), a running target (healthy) or a stopped one
+        (an outage, OUTAGE_LOAD_BALANCER). Not seeded by default; tests remove what they add, since
+        moto's state is shared by every sandbox in the process."""
+        aws_elb.add_load_balancer(self, name, targets)
+
+    def remove_load_balancer(self, name: str) -> None:
+        aws_elb.remove_load_balancer(self, name)
 
     def _seed_iam(self) -> None:
         """The platform's policy: version 1 was tight, version 2 (the default) grew wildcards."""

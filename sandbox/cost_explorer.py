@@ -1,6 +1,7 @@
 """A Cost Explorer stand-in speaking the real awsJson1_1 protocol (`X-Amz-Target:
-AWSInsightsIndexService.<Operation>`), answering GetCostAndUsage (optionally grouped by SERVICE) and
-GetCostForecast from seeded daily per-service costs. moto cannot: it hands one canned result to any query.
+AWSInsightsIndexService.<Operation>`), answering GetCostAndUsage (optionally filtered, and grouped by
+SERVICE or PURCHASE_TYPE) and GetCostForecast from sandbox.cost_data's seeded cells. moto cannot: it hands
+one canned result to any query.
 
 Test-only switches (POST, JSON bodies):
   /_sandbox/throttle  {"count": N}        the next N calls fail with ThrottlingException
@@ -11,37 +12,17 @@ Test-only switches (POST, JSON bodies):
 from __future__ import annotations
 
 import calendar
-import random
 import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
+from sandbox.cost_data import DIMENSIONS, InvalidFilter, day_cells, day_costs, matches, validate
 from sandbox.httpstub import HasStub, Request, Response, StubServer
 
 JSON = "application/x-amz-json-1.1"
 PREFIX = "AWSInsightsIndexService."
-DAILY_USD = 3450.0  # a day's total swings ±4% around this: $3,312–3,588
-# Cost Explorer's SERVICE dimension values and each one's share of a day
-SHARES = {
-    "Amazon Elastic Compute Cloud - Compute": 0.55,
-    "EC2 - Other": 0.12,
-    "AWS Data Transfer": 0.08,
-    "Amazon Simple Storage Service": 0.07,
-    "Amazon CloudWatch": 0.05,
-    "Elastic Load Balancing": 0.04,
-    "Amazon Elastic Container Service for Kubernetes": 0.03,
-    "Amazon Elastic Container Registry": 0.03,
-    "AWS Key Management Service": 0.02,
-    "Amazon Route 53": 0.01,
-}
-
-
-def day_costs(day: date) -> dict[str, float]:
-    """One day's unblended cost per service: deterministic per day, so every query agrees."""
-    rng = random.Random(day.toordinal())
-    total = DAILY_USD * rng.uniform(0.96, 1.04)
-    return {service: round(total * share * rng.uniform(0.98, 1.02), 2) for service, share in SHARES.items()}
+__all__ = ["CostExplorerStub", "day_costs"]
 
 
 class _Refusal(Exception):
@@ -82,10 +63,16 @@ class CostExplorerStub(HasStub):
             self._gate()
             if handler is None:
                 raise _Refusal("UnknownOperationException", f"Unknown operation {operation or '(none)'}")
+            if body.get("Filter") is not None:
+                validate(body["Filter"])
             self.calls.append((operation, body))
             return Response(200, handler(body), content_type=JSON)
         except _Refusal as refusal:
             return Response(400, {"__type": refusal.kind, "message": refusal.message}, content_type=JSON)
+        except InvalidFilter as invalid:
+            return Response(
+                400, {"__type": "ValidationException", "message": str(invalid)}, content_type=JSON
+            )
         except ValueError:
             return Response(
                 400,
@@ -114,34 +101,49 @@ class CostExplorerStub(HasStub):
         metrics = body.get("Metrics") or []
         if not metrics:
             raise _Refusal("ValidationException", "Metrics is required")
-        grouped = _grouped_by_service(body.get("GroupBy") or [])
+        key = _group_key(body.get("GroupBy") or [])
         today = self._today()
         known = min(end, today + timedelta(days=1))  # no figures yet for days to come
         results = [
-            self._result(a, b, metrics, grouped, today) for a, b in _buckets(start, known, granularity)
+            self._result(a, b, metrics, key, body.get("Filter"), today)
+            for a, b in _buckets(start, known, granularity)
         ]
         answer = {"ResultsByTime": results, "DimensionValueAttributes": []}
-        if grouped:
-            answer["GroupDefinitions"] = [{"Type": "DIMENSION", "Key": "SERVICE"}]
+        if key:
+            answer["GroupDefinitions"] = [{"Type": "DIMENSION", "Key": key}]
         return answer
 
-    def _result(self, start: date, end: date, metrics: list[str], grouped: bool, today: date) -> dict:
+    def _result(
+        self,
+        start: date,
+        end: date,
+        metrics: list[str],
+        key: str | None,
+        expression: dict | None,
+        today: date,
+    ) -> dict:
+        costs = self._costs(start, end, key, expression, today)
+        period = {"Start": start.isoformat(), "End": end.isoformat()}
+        estimated = end > today
+        if key:
+            groups = [{"Keys": [k], "Metrics": _amounts(metrics, usd)} for k, usd in costs.items() if usd > 0]
+            return {"TimePeriod": period, "Total": {}, "Groups": groups, "Estimated": estimated}
+        total = _amounts(metrics, sum(costs.values()))
+        return {"TimePeriod": period, "Total": total, "Groups": [], "Estimated": estimated}
+
+    def _costs(
+        self, start: date, end: date, key: str | None, expression: dict | None, today: date
+    ) -> dict[str, float]:
+        """USD per value of dimension `key` (one bucket when None) over [start, end), inside the filter;
+        today counts its elapsed share only."""
         costs: dict[str, float] = {}
         for day in _days(start, end):
             share = self._elapsed() if day == today else 1.0
-            for service, usd in day_costs(day).items():
-                costs[service] = costs.get(service, 0.0) + usd * share
-        period = {"Start": start.isoformat(), "End": end.isoformat()}
-        estimated = end > today
-        if grouped:
-            groups = [{"Keys": [s], "Metrics": _amounts(metrics, usd)} for s, usd in costs.items() if usd > 0]
-            return {"TimePeriod": period, "Total": {}, "Groups": groups, "Estimated": estimated}
-        return {
-            "TimePeriod": period,
-            "Total": _amounts(metrics, sum(costs.values())),
-            "Groups": [],
-            "Estimated": estimated,
-        }
+            for cell in day_cells(day):
+                if expression is None or matches(expression, cell):
+                    bucket = cell.dimension(key) if key else ""
+                    costs[bucket] = costs.get(bucket, 0.0) + cell.usd * share
+        return costs
 
     def _elapsed(self) -> float:
         now = datetime.fromtimestamp(self.clock(), tz=timezone.utc)
@@ -163,8 +165,8 @@ class CostExplorerStub(HasStub):
             raise _Refusal(
                 "ValidationException", "Metric must be one of the cost metrics, e.g. UNBLENDED_COST"
             )
-        recent = [sum(day_costs(today - timedelta(days=i)).values()) for i in range(1, 15)]
-        per_day = sum(recent) / len(recent)
+        recent = self._costs(today - timedelta(days=14), today, None, body.get("Filter"), today)
+        per_day = sum(recent.values()) / 14
         spread = 0.05 if body.get("PredictionIntervalLevel") else 0.0
         rows = [
             {
@@ -198,12 +200,18 @@ def _period(body: dict) -> tuple[date, date]:
     return start, end
 
 
-def _grouped_by_service(group_by: list[dict]) -> bool:
+def _group_key(group_by: list[dict]) -> str | None:
     if not group_by:
-        return False
-    if group_by != [{"Type": "DIMENSION", "Key": "SERVICE"}]:
-        raise _Refusal("ValidationException", "this stand-in groups by DIMENSION SERVICE only")
-    return True
+        return None
+    if (
+        len(group_by) != 1
+        or group_by[0].get("Type") != "DIMENSION"
+        or group_by[0].get("Key") not in DIMENSIONS
+    ):
+        raise _Refusal(
+            "ValidationException", f"this stand-in groups by one DIMENSION of {', '.join(DIMENSIONS)}"
+        )
+    return group_by[0]["Key"]
 
 
 def _buckets(start: date, end: date, granularity: str) -> list[tuple[date, date]]:

@@ -1,5 +1,6 @@
-"""Qdrant REST stand-in for snapshot backup and restore: collections, snapshot create/list/download,
-recover from a URL or an upload, and a fault that cuts a download off mid-transfer."""
+"""Qdrant REST stand-in for snapshot backup and restore: collections (the manual's enterprise_knowledge,
+and documents), snapshot create/list/download/delete, recover from a URL or an upload, and a fault that
+cuts a download off mid-transfer."""
 
 from __future__ import annotations
 
@@ -48,7 +49,10 @@ class QdrantStub(StubServer):
         super().__init__("qdrant")
         self._now = now
         self._lock = threading.RLock()
-        self._collections: dict[str, dict[str, Any]] = {"documents": {"points_count": 48_213, "size": 768}}
+        self._collections: dict[str, dict[str, Any]] = {
+            "enterprise_knowledge": {"points_count": 48_213, "size": 768},
+            "documents": {"points_count": 48_213, "size": 768},
+        }
         self._snapshots: dict[str, dict[str, dict[str, Any]]] = {}
         self._cut_after: int | None = None
         self._seq = 0
@@ -66,6 +70,7 @@ class QdrantStub(StubServer):
             ("GET", snap, self._list_snapshots),
             ("POST", snap + r"/upload", self._upload),
             ("GET", snap + r"/(?P<snap>[\w.-]+\.snapshot)", self._download),
+            ("DELETE", snap + r"/(?P<snap>[\w.-]+\.snapshot)", self._delete),
         ]:
             self.route(method, pattern, self._recorded(handler))
         # recover fetches its location over HTTP, maybe from this very server, so it must not hold the lock
@@ -156,6 +161,13 @@ class QdrantStub(StubServer):
         if snap is None:
             return failure(404, f"Not found: Snapshot {req.params['snap']} not found")
         return Response(body=snap["content"], content_type="application/octet-stream")
+
+    def _delete(self, req: Request) -> Response:
+        if req.params["name"] not in self._collections:
+            return failure(404, f"Not found: Collection `{req.params['name']}` doesn't exist!")
+        if self._snapshots.get(req.params["name"], {}).pop(req.params["snap"], None) is None:
+            return failure(404, f"Not found: Snapshot {req.params['snap']} not found")
+        return ok(True)
 
     def _recover(self, req: Request) -> Response:
         spec = req.json() or {}
