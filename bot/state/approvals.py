@@ -1,6 +1,6 @@
 """Approval requests and the votes on them. States: pending -> approved -> executing -> succeeded |
-failed, or pending -> rejected | expired | cancelled. Every transition is compare-and-set, and a
-person votes at most once per request, so double clicks and races change nothing twice."""
+failed, or pending -> rejected | expired | cancelled | stale. Every transition is a compare-and-set
+Write, and a person votes at most once per request, so double clicks and races change nothing twice."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 from pydantic import BaseModel
+
+from bot.state.effects import Write
 
 OPEN = ("pending", "approved", "executing")
 
@@ -28,6 +30,11 @@ class Approval(BaseModel):
     decided_at: float | None = None
     result: dict[str, Any] = {}
 
+    @property
+    def text(self) -> str:
+        """The command as it was typed (without `/llm`)."""
+        return self.args.get("_text") or self.command
+
 
 class Vote(BaseModel):
     user: str
@@ -44,6 +51,52 @@ def _approval(row: dict[str, Any]) -> Approval:
             "result": json.loads(row["result"] or "{}"),
             "decided_by": row["decided_by"] or "",
         }
+    )
+
+
+def insert(approval: Approval) -> Write:
+    return Write(
+        "INSERT OR IGNORE INTO approvals (id, job_id, command, args, plan, requester, channel, state, required, "
+        "created_at, expires_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+        (
+            approval.id,
+            approval.job_id,
+            approval.command,
+            json.dumps(approval.args),
+            json.dumps(approval.plan),
+            approval.requester,
+            approval.channel,
+            approval.state,
+            approval.required,
+            approval.created_at,
+            approval.expires_at,
+        ),
+        what=f"approval {approval.id}: created {approval.state}",
+    )
+
+
+def move(approval_id: int, old: str, new: str, now: float, by: str = "", result: dict | None = None) -> Write:
+    """old -> new if still old: the step stands only if nobody moved it first."""
+    sets, params = "state=?, decided_at=COALESCE(decided_at, ?)", [new, now]
+    if by:
+        sets += ", decided_by=?"
+        params.append(by)
+    if result is not None:
+        sets += ", result=?"
+        params.append(json.dumps(result))
+    return Write(
+        f"UPDATE approvals SET {sets} WHERE id=? AND state=?",
+        (*params, approval_id, old),
+        what=f"approval {approval_id}: {old} -> {new}",
+    )
+
+
+def vote(approval_id: int, user: str, decision: str, now: float) -> Write:
+    """A person's vote; the step is void if they voted on this request before."""
+    return Write(
+        "INSERT OR IGNORE INTO approval_votes (approval_id, user, decision, at) VALUES (?, ?, ?, ?)",
+        (approval_id, user, decision, now),
+        what=f"approval {approval_id}: {user} votes {decision}",
     )
 
 
@@ -76,71 +129,30 @@ class ApprovalRows:
             pk=("approval_id", "user"),
             if_not_exists=True,
         )
+        db["sequences"].create({"name": str, "value": int}, pk="name", if_not_exists=True)
 
-    def create_approval(
-        self,
-        job_id: int,
-        command: str,
-        args: dict,
-        plan: dict,
-        requester: str,
-        channel: str,
-        required: int,
-        now: float,
-        expires_at: float,
-    ) -> Approval:
-        """One approval per proposing job: a job re-run after a crash finds the one it made."""
-        self._write(
-            "INSERT OR IGNORE INTO approvals (job_id, command, args, plan, requester, channel, state, required, "
-            "created_at, expires_at, result) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, '{}')",
-            (
-                job_id,
-                command,
-                json.dumps(args),
-                json.dumps(plan),
-                requester,
-                channel,
-                required,
-                now,
-                expires_at,
-            ),
-        )
-        return _approval(self._rows("SELECT * FROM approvals WHERE job_id=?", (job_id,))[0])
+    def allocate(self, name: str) -> int:
+        """The next number of a sequence (request numbers); a crash may leave a gap, never a repeat."""
+        with self._transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO sequences (name, value) VALUES (?, 0)", (name,))
+            return conn.execute(
+                "UPDATE sequences SET value=value+1 WHERE name=? RETURNING value", (name,)
+            ).fetchone()[0]
 
     def approval(self, approval_id: int) -> Approval | None:
         rows = self._rows("SELECT * FROM approvals WHERE id=?", (approval_id,))
         return _approval(rows[0]) if rows else None
 
-    def approvals(self, states: tuple[str, ...] = ("pending",)) -> list[Approval]:
+    def approval_for_job(self, job_id: int) -> Approval | None:
+        rows = self._rows("SELECT * FROM approvals WHERE job_id=?", (job_id,))
+        return _approval(rows[0]) if rows else None
+
+    def approvals(self, states: tuple[str, ...] = ("pending",), command: str | None = None) -> list[Approval]:
         marks = ",".join("?" * len(states))
-        return [
-            _approval(r)
-            for r in self._rows(f"SELECT * FROM approvals WHERE state IN ({marks}) ORDER BY id", states)
-        ]
-
-    def move_approval(
-        self, approval_id: int, old: str, new: str, now: float, by: str = "", result: dict | None = None
-    ) -> bool:
-        """old -> new if still old; False when someone else moved it first."""
-        sets, params = "state=?, decided_at=COALESCE(decided_at, ?)", [new, now]
-        if by:
-            sets += ", decided_by=?"
-            params.append(by)
-        if result is not None:
-            sets += ", result=?"
-            params.append(json.dumps(result))
-        cursor = self._write(
-            f"UPDATE approvals SET {sets} WHERE id=? AND state=?", (*params, approval_id, old)
-        )
-        return cursor.rowcount == 1
-
-    def add_vote(self, approval_id: int, user: str, decision: str, now: float) -> bool:
-        """False when this person already voted on this request."""
-        cursor = self._write(
-            "INSERT OR IGNORE INTO approval_votes (approval_id, user, decision, at) VALUES (?, ?, ?, ?)",
-            (approval_id, user, decision, now),
-        )
-        return cursor.rowcount == 1
+        sql, params = f"SELECT * FROM approvals WHERE state IN ({marks})", list(states)
+        if command is not None:
+            sql, params = sql + " AND command=?", [*params, command]
+        return [_approval(r) for r in self._rows(sql + " ORDER BY id", params)]
 
     def votes(self, approval_id: int) -> list[Vote]:
         rows = self._rows(

@@ -8,13 +8,15 @@ from pydantic import BaseModel
 
 
 class AuditEntry(BaseModel):
+    model_config = {"frozen": True}
+
     at: datetime
     user: str
     verb: str
     args: str
     channel: str
     outcome: str
-    duration_ms: int
+    duration_ms: int = 0
     request_id: str = ""
     detail: str = ""
 
@@ -38,13 +40,17 @@ class AuditRows:
             if_not_exists=True,
         )
 
-    def audit(self, entry: AuditEntry) -> None:
+    def _insert_audit(self, conn, entry: AuditEntry) -> None:
         # a plain INSERT: sqlite-utils' Table.insert re-reads the schema each call, and this runs on the ack path
         row = entry.model_dump()
         row["at"] = entry.at.isoformat()
-        self._write(
+        conn.execute(
             f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
         )
+
+    def audit(self, entry: AuditEntry) -> None:
+        with self._transaction() as conn:
+            self._insert_audit(conn, entry)
 
     def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
         rows = self._rows("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))

@@ -11,6 +11,12 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
+SCHEMA_VERSION = 2  # PRAGMA user_version of the tables below; an older file is refused, not guessed at
+
+
+class SchemaTooOld(RuntimeError):
+    """The state file was written by an older llmbot whose tables this version does not read."""
+
 
 class Database:
     def __init__(self, path: str | Path):
@@ -20,12 +26,23 @@ class Database:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
         self._db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
+        self.listeners: list = []  # called with each Committed after its transaction (wake the worker, outbox)
         with self._lock:
+            self._check_version()
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             for klass in type(self).__mro__:
                 if "_create" in vars(klass):
                     vars(klass)["_create"](self, self._db)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _check_version(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION) or (version == 0 and self._db.table_names()):
+            raise SchemaTooOld(
+                f"{self.path} holds llmbot state of schema {version}; this llmbot reads schema "
+                f"{SCHEMA_VERSION}. Let the old version finish its queued work, then start with a new file."
+            )
 
     def _write(self, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
         with self._lock:
@@ -39,9 +56,13 @@ class Database:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic unit: everything inside commits together or not at all."""
+        """One atomic unit: everything inside commits together or not at all. Re-entrant: an inner
+        use joins the outer transaction."""
         with self._lock:
             conn = self._db.conn
+            if conn.in_transaction:
+                yield conn
+                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn

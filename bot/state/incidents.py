@@ -1,13 +1,15 @@
 """PagerDuty incidents as rows: the webhook inbox (unique on X-Webhook-Id, drained in arrival order
 per incident), one incident row per PagerDuty incident (its state, escalation level, report), its
-timeline, and its checklist ticks. Racing changes are compare-and-set, so a duplicate delivery, an
-echoed webhook or a second click changes nothing twice."""
+timeline, and its checklist ticks. Changes are Writes an engine step returns; status moves are
+compare-and-set, so a duplicate delivery, an echoed webhook or a second click changes nothing twice."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel
+
+from bot.state.effects import Write
 
 OPEN = ("triggered", "acknowledged")
 
@@ -26,6 +28,7 @@ class Incident(BaseModel):
     number: int
     title: str
     service: str = ""
+    service_id: str = ""
     severity: str
     checklist: str = ""  # the severity whose checklist was posted; ticks index into it
     status: str
@@ -43,6 +46,7 @@ class Incident(BaseModel):
     announced: int = 0
     report_done: int = 0
     report: str = ""
+    opened_at: float = 0.0  # when the bot opened it (its own clock): what storm detection counts
 
 
 class TimelineEntry(BaseModel):
@@ -62,6 +66,86 @@ class Tick(BaseModel):
 def _incident(row: dict[str, Any]) -> Incident:
     return Incident(
         **{k: v for k, v in row.items() if v is not None or k in ("acknowledged_at", "resolved_at")}
+    )
+
+
+# --- writes an engine step returns --------------------------------------------------------------
+def insert(incident: Incident) -> Write:
+    fields = incident.model_dump()
+    return Write(
+        f"INSERT OR IGNORE INTO incidents ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+        tuple(fields.values()),
+        what=f"incident {incident.id}: opened",
+    )
+
+
+def move(incident_id: str, old: tuple[str, ...], new: str, at: float, **fields: Any) -> Write:
+    """Status old -> new unless a newer status change was applied already."""
+    sets = ", ".join(f"{k}=?" for k in ("status", "status_at", *fields))
+    marks = ",".join("?" * len(old))
+    return Write(
+        f"UPDATE incidents SET {sets} WHERE id=? AND status IN ({marks}) AND status_at<=?",
+        (new, at, *fields.values(), incident_id, *old, at),
+        what=f"incident {incident_id}: -> {new}",
+    )
+
+
+def update(incident_id: str, **fields: Any) -> Write:
+    sets = ", ".join(f"{k}=?" for k in fields)
+    return Write(
+        f"UPDATE incidents SET {sets} WHERE id=?",
+        (*fields.values(), incident_id),
+        what=f"incident {incident_id}: {', '.join(fields)}",
+    )
+
+
+def move_level(incident_id: str, old: int, new: int) -> Write:
+    return Write(
+        "UPDATE incidents SET level=? WHERE id=? AND level=? AND status='triggered'",
+        (new, incident_id, old),
+        what=f"incident {incident_id}: level {old} -> {new}",
+    )
+
+
+def timeline(incident_id: str, entry: TimelineEntry) -> Write:
+    return Write(
+        "INSERT INTO incident_timeline (incident_id, at, kind, text, who, ref) VALUES (?, ?, ?, ?, ?, ?)",
+        (incident_id, entry.at, entry.kind, entry.text, entry.who, entry.ref),
+        what=f"incident {incident_id}: timeline {entry.kind}",
+    )
+
+
+def tick(incident_id: str, idx: int, user: str, now: float) -> Write:
+    """Tick item `idx`; the step is void when it is ticked already (someone was quicker)."""
+    return Write(
+        "INSERT OR IGNORE INTO checklist_ticks (incident_id, idx, ticked_by, ticked_at) VALUES (?, ?, ?, ?)",
+        (incident_id, idx, user, now),
+        what=f"incident {incident_id}: tick {idx}",
+    )
+
+
+def untick(incident_id: str, idx: int) -> Write:
+    return Write(
+        "DELETE FROM checklist_ticks WHERE incident_id=? AND idx=?",
+        (incident_id, idx),
+        what=f"incident {incident_id}: untick {idx}",
+    )
+
+
+def storm(key: str, started_at: float, last_at: float) -> Write:
+    return Write(
+        "INSERT INTO storms (key, started_at, last_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET last_at=MAX(storms.last_at, excluded.last_at)",
+        (key, started_at, last_at),
+        what=f"storm {key}",
+    )
+
+
+def finish_event(seq: int, state: str = "done") -> Write:
+    return Write(
+        "UPDATE pd_inbox SET state=? WHERE seq=? AND state='pending'",
+        (state, seq),
+        what=f"inbox {seq}: {state}",
     )
 
 
@@ -88,6 +172,7 @@ class IncidentRows:
                 "number": int,
                 "title": str,
                 "service": str,
+                "service_id": str,
                 "severity": str,
                 "checklist": str,
                 "status": str,
@@ -105,12 +190,16 @@ class IncidentRows:
                 "announced": int,
                 "report_done": int,
                 "report": str,
+                "opened_at": float,
             },
             pk="id",
             if_not_exists=True,
-            defaults={"level": 0, "announced": 0, "report_done": 0, "report": ""},
+            defaults={"level": 0, "announced": 0, "report_done": 0, "report": "", "opened_at": 0.0},
         )
         db["incidents"].create_index(["number"], if_not_exists=True)
+        db["incidents"].create_index(["status", "created_at"], if_not_exists=True)
+        db["incidents"].create_index(["opened_at"], if_not_exists=True)
+        db["storms"].create({"key": str, "started_at": float, "last_at": float}, pk="key", if_not_exists=True)
         db["incident_timeline"].create(
             {"id": int, "incident_id": str, "at": float, "kind": str, "text": str, "who": str, "ref": str},
             pk="id",
@@ -135,8 +224,8 @@ class IncidentRows:
     ) -> bool:
         """False when this webhook id was stored before (a retry or duplicate delivery)."""
         cursor = self._write(
-            "INSERT OR IGNORE INTO pd_inbox (webhook_id, incident_id, event_type, body, state, "
-            "received_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO pd_inbox (webhook_id, incident_id, event_type, body, state, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (webhook_id, incident_id, event_type, body.decode("utf-8", "replace"), state, now),
         )
         return cursor.rowcount == 1
@@ -148,16 +237,8 @@ class IncidentRows:
         return [InboxEvent(**{k: r[k] for k in InboxEvent.model_fields}) for r in rows]
 
     def incidents_with_pending_events(self) -> list[str]:
-        return [
-            r["incident_id"]
-            for r in self._rows("SELECT DISTINCT incident_id FROM pd_inbox WHERE state='pending'")
-        ]
-
-    def finish_event(self, seq: int, state: str = "done") -> bool:
-        return (
-            self._write("UPDATE pd_inbox SET state=? WHERE seq=? AND state='pending'", (state, seq)).rowcount
-            == 1
-        )
+        rows = self._rows("SELECT DISTINCT incident_id FROM pd_inbox WHERE state='pending'")
+        return [r["incident_id"] for r in rows]
 
     def inbox(self) -> list[InboxEvent]:
         return [
@@ -166,15 +247,6 @@ class IncidentRows:
         ]
 
     # --- incidents --------------------------------------------------------------------------
-    def open_incident(self, incident: Incident) -> bool:
-        """Insert the incident; False when it exists already (exactly one root per incident)."""
-        fields = incident.model_dump()
-        marks = ", ".join("?" * len(fields))
-        cursor = self._write(
-            f"INSERT OR IGNORE INTO incidents ({', '.join(fields)}) VALUES ({marks})", tuple(fields.values())
-        )
-        return cursor.rowcount == 1
-
     def incident(self, incident_id: str) -> Incident | None:
         rows = self._rows("SELECT * FROM incidents WHERE id=?", (incident_id,))
         return _incident(rows[0]) if rows else None
@@ -185,62 +257,25 @@ class IncidentRows:
         )
         return _incident(rows[0]) if rows else None
 
-    def incidents(self, statuses: tuple[str, ...] = OPEN) -> list[Incident]:
+    def incidents(self, statuses: tuple[str, ...] = OPEN, since: float | None = None) -> list[Incident]:
         marks = ",".join("?" * len(statuses))
-        rows = self._rows(f"SELECT * FROM incidents WHERE status IN ({marks}) ORDER BY created_at", statuses)
+        sql, params = f"SELECT * FROM incidents WHERE status IN ({marks})", list(statuses)
+        if since is not None:
+            sql, params = sql + " AND created_at>=?", [*params, since]
+        return [_incident(r) for r in self._rows(sql + " ORDER BY created_at", params)]
+
+    def opened_since(self, since: float) -> list[Incident]:
+        rows = self._rows("SELECT * FROM incidents WHERE opened_at>=? ORDER BY opened_at", (since,))
         return [_incident(r) for r in rows]
 
-    def move_incident(
-        self, incident_id: str, old: tuple[str, ...], new: str, at: float, **fields: Any
-    ) -> bool:
-        """Status old -> new unless a newer status change was applied already."""
-        sets = ", ".join(f"{k}=?" for k in ("status", "status_at", *fields))
-        marks = ",".join("?" * len(old))
-        cursor = self._write(
-            f"UPDATE incidents SET {sets} WHERE id=? AND status IN ({marks}) AND status_at<=?",
-            (new, at, *fields.values(), incident_id, *old, at),
+    def storm(self, active_since: float) -> dict[str, Any] | None:
+        """The storm still going (its last incident opened after `active_since`), if any."""
+        rows = self._rows(
+            "SELECT * FROM storms WHERE last_at>=? ORDER BY started_at DESC LIMIT 1", (active_since,)
         )
-        return cursor.rowcount == 1
-
-    def update_incident(self, incident_id: str, **fields: Any) -> bool:
-        """Change the fields that differ; False when nothing did."""
-        sets = ", ".join(f"{k}=?" for k in fields)
-        differs = " OR ".join(f"{k} IS NOT ?" for k in fields)
-        cursor = self._write(
-            f"UPDATE incidents SET {sets} WHERE id=? AND ({differs})",
-            (*fields.values(), incident_id, *fields.values()),
-        )
-        return cursor.rowcount == 1
-
-    def move_level(self, incident_id: str, old: int, new: int) -> bool:
-        cursor = self._write(
-            "UPDATE incidents SET level=? WHERE id=? AND level=? AND status='triggered'",
-            (new, incident_id, old),
-        )
-        return cursor.rowcount == 1
-
-    def cancel_incident_timers(self, kind: str, incident_id: str) -> int:
-        return self._write(
-            "UPDATE timers SET state='cancelled' WHERE kind=? AND key LIKE ? AND state='pending'",
-            (kind, f"{incident_id}:%"),
-        ).rowcount
-
-    def message_key(self, channel: str, ts: str) -> str | None:
-        """The key a delivered message was posted under (a checkbox click names only channel and ts)."""
-        rows = self._rows("SELECT key FROM messages WHERE channel=? AND ts=?", (channel, ts))
-        return rows[0]["key"] if rows else None
+        return rows[0] if rows else None
 
     # --- timeline and checklist -------------------------------------------------------------
-    def add_timeline(self, incident_id: str, entry: TimelineEntry) -> bool:
-        """False when an entry with the same non-empty ref exists (a note echoed back)."""
-        if entry.ref and self.timeline_has(incident_id, entry.ref):
-            return False
-        self._write(
-            "INSERT INTO incident_timeline (incident_id, at, kind, text, who, ref) VALUES (?, ?, ?, ?, ?, ?)",
-            (incident_id, entry.at, entry.kind, entry.text, entry.who, entry.ref),
-        )
-        return True
-
     def timeline_has(self, incident_id: str, ref: str) -> bool:
         return bool(
             self._rows(
@@ -254,22 +289,6 @@ class IncidentRows:
             (incident_id,),
         )
         return [TimelineEntry(**r) for r in rows]
-
-    def tick(self, incident_id: str, idx: int, user: str, now: float) -> bool:
-        cursor = self._write(
-            "INSERT OR IGNORE INTO checklist_ticks (incident_id, idx, ticked_by, ticked_at) "
-            "VALUES (?, ?, ?, ?)",
-            (incident_id, idx, user, now),
-        )
-        return cursor.rowcount == 1
-
-    def untick(self, incident_id: str, idx: int) -> bool:
-        return (
-            self._write(
-                "DELETE FROM checklist_ticks WHERE incident_id=? AND idx=?", (incident_id, idx)
-            ).rowcount
-            == 1
-        )
 
     def ticks(self, incident_id: str) -> dict[int, Tick]:
         rows = self._rows(

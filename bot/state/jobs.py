@@ -1,15 +1,16 @@
-"""Durable jobs: work handed from the ack path to the workers. pending -> running -> done | failed,
-each step compare-and-set; closing a job and queueing its posts is one transaction."""
+"""Durable jobs: work handed from the ack path, a timer or another job to the workers.
+pending -> running -> done | failed, each step compare-and-set; closing a job and committing the
+effects it returned is one transaction. A job with a key is created once."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from pydantic import BaseModel
 
-from bot.state.outbox import Post
+from bot.state.effects import NOTHING, Effects, NewJob, Write
 
 
 class Job(BaseModel):
@@ -22,12 +23,15 @@ class Job(BaseModel):
 
 @dataclass
 class JobResult:
-    """How a job ended: an outcome word for metrics and audit, the posts to queue, an error text."""
+    """How a job ended: an outcome word for metrics and audit, the effects to commit with its close,
+    an error text (a failed job), and whether the handler wrote its own audit rows. `then` is a step run
+    inside the closing transaction, for effects that must render the state as it is at commit."""
 
     outcome: str
-    posts: list[Post] = field(default_factory=list)
+    effects: Effects = NOTHING
     error: str = ""
-    audited: bool = False  # True when the handler wrote its own audit rows
+    audited: bool = False
+    then: Callable[[], Effects] | None = None
 
 
 def _job(row: dict[str, Any]) -> Job:
@@ -52,49 +56,54 @@ class JobRows:
                 "created_at": float,
                 "updated_at": float,
                 "error": str,
+                "key": str,
             },
             pk="id",
             if_not_exists=True,
             defaults={"attempts": 0, "error": ""},
         )
-        db["jobs"].create_index(["state"], if_not_exists=True)
+        db.execute("CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, id)")
+        db.execute("CREATE UNIQUE INDEX IF NOT EXISTS jobs_once ON jobs(key) WHERE key IS NOT NULL")
 
-    def add_job(self, kind: str, payload: dict[str, Any], now: float) -> int:
-        cursor = self._write(
-            "INSERT INTO jobs (kind, payload, state, attempts, created_at, updated_at, error) "
-            "VALUES (?, ?, 'pending', 0, ?, ?, '')",
-            (kind, json.dumps(payload), now, now),
+    def _insert_job(self, conn, job: NewJob, now: float) -> int | None:
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO jobs (kind, payload, state, attempts, created_at, updated_at, error, key) "
+            "VALUES (?, ?, 'pending', 0, ?, ?, '', ?)",
+            (job.kind, json.dumps(job.payload), now, now, job.key),
         )
-        return int(cursor.lastrowid)
+        return int(cursor.lastrowid) if cursor.rowcount == 1 else None
 
-    def claim_job(self, job_id: int, now: float) -> Job | None:
-        """pending -> running, once: a second claim of the same job gets None."""
-        cursor = self._write(
-            "UPDATE jobs SET state='running', attempts=attempts+1, updated_at=? WHERE id=? AND state='pending'",
-            (now, job_id),
-        )
-        return self.job(job_id) if cursor.rowcount == 1 else None
-
-    def finish_job(
-        self, job_id: int, state: str, now: float, error: str = "", posts: list[Post] = ()
-    ) -> bool:
-        """running -> done|failed with its posts queued, atomically: a crash either re-runs the job
-        or has its posts queued, never both and never neither."""
+    def claim_next_job(self, now: float) -> Job | None:
+        """The oldest pending job, now running (compare-and-set): two workers never take the same one."""
         with self._transaction() as conn:
-            cursor = conn.execute(
-                "UPDATE jobs SET state=?, updated_at=?, error=? WHERE id=? AND state='running'",
-                (state, now, error, job_id),
+            row = conn.execute("SELECT id FROM jobs WHERE state='pending' ORDER BY id LIMIT 1").fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE jobs SET state='running', attempts=attempts+1, updated_at=? WHERE id=? AND state='pending'",
+                (now, row[0]),
             )
-            if cursor.rowcount == 1:
-                for post in posts:
-                    self._insert_post(conn, post, now, job_id)
-        return cursor.rowcount == 1
+        return self.job(row[0])
+
+    def finish_job_write(self, job_id: int, state: str, now: float, error: str = "") -> Write:
+        return Write(
+            "UPDATE jobs SET state=?, updated_at=?, error=? WHERE id=? AND state='running'",
+            (state, now, error, job_id),
+            what=f"job {job_id}: running -> {state}",
+        )
 
     def job(self, job_id: int) -> Job | None:
         rows = self._rows("SELECT * FROM jobs WHERE id=?", (job_id,))
         return _job(rows[0]) if rows else None
 
-    def requeue_interrupted(self, now: float) -> list[Job]:
-        """Jobs a crash left running go back to pending; returns every pending job, oldest first."""
-        self._write("UPDATE jobs SET state='pending', updated_at=? WHERE state='running'", (now,))
-        return [_job(r) for r in self._rows("SELECT * FROM jobs WHERE state='pending' ORDER BY id")]
+    def jobs(self, state: str = "pending") -> list[Job]:
+        return [_job(r) for r in self._rows("SELECT * FROM jobs WHERE state=? ORDER BY id", (state,))]
+
+    def requeue_interrupted(self, now: float) -> int:
+        """Jobs a crash left running go back to pending; returns how many."""
+        return self._write(
+            "UPDATE jobs SET state='pending', updated_at=? WHERE state='running'", (now,)
+        ).rowcount
+
+    def has_pending_jobs(self) -> bool:
+        return bool(self._rows("SELECT 1 FROM jobs WHERE state='pending' LIMIT 1"))

@@ -1,6 +1,7 @@
 """Maintenance and calendar rows: windows scheduled or cancelled by operators, the replica counts a
 drain recorded (until a finish restores them), which notices were posted or skipped, and which
-occurrences of the recurring reviews ran. Every "once" is a unique row claimed by compare-and-set."""
+occurrences of the recurring reviews ran. Every "once" is a unique row claimed by compare-and-set,
+returned as a Write so the claim commits with the post or job it guards."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.state.outbox import Post
+from bot.state.effects import Write
 
 
 class WindowRow(BaseModel):
@@ -70,20 +71,14 @@ class MaintenanceRows:
             pk=("name", "occurrence"),
             if_not_exists=True,
         )
+        self._create_holds(db)
+
+    def _create_holds(self, db) -> None:
+        db["pagerduty_holds"].create(
+            {"window_key": str, "pd_id": str, "state": str, "opened_at": float}, pk="window_key", if_not_exists=True
+        )
 
     # --- windows --------------------------------------------------------------------------------
-    def put_window(self, row: WindowRow, now: float) -> bool:
-        """Schedule or cancel a window; False when it is already in that state."""
-        with self._transaction() as conn:
-            cursor = conn.execute(
-                "INSERT INTO maintenance_windows (key, start_at, end_at, reason, source, state, by, changed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET state=excluded.state, "
-                "reason=excluded.reason, by=excluded.by, changed_at=excluded.changed_at, end_at=excluded.end_at "
-                "WHERE maintenance_windows.state != excluded.state",
-                (row.key, row.start_at, row.end_at, row.reason, row.source, row.state, row.by, now),
-            )
-        return cursor.rowcount == 1
-
     def window_rows(self, ending_after: float) -> list[WindowRow]:
         rows = self._rows(
             "SELECT * FROM maintenance_windows WHERE end_at > ? ORDER BY start_at", (ending_after,)
@@ -91,18 +86,6 @@ class MaintenanceRows:
         return [WindowRow(**{k: r[k] for k in WindowRow.model_fields}) for r in rows]
 
     # --- drains ---------------------------------------------------------------------------------
-    def record_drain(self, window_key: str, counts: dict[str, int], by: str, now: float) -> Drain:
-        """The counts to restore later; while a drain is open, its first counts win (a resumed or
-        repeated drain must never record the zeros it left behind)."""
-        with self._transaction() as conn:
-            if conn.execute("SELECT 1 FROM maintenance_drains WHERE state='drained'").fetchone() is None:
-                conn.execute(
-                    "INSERT INTO maintenance_drains (window_key, counts, state, drained_at, by) "
-                    "VALUES (?, ?, 'drained', ?, ?)",
-                    (window_key, json.dumps(counts), now, by),
-                )
-        return self.open_drain()
-
     def open_drain(self) -> Drain | None:
         rows = self._rows("SELECT * FROM maintenance_drains WHERE state='drained' ORDER BY id LIMIT 1")
         return _drain(rows[0]) if rows else None
@@ -111,41 +94,67 @@ class MaintenanceRows:
         rows = self._rows("SELECT * FROM maintenance_drains WHERE id=?", (drain_id,))
         return _drain(rows[0]) if rows else None
 
-    def close_drain(self, drain_id: int, now: float) -> bool:
-        cursor = self._write(
-            "UPDATE maintenance_drains SET state='restored', restored_at=? WHERE id=? AND state='drained'",
-            (now, drain_id),
-        )
-        return cursor.rowcount == 1
+    def pagerduty_hold(self, window_key: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM pagerduty_holds WHERE window_key=?", (window_key,))
+        return rows[0] if rows else None
 
     # --- once-only bookkeeping ------------------------------------------------------------------
-    def claim_notice(
-        self, window_key: str, notice: str, state: str, now: float, post: Post | None = None
-    ) -> bool:
-        """Mark a notice posted (its post queued in the same transaction) or skipped; False if it was already."""
-        with self._transaction() as conn:
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO maintenance_notices (window_key, notice, state, at) "
-                "VALUES (?, ?, ?, ?)",
-                (window_key, notice, state, now),
-            )
-            if cursor.rowcount == 1 and post is not None:
-                self._insert_post(conn, post, now)
-        return cursor.rowcount == 1
-
     def notices(self, window_key: str) -> dict[str, str]:
         rows = self._rows("SELECT notice, state FROM maintenance_notices WHERE window_key=?", (window_key,))
         return {r["notice"]: r["state"] for r in rows}
 
-    def claim_run(self, name: str, occurrence: float, state: str, now: float) -> bool:
-        cursor = self._write(
-            "INSERT OR IGNORE INTO schedule_runs (name, occurrence, state, at) VALUES (?, ?, ?, ?)",
-            (name, occurrence, state, now),
-        )
-        return cursor.rowcount == 1
-
     def runs(self, name: str) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM schedule_runs WHERE name=? ORDER BY occurrence", (name,))
+
+
+def put_window(row: WindowRow, now: float) -> Write:
+    """Schedule or cancel a window; void when it is already in that state."""
+    return Write(
+        "INSERT INTO maintenance_windows (key, start_at, end_at, reason, source, state, by, changed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET state=excluded.state, "
+        "reason=excluded.reason, by=excluded.by, changed_at=excluded.changed_at, end_at=excluded.end_at "
+        "WHERE maintenance_windows.state != excluded.state",
+        (row.key, row.start_at, row.end_at, row.reason, row.source, row.state, row.by, now),
+        what=f"window {row.key}: {row.state}",
+    )
+
+
+def record_drain(window_key: str, counts: dict[str, int], by: str, now: float) -> Write:
+    """The counts to restore later; while a drain is open, its first counts win (a resumed or repeated
+    drain must never record the zeros it left behind)."""
+    return Write(
+        "INSERT INTO maintenance_drains (window_key, counts, state, drained_at, by) SELECT ?, ?, 'drained', ?, ? "
+        "WHERE NOT EXISTS (SELECT 1 FROM maintenance_drains WHERE state='drained')",
+        (window_key, json.dumps(counts), now, by),
+        expect=None,
+        what=f"drain for {window_key}",
+    )
+
+
+def close_drain(drain_id: int, now: float) -> Write:
+    return Write(
+        "UPDATE maintenance_drains SET state='restored', restored_at=? WHERE id=? AND state='drained'",
+        (now, drain_id),
+        what=f"drain {drain_id}: restored",
+    )
+
+
+def claim_notice(window_key: str, notice: str, state: str, now: float) -> Write:
+    """Mark a notice posted or skipped; void if it was already."""
+    return Write(
+        "INSERT OR IGNORE INTO maintenance_notices (window_key, notice, state, at) VALUES (?, ?, ?, ?)",
+        (window_key, notice, state, now),
+        what=f"notice {window_key} {notice}: {state}",
+    )
+
+
+def claim_run(name: str, occurrence: float, state: str, now: float) -> Write:
+    """Mark one occurrence of a schedule run (or skipped); void if it was already."""
+    return Write(
+        "INSERT OR IGNORE INTO schedule_runs (name, occurrence, state, at) VALUES (?, ?, ?, ?)",
+        (name, occurrence, state, now),
+        what=f"run {name}@{occurrence}: {state}",
+    )
 
 
 def _drain(row: dict[str, Any]) -> Drain:
