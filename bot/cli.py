@@ -34,23 +34,30 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", default=os.environ.get("LLMBOT_CONFIG"), help="YAML config file (default: $LLMBOT_CONFIG)"
     )
+    # `--config` is also taken after the subcommand (`llmbot serve --config X`), as people type it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help="YAML config file (default: $LLMBOT_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("serve", help="run the bot's HTTP server").set_defaults(func=serve)
-    sandbox = sub.add_parser("sandbox", help="run the simulated platform on loopback")
+    serve_cmd = sub.add_parser("serve", parents=[common], help="run the bot's HTTP server")
+    serve_cmd.add_argument("--socket-mode", action="store_true", help="receive Slack over Socket Mode (SLACK_APP_TOKEN)")
+    serve_cmd.set_defaults(func=serve)
+    sandbox = sub.add_parser("sandbox", parents=[common], help="run the simulated platform on loopback")
     sandbox.add_argument("--config-out", required=True, help="where to write a bot config for the sandbox")
     sandbox.set_defaults(func=run_sandbox)
-    demo = sub.add_parser("demo", help="sandbox + bot + a terminal chat")
+    demo = sub.add_parser("demo", parents=[common], help="sandbox + bot + a terminal chat")
     demo.add_argument("--user", default="U0OPS1", help="Slack user id to type as (U0OPS1, U0OPS2, U0VIEW)")
     demo.set_defaults(func=run_demo)
-    check = sub.add_parser("config", help="configuration tools").add_subparsers(dest="action", required=True)
-    check.add_parser("check", help="validate the config; list every problem").set_defaults(func=config_check)
-    status = sub.add_parser("status", help="the morning check in a terminal; exit 0 when all pass")
+    config = sub.add_parser("config", help="configuration tools").add_subparsers(dest="action", required=True)
+    config.add_parser("check", parents=[common], help="validate the config; list every problem").set_defaults(
+        func=config_check
+    )
+    status = sub.add_parser("status", parents=[common], help="the morning check in a terminal; exit 0 when all pass")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=status_cmd)
-    report = sub.add_parser("report", help="reports as Markdown on stdout").add_subparsers(
-        dest="report", required=True
+    report = sub.add_parser("report", help="reports as Markdown on stdout").add_subparsers(dest="report", required=True)
+    report.add_parser("weekly", parents=[common], help="the weekly performance report").set_defaults(
+        func=report_weekly
     )
-    report.add_parser("weekly", help="the weekly performance report").set_defaults(func=report_weekly)
     return parser
 
 
@@ -75,13 +82,16 @@ def serve(args) -> int:
     from bot.app import Bot, RunningServer
 
     settings = cfg.load(args.config)
+    if args.socket_mode:
+        settings = settings.model_copy(update={"slack": settings.slack.model_copy(update={"socket_mode": True})})
     problems = cfg.serve_problems(settings)
     if problems:
         print(f"llmbot: cannot start: {problems[0]}", file=sys.stderr)
         return 2
     logs.configure(_secrets(settings))
     server = RunningServer(Bot(settings), settings.server.host, settings.server.port).start()
-    print(f"llmbot serving on {server.url}", flush=True)
+    probes = f" (probes on {server.health.url})" if server.health else ""
+    print(f"llmbot serving on {server.url}{probes}", flush=True)
     _wait_for_signal()
     server.stop()
     return 0
@@ -92,7 +102,7 @@ def status_cmd(args) -> int:
     from commands import status
 
     deps = build_deps(cfg.load(args.config))
-    report = status.run({}, deps)
+    report = status.run(status.StatusRequest(), deps)
     print(report.model_dump_json(indent=2) if args.json else status.render_text(report))
     deps.pool.shutdown(wait=False, cancel_futures=True)
     return 0 if report.healthy else 1
@@ -104,7 +114,7 @@ def report_weekly(args) -> int:
     from commands import weekly
 
     deps = build_deps(cfg.load(args.config))
-    print(weekly.render_text(weekly.run({}, deps)))
+    print(weekly.render_text(weekly.run(weekly.ReportWeeklyRequest(), deps)))
     deps.pool.shutdown(wait=False, cancel_futures=True)
     return 0
 
@@ -128,6 +138,7 @@ def run_demo(args) -> int:
 def _secrets(settings: cfg.Settings) -> list[str]:
     values = [
         settings.slack.bot_token,
+        settings.slack.app_token,
         settings.slack.signing_secret,
         settings.pagerduty.api_token,
         settings.aws.secret_access_key,

@@ -15,6 +15,7 @@ from commands.canary_analysis import CanaryPolicy
 from commands.data_settings import BackupSettings, IndexingSettings
 from commands.oncall import OnCallPolicy
 from commands.platform import Platform, Queries
+from commands.update_settings import UpdateSettings
 
 Role = Literal["viewer", "operator", "approver"]
 
@@ -27,6 +28,9 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "PAGERDUTY_WEBHOOK_SECRETS": ("pagerduty", "webhook_secrets"),
     "LLMBOT_PORT": ("server", "port"),
     "LLMBOT_DB": ("state", "db"),
+    "SLACK_APP_TOKEN": ("slack", "app_token"),
+    "LLMBOT_ALERTMANAGER_URL": ("alertmanager", "url"),
+    "LLMBOT_ALERTMANAGER_TOKEN": ("alertmanager", "webhook_token"),
 }
 
 
@@ -37,9 +41,33 @@ class Section(BaseModel):
 class SlackSettings(Section):
     bot_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = Field(None, description="xapp-… app-level token, for Socket Mode")
+    socket_mode: bool = Field(False, description="receive Slack's requests over Socket Mode instead of HTTP")
     api_url: HttpUrl = HttpUrl("https://slack.com/api/")
-    platform_channel: str = Field("llm-platform", description="#llm-platform: id or name")
-    incident_channel: str = Field("incident-response", description="#incident-response: id or name")
+    platform_channel: str = Field(
+        "llm-platform", description="#llm-platform: an id (C…) is best; a name works"
+    )
+    incident_channel: str = Field("incident-response", description="#incident-response: an id (C…) is best")
+    alerts_channel: str = Field("llm-platform-alerts", description="#llm-platform-alerts: an id (C…) is best")
+    pace_seconds: float = Field(
+        1.0, ge=0, le=10, description="posts per channel at most one per this many seconds"
+    )
+    timeout_seconds: float = Field(5.0, gt=0, le=30, description="how long one Web API call may take")
+
+
+class AlertmanagerSettings(Section):
+    url: HttpUrl | None = Field(
+        None, description="Alertmanager's API (silences, alerts); None: Prometheus only"
+    )
+    webhook_token: SecretStr | None = Field(None, description="the bearer token Alertmanager's webhook sends")
+    timeout_seconds: float = Field(3.0, gt=0, le=30)
+
+
+class Links(Section):
+    grafana: HttpUrl | None = Field(None, description="the platform's Grafana dashboard")
+    prometheus: HttpUrl | None = Field(None, description="Prometheus's web UI, for links to expressions")
+    cost_explorer: HttpUrl | None = Field(None, description="the AWS Cost Explorer view finance reads")
+    runbook: HttpUrl | None = Field(None, description="the operations manual")
 
 
 class ServerSettings(Section):
@@ -47,6 +75,9 @@ class ServerSettings(Section):
     port: int = Field(3000, ge=0, le=65535)
     threads: int = Field(8, ge=1, le=64)
     workers: int = Field(4, ge=1, le=32, description="threads running commands after the ack")
+    health_port: int | None = Field(
+        3001, ge=0, le=65535, description="a listener of its own for /healthz and /readyz (the kubelet's probes); "
+        "null: only on the main port")
 
 
 class StateSettings(Section):
@@ -118,6 +149,20 @@ class ApprovalSettings(Section):
         return self.commands.get(command, self.default)
 
 
+class WatchSettings(Section):
+    """The Kubernetes watch: pods and Warning events in platform.namespace, and the nodes."""
+
+    enabled: bool = Field(True, description="post pod and node problems to slack.alerts_channel")
+    quiet_minutes: float = Field(
+        10, ge=0, le=24 * 60, description="a problem back this soon after it cleared reuses its message"
+    )
+    edit_seconds: float = Field(
+        60, ge=0, le=3600, description="a message is edited at most this often for new counts alone"
+    )
+    gpu_label: str = Field("nvidia.com/gpu.present", description="the label (=true) that marks a GPU node")
+    watch_seconds: int = Field(300, ge=10, le=3600, description="how long one watch stream lasts")
+
+
 class Settings(Section):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
@@ -139,6 +184,10 @@ class Settings(Section):
     oncall: OnCallPolicy = Field(default_factory=OnCallPolicy)
     backups: BackupSettings = Field(default_factory=BackupSettings)
     indexing: IndexingSettings = Field(default_factory=IndexingSettings)
+    alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
+    links: Links = Field(default_factory=Links)
+    updates: UpdateSettings = Field(default_factory=UpdateSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
 
 
 class Problem(BaseModel):
@@ -170,13 +219,21 @@ def load(path: str | os.PathLike | None, environ: dict[str, str] | None = None) 
 
 
 def serve_problems(settings: Settings) -> list[Problem]:
-    """What `llmbot serve` needs beyond a valid document: the Slack secrets."""
-    needed = {"bot_token": "SLACK_BOT_TOKEN", "signing_secret": "SLACK_SIGNING_SECRET"}
-    return [
+    """What `llmbot serve` needs beyond a valid document: the Slack secrets (over Socket Mode, the
+    app-level token instead of the signing secret, which only signs HTTP requests)."""
+    needed = {"bot_token": "SLACK_BOT_TOKEN"}
+    needed.update({"app_token": "SLACK_APP_TOKEN"} if settings.slack.socket_mode else
+                  {"signing_secret": "SLACK_SIGNING_SECRET"})  # fmt: skip
+    problems = [
         Problem(path=f"slack.{key}", message="missing", hint=f"set {env} or slack.{key} in the config")
         for key, env in needed.items()
         if not getattr(settings.slack, key)
     ]
+    token = settings.slack.app_token.get_secret_value() if settings.slack.app_token else ""
+    if settings.slack.socket_mode and token and not token.startswith("xapp-"):
+        problems.append(Problem(path="slack.app_token", message="not an app-level token",
+                                hint="Socket Mode needs the xapp-… token from the app's Basic Information page"))  # fmt: skip
+    return problems
 
 
 def _read_yaml(path: str | os.PathLike | None) -> dict[str, Any]:

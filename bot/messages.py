@@ -1,26 +1,21 @@
-"""What the bot says outside a command's own render: acks, refusals, failures, and the outbox rows
-that carry a command's answer back to the channel; plus the audit row every command leaves."""
+"""What the bot says outside a command's own render: acks, refusals, help, and the outbox Posts that
+carry answers, cards and thread replies; plus the audit row every command leaves. Text from outside
+is escaped by whoever builds it (commands.blockkit.escape); these helpers only frame it."""
 
 from __future__ import annotations
 
 import base64
-from typing import Any
+from datetime import datetime
+from typing import Any, Iterable
 
-from bot.registry import COMMANDS, CommandSpec, role_allows
-from bot.state import AuditEntry, Post, Store
-from integrations.errors import Forbidden, IntegrationError, NotFound
-
-_SYSTEMS = {
-    "kubernetes": "The Kubernetes API",
-    "prometheus": "Prometheus",
-    "aws": "AWS",
-    "pagerduty": "PagerDuty",
-    "slack": "Slack",
-    "qdrant": "Qdrant",
-    "rag": "The RAG service",
-}
+from bot.rbac import role_allows
+from bot.state import AuditEntry, Post
+from bot.state.outbox import ANSWER, DETAIL
+from commands.blockkit import code
+from commands.spec import CommandSpec
 
 
+# --- acks (the HTTP answer to a slash command) ----------------------------------------------------
 def ephemeral_ack(text: str, blocks: list[dict] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"response_type": "ephemeral", "text": text}
     if blocks:
@@ -31,7 +26,7 @@ def ephemeral_ack(text: str, blocks: list[dict] | None = None) -> dict[str, Any]
 def usage(message: str, spec: CommandSpec | None) -> dict[str, Any]:
     text = f"⚠️ {message}"
     if spec is not None:
-        text += f"\nUsage: `{spec.usage}`\nExample: `{spec.example}`"
+        text += f"\nUsage: {code(spec.usage)}\nExample: {code(spec.example)}"
     return ephemeral_ack(text)
 
 
@@ -47,54 +42,63 @@ def queued(spec: CommandSpec) -> dict[str, Any]:
     return ephemeral_ack(f"⏳ Working on `/llm {spec.name}`…")
 
 
-def help_blocks(spec: CommandSpec | None, role: str | None) -> dict[str, Any]:
+def help_text(spec: CommandSpec | None, role: str | None, specs: Iterable[CommandSpec]) -> str:
     if spec is not None:
-        lines = [f"*`{spec.usage}`*", spec.summary]
+        lines = [f"*{code(spec.usage)}*", spec.summary]
         lines += [f"• `{a.name}`: {a.help}" for a in spec.args] + [
             f"• `--{o.name}`: {o.help}" for o in spec.options
         ]
         if spec.details:
             lines.append(spec.details)
-        lines.append(
-            f"Example: `{spec.example}`  ·  needs role: {spec.role}"
-            + ("  ·  changes production" if spec.changes else "")
-        )
-        return ephemeral_ack("\n".join(lines))
+        changes = "  ·  changes production" if spec.changes else ""
+        lines.append(f"Example: {code(spec.example)}  ·  needs role: {spec.role}{changes}")
+        return "\n".join(lines)
     rows = [
-        f"`{c.usage}`  {c.summary}" + ("" if role_allows(role, c.role) else f" _(needs {c.role})_")
-        for c in COMMANDS
+        f"{code(c.usage)}  {c.summary}" + ("" if role_allows(role, c.role) else f" _(needs {c.role})_")
+        for c in specs
     ]
-    return ephemeral_ack("*llmbot commands*\n" + "\n".join(rows) + "\n`/llm help <command>` explains one.")
-
-
-def unavailable(exc: IntegrationError) -> str:
-    system = _SYSTEMS.get(exc.system, exc.system)
-    if isinstance(exc, Forbidden):
-        return f"⛔ {system} refused the request: {exc.message}."
-    if isinstance(exc, NotFound):
-        return f"⚠️ {system}: {exc.message}."
-    advice = "" if "try again" in exc.message.lower() else " Try again in a minute."
-    return f"❔ {system} is unavailable: {exc.message}.{advice}"
-
-
-def internal_error(ref: str) -> str:
-    return (
-        f"💥 Something went wrong on our side (reference `{ref}`). Quote the reference to the platform team."
-    )
+    return "*llmbot commands*\n" + "\n".join(rows) + "\n`/llm help <command>` explains one."
 
 
 def fallback_text(spec: CommandSpec, result: Any) -> str:
     return spec.render_text(result)[:3000] if spec.render_text else spec.summary
 
 
-def channel_post(job: dict[str, Any], blocks: list[dict], text: str, key: str | None = None) -> Post:
-    body = {"channel": job["channel"], "text": text, "blocks": blocks}
-    return Post("chat.postMessage", job["channel"], body, job.get("response_url"), key=key)
+# --- posts ------------------------------------------------------------------------------------------
+def post(
+    channel: str,
+    text: str,
+    blocks: list[dict] | None = None,
+    key: str | None = None,
+    thread_key: str | None = None,
+    priority: int = DETAIL,
+    response_url: str | None = None,
+) -> Post:
+    body: dict[str, Any] = {"channel": channel, "text": text}
+    if blocks:
+        body["blocks"] = blocks
+    return Post(
+        "chat.postMessage", channel, body, response_url, key=key, thread_key=thread_key, priority=priority
+    )
+
+
+def update(
+    channel: str, key: str, text: str, blocks: list[dict] | None = None, priority: int = DETAIL
+) -> Post:
+    body: dict[str, Any] = {"channel": channel, "text": text}
+    if blocks is not None:
+        body["blocks"] = blocks
+    return Post("chat.update", channel, body, key=key, priority=priority)
+
+
+def answer(job: dict[str, Any], blocks: list[dict], text: str, key: str | None = None) -> Post:
+    """A command's answer in the channel it was asked in (through response_url if the bot is not a member)."""
+    return post(job["channel"], text, blocks, key=key, priority=ANSWER, response_url=job.get("response_url"))
 
 
 def ephemeral(job: dict[str, Any], text: str) -> Post:
     body = {"response_type": "ephemeral", "replace_original": False, "text": text}
-    return Post("response_url", job.get("channel", ""), body, job.get("response_url"))
+    return Post("response_url", job.get("channel", ""), body, job.get("response_url"), priority=ANSWER)
 
 
 def file_post(channel: str, file, thread_key: str | None) -> Post:
@@ -104,20 +108,20 @@ def file_post(channel: str, file, thread_key: str | None) -> Post:
         body["content_b64"] = base64.b64encode(file.content).decode()
     else:
         body["content"] = file.content
-    return Post("files.upload", channel, body, thread_key=thread_key)
+    return Post("files.upload", channel, body, thread_key=thread_key, priority=DETAIL)
 
 
-def audit(store: Store, clock, job: dict[str, Any], outcome: str, seconds: float, detail: str = "") -> None:
-    store.audit(
-        AuditEntry(
-            at=clock.now(),
-            user=job.get("user", ""),
-            verb=job.get("verb", ""),
-            args=job.get("text", ""),
-            channel=job.get("channel", ""),
-            outcome=outcome,
-            duration_ms=int(seconds * 1000),
-            request_id=job.get("request_id", ""),
-            detail=detail,
-        )
+def audit_entry(
+    now: datetime, job: dict[str, Any], outcome: str, seconds: float = 0.0, detail: str = ""
+) -> AuditEntry:
+    return AuditEntry(
+        at=now,
+        user=job.get("user", ""),
+        verb=job.get("verb", ""),
+        args=job.get("text", ""),
+        channel=job.get("channel", ""),
+        outcome=outcome,
+        duration_ms=int(seconds * 1000),
+        request_id=job.get("request_id", ""),
+        detail=detail,
     )

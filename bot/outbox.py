@@ -1,27 +1,30 @@
-"""Delivers queued Slack posts: one sender thread, Slack's pace of one message per second per
-channel, 429 Retry-After honoured, transient failures retried with backoff. A post leaves the queue
-only when Slack took it or refused it for good, so a crash or an alert storm delays posts, never drops them."""
+"""Delivers queued Slack posts. Each channel is a queue served at Slack's pace (one message a second,
+429 Retry-After honoured), channels take turns, and inside a channel pages and answers to people go
+before thread details. Edits of one message send only their newest version; replies wait for the
+message they belong to. A post is marked "sending" before the call and carries metadata naming its
+row, so after a timeout or a crash it is looked up in Slack before it is ever sent again."""
 
 from __future__ import annotations
 
 import base64
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.clock import SystemClock
+from bot import crash
 from bot.metrics import Metrics
+from bot.outbox_lookup import EVENT_TYPE, find_posted
 from bot.state import OutboxItem, Store
+from bot.state.outbox import UNPACED_LANE as UNPACED
 
 log = logging.getLogger(__name__)
 
-CHANNEL_PACE_SECONDS = 1.0
-PACED = ("chat.postMessage", "files.upload")  # chat.update has its own, looser tier
-PARENT_WAIT_ATTEMPTS = 600  # a reply waits up to ~5 minutes for the message it belongs to
+
 MAX_BACKOFF_SECONDS = 300.0
 # Slack errors that another attempt cannot fix
 _PERMANENT = {
@@ -41,74 +44,147 @@ _PERMANENT = {
     "channel_not_found",
     "not_in_channel",
     "expired_url",
+    "invalid_metadata_format",
 }
 
 
 class Outbox:
-    def __init__(self, store: Store, client: WebClient, metrics: Metrics, clock=None, timeout: float = 5.0):
-        self._store, self._client, self._metrics = store, client, metrics
-        self._clock = clock or SystemClock()
-        self._timeout = timeout
-        self._last_post: dict[str, float] = {}
-        self._wake = threading.Event()
-        self._stop = threading.Event()
+    def __init__(
+        self,
+        store: Store,
+        client: WebClient,
+        metrics: Metrics,
+        clock,
+        pace_seconds: float = 1.0,
+        senders: int = 4,
+        timeout: float = 5.0,
+    ):
+        self._store, self._client, self._metrics, self._clock = store, client, metrics, clock
+        self._pace, self._timeout = pace_seconds, timeout
+        self._next_slot: dict[str, float] = {}  # channel -> earliest time its next paced post may go
+        self._channel_ids: dict[str, str] = {}  # a channel configured by name -> the id Slack answered with
+        self._in_flight: set[str] = set()
+        self._turn = 0
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="outbox")
+        self._wake, self._stop = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._loop, name="outbox", daemon=True)
 
     def start(self) -> None:
+        self.recover()
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def poke(self) -> None:
+    def poke(self, *_ignored) -> None:
         """Something was queued: look now rather than at the next tick."""
         self._wake.set()
+
+    def recover(self) -> None:
+        """Posts a crash left 'sending' may have reached Slack: find them there, or queue them again."""
+        for item in self._store.ambiguous_posts():
+            self._settle_ambiguous(item, "the bot stopped while sending")
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.deliver_due()
-            except Exception:  # the only sender must outlive a bad row or a store hiccup
+                self.sweep(self._pool.submit)
+            except Exception:  # the only dispatcher must outlive a bad row or a store hiccup
                 log.exception("outbox sweep failed")
             self._wake.wait(timeout=0.2)
             self._wake.clear()
 
     def deliver_due(self) -> int:
-        """Send every post that is due and may go now; returns how many were sent."""
+        """Send every post that may go now, in this thread (tests, settle); returns how many were sent."""
         sent = 0
-        for item in self._store.due_posts(self._clock.time()):
-            sent += self._deliver(item)
+        while (batch := self.sweep(lambda work, item: work(item))) > 0:
+            sent += batch
         return sent
 
+    def sweep(self, run) -> int:
+        """One turn for every channel with a due post whose pace allows it; returns how many went."""
+        now, sent = self._clock.time(), 0
+        channels = self._store.due_channels(now)
+        with self._lock:
+            self._turn = (self._turn + 1) % max(len(channels), 1)
+        for channel in channels[self._turn :] + channels[: self._turn]:
+            item = self._next_for(channel, now)
+            if item is not None:
+                result = run(self._deliver, item)
+                sent += result if isinstance(result, int) else 1
+        return sent
+
+    def _next_for(self, channel: str, now: float) -> OutboxItem | None:
+        with self._lock:
+            if channel in self._in_flight or (channel != UNPACED and now < self._next_slot.get(channel, 0.0)):
+                return None
+        for item in self._store.due_in_channel(channel, now):
+            if item.method == "chat.update" and self._store.stale_update(item):
+                self._store.fail_post(item.id, "superseded by a later edit", state="superseded")
+                continue
+            if self._resolve_keys(item):
+                with self._lock:
+                    self._in_flight.add(channel)
+                return item
+        return None
+
     def _deliver(self, item: OutboxItem) -> int:
-        now = self._clock.time()
-        paced_until = self._last_post.get(item.channel, 0.0) + CHANNEL_PACE_SECONDS
-        if item.method in PACED and now < paced_until:
-            self._store.defer_post(item.id, paced_until, "paced", count_attempt=False)
+        lane = lane_of(item)
+        try:
+            return self._send_once(item)
+        finally:
+            with self._lock:
+                self._in_flight.discard(lane)
+                if lane != UNPACED:
+                    self._next_slot[lane] = max(
+                        self._next_slot.get(lane, 0.0), self._clock.time() + self._pace
+                    )
+            self._wake.set()
+
+    def _send_once(self, item: OutboxItem) -> int:
+        if not self._store.mark_sending(item.id):
             return 0
-        if not self._resolve_keys(item):
-            return 0
+        crash.point("outbox.before_send")
         try:
             result = self._send(item)
         except SlackApiError as exc:
             return self._failed(item, exc)
-        except Exception as exc:  # network: the post waits and tries again
-            self._retry(item, f"{type(exc).__name__}")
+        except Exception as exc:  # timeout or network: Slack may have taken it
+            self._settle_ambiguous(item, type(exc).__name__)
             return 0
-        if item.method in PACED:
-            self._last_post[item.channel] = now
+        crash.point("outbox.after_send")
+        if result.get("channel"):
+            self._channel_ids[item.channel] = result["channel"]
         self._store.mark_sent(item.id, self._clock.time(), result)
         self._metrics.outbox.labels("sent").inc()
         return 1
 
+    def _settle_ambiguous(self, item: OutboxItem, why: str) -> None:
+        if item.method == "chat.postMessage":
+            try:
+                parent = self._store.message(item.thread_key) if item.thread_key else None
+                found = find_posted(self._client, item, parent, self._channel_ids.get(item.channel))
+            except Exception as exc:  # Slack still not answering: look again on the next attempt
+                log.info(
+                    "could not look up an ambiguous post",
+                    extra={"outbox_id": item.id, "error": type(exc).__name__},
+                )
+                found = None
+            if found is not None:
+                log.info("an ambiguous post had reached Slack", extra={"outbox_id": item.id})
+                self._store.mark_sent(item.id, self._clock.time(), found)
+                self._metrics.outbox.labels("found").inc()
+                return
+        self._retry(item, f"{why}; not found in Slack, sending again")
+
     def _resolve_keys(self, item: OutboxItem) -> bool:
         """Fill in the ts of the message this post edits or replies to; False while it is unknown."""
         body = item.payload["body"]
-        if item.method == "chat.update" and self._store.newer_update_pending(item):
-            self._store.fail_post(item.id, "superseded by a later edit", state="superseded")
-            return False
         for field, key in (
             ("ts", item.key if item.method == "chat.update" else None),
             ("thread_ts", item.thread_key),
@@ -122,10 +198,9 @@ class Outbox:
         return True
 
     def _wait_for_parent(self, item: OutboxItem, key: str) -> bool:
-        if self._store.key_failed(key) or item.attempts >= PARENT_WAIT_ATTEMPTS:
+        """The message it belongs to is still queued: wait (it goes first); never posted: give up."""
+        if self._store.key_state(key) not in ("pending", "sending"):
             self._store.fail_post(item.id, f"message {key} was never posted")
-            return False
-        self._store.defer_post(item.id, self._clock.time() + 0.5, f"waiting for {key}")
         return False
 
     def _send(self, item: OutboxItem) -> dict[str, Any]:
@@ -142,6 +217,8 @@ class Outbox:
                 thread_ts=body.get("thread_ts"),
             )
             return {"file": (response.get("file") or {}).get("id")}
+        if item.method == "chat.postMessage":
+            body = {**body, "metadata": {"event_type": EVENT_TYPE, "event_payload": {"outbox_id": item.id}}}
         response = self._client.api_call(item.method, json=body)
         return {"ts": response.get("ts"), "channel": response.get("channel")}
 
@@ -160,9 +237,10 @@ class Outbox:
     def _failed(self, item: OutboxItem, exc: SlackApiError) -> int:
         response = exc.response
         error = (response.get("error") if hasattr(response, "get") else None) or "unknown_error"
-        status = getattr(response, "status_code", 200)
-        if status == 429 or error in ("ratelimited", "rate_limited"):
+        if getattr(response, "status_code", 200) == 429 or error in ("ratelimited", "rate_limited"):
             retry_after = float(_header(response, "Retry-After") or 1)
+            with self._lock:
+                self._next_slot[item.channel] = self._clock.time() + retry_after
             self._store.defer_post(item.id, self._clock.time() + retry_after, "ratelimited")
             self._metrics.outbox.labels("ratelimited").inc()
             return 0
@@ -181,19 +259,22 @@ class Outbox:
         body = dict(item.payload["body"], response_type="in_channel", replace_original=False)
         body.pop("channel", None)
         log.warning("bot not in channel; answering through response_url", extra={"error": error})
-        rerouted = OutboxItem(
-            **{
-                **item.model_dump(),
-                "method": "response_url",
-                "payload": {"body": body, "response_url": item.payload["response_url"]},
-            }
-        )
-        return self._deliver(rerouted)
+        try:
+            result = self._respond(item.payload["response_url"], body)
+        except Exception as exc:  # the last way to answer failed too
+            self._store.fail_post(item.id, f"{error}; response_url: {type(exc).__name__}")
+            return 0
+        self._store.mark_sent(item.id, self._clock.time(), result)
+        return 1
 
     def _retry(self, item: OutboxItem, error: str) -> None:
         delay = min(2**item.attempts, MAX_BACKOFF_SECONDS)
         self._store.defer_post(item.id, self._clock.time() + delay, error)
         self._metrics.outbox.labels("retry").inc()
+
+
+def lane_of(item: OutboxItem) -> str:
+    return UNPACED if item.method == "response_url" else item.channel
 
 
 class _Fake429(dict):

@@ -6,7 +6,12 @@ from __future__ import annotations
 import threading
 
 from bot.config import RbacSettings
-from bot.registry import ROLES
+
+ROLES = ("viewer", "operator", "approver")
+
+
+def role_allows(role: str | None, required: str) -> bool:
+    return role is not None and ROLES.index(role) >= ROLES.index(required)
 
 
 class Rbac:

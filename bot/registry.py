@@ -1,7 +1,10 @@
-"""The `/llm` verbs as data: name, arguments, help, example, required role, whether it changes
-anything, and the command functions behind it. `/llm help`, parsing and RBAC are all driven from here."""
+"""The `/llm` verbs as data: the commands' own specs listed here, plus the verbs engines answer (they
+bring their specs in their Plugs). `/llm help`, parsing and RBAC are all driven from one Registry,
+built once at start-up, which refuses a duplicate name and a spec nobody handles."""
 
 from __future__ import annotations
+
+from typing import Iterable
 
 from commands import (
     backup,
@@ -9,15 +12,20 @@ from commands import (
     canary,
     cost,
     deploy,
+    describe,
     drain,
+    events,
     gpu,
     gpu_export,
     guardrails,
-    incidents,
+    guardrails_config,
     index,
     logs,
+    logs_pod,
     maintenance,
     nodes,
+    pods,
+    restart,
     restore,
     scale,
     schedule_list,
@@ -28,34 +36,17 @@ from commands import (
 )
 from commands.spec import Arg, CommandSpec
 
-ROLES = ("viewer", "operator", "approver")
-
+HELP = CommandSpec(
+    name="help",
+    summary="List the commands, or explain one",
+    example="/llm help status",
+    args=(Arg("command", "a command to explain", required=False, rest=True),),
+)
+WHOAMI = CommandSpec(name="whoami", summary="Show your role and what it allows", example="/llm whoami")
+RUNTIME = (HELP, WHOAMI)  # answered by the Slack adapter itself
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec(
-        name="help",
-        summary="List the commands, or explain one",
-        example="/llm help status",
-        args=(Arg("command", "a command to explain", required=False),),
-    ),
     status.SPEC,
-    CommandSpec(
-        name="whoami",
-        summary="Show your role and what it allows",
-        example="/llm whoami",
-    ),
-    CommandSpec(
-        name="approvals",
-        summary="List the changes waiting for approval",
-        example="/llm approvals",
-    ),
-    CommandSpec(
-        name="approvals cancel",
-        summary="Cancel a change you asked for while it waits for approval",
-        example="/llm approvals cancel 12",
-        role="operator",
-        args=(Arg("id", "the request number shown on its card", kind="int", minimum=1),),
-    ),
     scale.SPEC,
     *deploy.SPECS,
     *canary.SPECS,
@@ -71,20 +62,51 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *drain.SPECS,
     weekly.SPEC,
     schedule_list.SPEC,
-    *incidents.SPECS,
     backup.SPEC,
     backup_list.SPEC,
     restore.SPEC,
     index.SPEC,
+    pods.SPEC,
+    events.SPEC,
+    describe.SPEC,
+    logs_pod.SPEC,
+    restart.SPEC,
+    *guardrails_config.SPECS,
 )
 
 
-def find(name: str) -> CommandSpec | None:
-    for spec in COMMANDS:
-        if spec.name == name or name in spec.aliases:
-            return spec
-    return None
+class UnhandledSpec(ValueError):
+    """A verb is declared but nothing would answer it."""
 
 
-def role_allows(role: str | None, required: str) -> bool:
-    return role is not None and ROLES.index(role) >= ROLES.index(required)
+class Registry:
+    def __init__(self, specs: Iterable[CommandSpec]):
+        self.specs: tuple[CommandSpec, ...] = tuple(specs)
+        self._by_name: dict[str, CommandSpec] = {}
+        for spec in self.specs:
+            for name in (spec.name, *spec.aliases):
+                if name in self._by_name:
+                    raise UnhandledSpec(f"`{name}` is declared twice")
+                self._by_name[name] = spec
+
+    def check(self, plugs) -> None:
+        """Every verb has exactly one handler: its own functions, an engine's in-ack verb, or the adapter's."""
+        answered = {*plugs.verbs, *(s.name for s in RUNTIME)}
+        for spec in self.specs:
+            own = bool(spec.run or (spec.plan and spec.apply))
+            if own == (spec.name in answered):
+                raise UnhandledSpec(f"`/llm {spec.name}` has {'two handlers' if own else 'no handler'}")
+        missing = [s.name for s in plugs.specs if self.find(s.name) is not s]
+        if missing:
+            raise UnhandledSpec(f"plugged specs missing from the registry: {', '.join(missing)}")
+
+    def find(self, name: str) -> CommandSpec | None:
+        return self._by_name.get(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.specs]
+
+    def family(self, word: str) -> list[CommandSpec]:
+        """The verbs that start with `word` ("canary" -> canary start, status, promote, abort)."""
+        return [spec for spec in self.specs if spec.name.split()[0] == word and spec.name != word]

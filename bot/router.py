@@ -8,7 +8,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.registry import COMMANDS, Arg, CommandSpec, find
+from bot.registry import Registry
+from commands.spec import Arg, CommandSpec
 
 MAX_TEXT = 1000  # Slack allows far more; nothing we run needs it
 
@@ -56,7 +57,7 @@ def normalise(text: str) -> str:
     return text.strip()
 
 
-def parse(text: str) -> Invocation:
+def parse(text: str, registry: Registry) -> Invocation:
     if len(text) > MAX_TEXT:
         raise UsageError(f"That is {len(text):,} characters; commands are at most {MAX_TEXT:,}.")
     try:
@@ -64,29 +65,37 @@ def parse(text: str) -> Invocation:
     except ValueError:
         raise UsageError("A quote is not closed.") from None
     if not words:
-        return Invocation(find("help"))
-    spec, rest = _match_verb(words)
+        return Invocation(registry.find("help"))
+    spec, rest = _match_verb(words, registry)
     return Invocation(spec, _bind(spec, rest))
 
 
-def _match_verb(words: list[str]) -> tuple[CommandSpec, list[str]]:
+def _match_verb(words: list[str], registry: Registry) -> tuple[CommandSpec, list[str]]:
     for size in (3, 2, 1):  # longest name first: "canary start" before "canary"
-        spec = find(" ".join(words[:size]).lower())
+        spec = registry.find(" ".join(words[:size]).lower())
         if spec is not None and len(words) >= size:
             return spec, words[size:]
-    raise UsageError(_unknown_verb(words))
+    raise UsageError(_unknown_verb(words, registry))
 
 
-def _unknown_verb(words: list[str]) -> str:
-    names = [spec.name for spec in COMMANDS]
-    guesses = difflib.get_close_matches(" ".join(words[:2]).lower(), names, n=3, cutoff=0.6)
+def _unknown_verb(words: list[str], registry: Registry) -> str:
+    word = words[0].lower()
+    family = [spec.name for spec in registry.family(word)]
+    typed = " ".join(words[:2]).lower()
+    guesses = difflib.get_close_matches(typed, family or registry.names, n=3, cutoff=0.6)
     guesses += [
-        g for g in difflib.get_close_matches(words[0].lower(), names, n=3, cutoff=0.6) if g not in guesses
+        g for g in difflib.get_close_matches(word, registry.names, n=3, cutoff=0.6) if g not in guesses
     ]
-    shown = _clip(words[0])
+    shown = _clip(" ".join(words[:2]) if family else words[0])
     message = f"Unknown command `{shown}`."
     if guesses:
         message += " Did you mean " + " or ".join(f"`/llm {g}`" for g in guesses[:3]) + "?"
+    if family:
+        message += (
+            f" `/llm {_clip(word)}` takes: "
+            + ", ".join(f"`{name.split(' ', 1)[1]}`" for name in family)
+            + "."
+        )
     return message + " Try `/llm help`."
 
 

@@ -1,6 +1,7 @@
-"""The Slack adapter: a Bolt app whose `/llm` listener answers help, usage and refusals inside the
-ack and hands real work to the worker. Nothing here waits on a backend, so the ack stays in
-milliseconds. The only module that imports slack_bolt."""
+"""The Slack adapter: a Bolt app whose `/llm` listener answers help, usage, refusals and the engines'
+in-ack verbs inside the ack and commits real work as a job row; clicks are matched exactly against
+the engines' button table. Nothing here waits on a backend, so the ack stays in milliseconds. The only
+module that imports slack_bolt."""
 
 from __future__ import annotations
 
@@ -9,147 +10,201 @@ import logging
 import re
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot import messages
-from bot.clock import SystemClock
+from bot.errors import describe
+from bot.interactions import Asked, Click
 from bot.metrics import Metrics
-from bot.rbac import Rbac
-from bot.registry import find, role_allows
+from bot.rbac import Rbac, role_allows
+from bot.registry import Registry
 from bot.router import Invocation, UsageError, parse
-from bot.state import Post, Store
-from bot.worker import Worker
+from bot.state import Effects, NewJob, Post, Store
+from bot.state.outbox import ANSWER
+from commands.blockkit import code, escape, mention
+from commands.errors import CommandError
+from commands.spec import build_request
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/llm"
+Verb = Callable[[Asked], Effects]
+Button = Callable[[Click], Effects]
 
 
 class SlashCommands:
     """`/llm` from parse to ack."""
 
-    def __init__(self, store: Store, rbac: Rbac, worker: Worker, metrics: Metrics, clock=None):
-        self._store, self._rbac, self._worker, self._metrics = store, rbac, worker, metrics
-        self._clock = clock or SystemClock()
-        # verb -> answer(verb, args, job) -> (outcome, ack): verbs an engine answers from the store alone,
-        # inside the ack (approvals, incidents); everything else becomes a worker job
-        self.answerers: dict[str, Callable[[str, dict, dict], tuple[str, dict[str, Any]]]] = {}
+    def __init__(
+        self, store: Store, rbac: Rbac, registry: Registry, verbs: Mapping[str, Verb], metrics: Metrics, clock
+    ):
+        self._store, self._rbac, self._registry, self._verbs = store, rbac, registry, dict(verbs)
+        self._metrics, self._clock = metrics, clock
+        self._listings: dict[str | None, str] = {}  # `/llm help` per role: the registry never changes
 
     def handle(self, command: dict[str, Any], request_id: str = "") -> dict[str, Any]:
         started = time.perf_counter()
         job = {
-            "user": command.get("user_id", ""),
-            "channel": command.get("channel_id", ""),
-            "text": command.get("text", "")[:1000],
+            "user": str(command.get("user_id", "")),
+            "channel": str(command.get("channel_id", "")),
+            "text": str(command.get("text", ""))[:1000],
             "response_url": command.get("response_url"),
             "request_id": request_id,
         }
-        outcome, ack = self._answer(command.get("text", ""), job)
+        outcome, ack, fx = self._answer(str(command.get("text", "")), job)
         self._metrics.acks.labels("slash", outcome).inc()
         if outcome != "queued":  # queued work is audited by the worker when it ends
-            messages.audit(self._store, self._clock, job, outcome, time.perf_counter() - started)
+            fx += Effects.of(
+                messages.audit_entry(self._clock.now(), job, outcome, time.perf_counter() - started)
+            )
+        if not fx.empty and self._store.commit(fx, self._clock.time()) is None:
+            return messages.ephemeral_ack(
+                "Someone else changed that a moment ago; nothing changed. Try again."
+            )
         return ack
 
-    def _answer(self, text: str, job: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _answer(self, text: str, job: dict[str, Any]) -> tuple[str, dict[str, Any], Effects]:
         try:
-            invocation = parse(text)
-        except UsageError as exc:
+            invocation = parse(text, self._registry)
+        except UsageError as exc:  # the router quotes what was typed: inert before it reaches mrkdwn
             job["verb"] = "?"
-            return "usage", messages.usage(exc.message, exc.spec)
-        spec = invocation.spec
+            return "usage", messages.usage(escape(exc.message), exc.spec), Effects()
+        spec, role = invocation.spec, self._rbac.role_of(job["user"])
         job.update(verb=spec.name, args=invocation.args)
-        role = self._rbac.role_of(job["user"])
         if not role_allows(role, spec.role):
-            return "refused", messages.refused(spec, role)
-        if spec.name == "help":
-            try:
-                return "help", messages.help_blocks(_help_topic(invocation), role)
-            except UsageError as exc:  # `/llm help <unknown>`
-                return "usage", messages.usage(exc.message, None)
-        if spec.name == "whoami":
-            return "help", messages.ephemeral_ack(f"You are <@{job['user']}>, role *{role}*.")
-        if spec.name in self.answerers:
-            return self.answerers[spec.name](spec.name, invocation.args, job)
-        self._worker.submit("change" if spec.changes else "command", job)
-        return "queued", messages.queued(spec)
+            return "refused", messages.refused(spec, role), Effects()
+        if spec.name in ("help", "whoami"):
+            return self._help(invocation, role, job)
+        try:  # the typed request, validated here so a mistake is answered in the ack
+            if spec.run or spec.plan:
+                build_request(spec, invocation.args, job["user"])
+        except CommandError as exc:
+            return "usage", messages.usage(exc.message, spec), Effects()
+        if spec.name in self._verbs:
+            return self._in_ack(spec.name, invocation, role, job)
+        kind = "change" if spec.changes else "command"
+        return "queued", messages.queued(spec), Effects.of(NewJob(kind, job))
 
+    def _help(self, invocation: Invocation, role: str | None, job: dict) -> tuple[str, dict, Effects]:
+        if invocation.spec.name == "whoami":
+            allowed = [s.name for s in self._registry.specs if role_allows(role, s.role)]
+            text = f"You are {mention(job['user'])}, role *{role}*. You may run: " + ", ".join(
+                code(n) for n in allowed
+            )
+            return "help", messages.ephemeral_ack(text[:3000]), Effects()
+        topic = invocation.args.get("command")
+        try:
+            return "help", messages.ephemeral_ack(self._help_text(topic, role)), Effects()
+        except UsageError as exc:  # `/llm help <unknown>`
+            return "usage", messages.usage(escape(exc.message), None), Effects()
 
-def _help_topic(invocation: Invocation):
-    topic = invocation.args.get("command")
-    if topic is None:
-        return None
-    return find(topic) or parse(topic).spec  # parse raises UsageError with "did you mean"
+    def _help_text(self, topic: str | None, role: str | None) -> str:
+        if topic is None:
+            if role not in self._listings:
+                self._listings[role] = messages.help_text(None, role, self._registry.specs)
+            return self._listings[role]
+        family = self._registry.family(topic.lower())
+        spec = self._registry.find(topic.lower())
+        if spec is None and family:
+            return messages.help_text(None, role, family)
+        return messages.help_text(spec or parse(topic, self._registry).spec, role, self._registry.specs)
 
-
-@dataclass
-class Click:
-    """One click from a signed block_actions payload. The clicker is body["user"]["id"], never a
-    value the bot put in the message."""
-
-    action_id: str
-    value: str
-    user: str
-    channel: str
-    response_url: str | None
-    selected: list[str]  # checkboxes: the values ticked now
-    message_ts: str | None
-
-    @property
-    def prefix(self) -> str:
-        return self.action_id.split(":", 1)[0]
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any]) -> "Click":
-        action = body["actions"][0]
-        return cls(
-            action_id=action["action_id"],
-            value=action.get("value", ""),
-            user=body["user"]["id"],
-            channel=(body.get("channel") or {}).get("id", ""),
-            response_url=body.get("response_url"),
-            selected=[o["value"] for o in action.get("selected_options") or []],
-            message_ts=(body.get("container") or {}).get("message_ts"),
+    def _in_ack(
+        self, verb: str, invocation: Invocation, role: str | None, job: dict
+    ) -> tuple[str, dict, Effects]:
+        asked = Asked(
+            verb=verb,
+            args=invocation.args,
+            user=job["user"],
+            channel=job["channel"],
+            text=job["text"],
+            response_url=job["response_url"],
+            request_id=job["request_id"],
+            role=role,
+            job=job,
         )
+        try:
+            fx, done = self._store.run_step(lambda: self._verbs[verb](asked), self._clock.time())
+        except Exception as exc:
+            said = describe(exc, "in-ack verb", verb=verb)
+            return (
+                said.outcome,
+                messages.usage(said.text, invocation.spec)
+                if said.outcome == "usage"
+                else messages.ephemeral_ack(said.text),
+                Effects(),
+            )
+        if done is None:
+            return (
+                "conflict",
+                messages.ephemeral_ack("Someone else changed that a moment ago; try again."),
+                Effects(),
+            )
+        return ("queued" if fx.jobs else "ok"), messages.ephemeral_ack(fx.reply or "Done."), Effects()
 
 
 class Buttons:
-    """Routes clicks by the prefix of their action id ("approval:approve" -> routes["approval"]); a
-    handler returns what to tell the clicker privately, or ''."""
+    """Routes clicks by their exact action id; anything else is refused and logged. A handler runs inside
+    one transaction and returns Effects; its reply goes privately to the clicker with them."""
 
-    def __init__(self, store: Store, poke, clock=None):
-        self._store, self._poke = store, poke
-        self._clock = clock or SystemClock()
-        self.routes: dict[str, Callable[[Click], str]] = {}
+    def __init__(self, store: Store, rbac: Rbac, table: Mapping[str, Button], clock):
+        self._store, self._rbac, self._table, self._clock = store, rbac, dict(table), clock
 
     def handle(self, body: dict[str, Any]) -> None:
-        click = Click.from_body(body)
-        handler = self.routes.get(click.prefix)
-        reply = (
-            handler(click)
-            if handler
-            else "That button belongs to an older version of llmbot; nothing changed."
-        )
-        if reply:
-            post = Post(
-                "response_url",
-                click.channel,
-                {"response_type": "ephemeral", "replace_original": False, "text": reply},
-                click.response_url,
+        click = Click.from_body(body, self._rbac.role_of(str(body["user"]["id"])))
+        handler = self._table.get(click.action_id)
+        if handler is None:
+            log.warning("click on an unknown action id refused", extra={"action_id": click.action_id[:64]})
+            fx = Effects(
+                reply="That button is not one llmbot knows (an older version's, perhaps); nothing changed."
             )
-            self._store.enqueue(post, self._clock.time())
-            self._poke()
+            self._store.commit(self._told(click, fx), self._clock.time())
+            return
+        try:
+            self._store.run_step(lambda: self._told(click, handler(click)), self._clock.time())
+        except Exception as exc:
+            said = describe(exc, "button", action_id=click.action_id)
+            self._store.commit(self._told(click, Effects(reply=said.text)), self._clock.time())
+
+    @staticmethod
+    def _told(click: Click, fx: Effects) -> Effects:
+        if not fx.reply:
+            return fx
+        body = {"response_type": "ephemeral", "replace_original": False, "text": fx.reply}
+        return fx + Effects.of(Post("response_url", click.channel, body, click.response_url, priority=ANSWER))
 
 
-def build_bolt(signing_secret: str, client: WebClient, slash: SlashCommands, buttons: Buttons) -> App:
+def build_bolt(
+    signing_secret: str,
+    client: WebClient,
+    slash: SlashCommands,
+    buttons: Buttons,
+    identity: Callable[[], dict[str, str]] = dict,
+) -> App:
+    def authorize(enterprise_id=None, team_id=None, **_):
+        """The bot's own token, known at start-up: Bolt's lazy auth.test per process would answer
+        "Please reinstall this app" (and lose the request) if Slack's API were down at that moment."""
+        me = identity()
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=client.token,
+            bot_user_id=me.get("user_id"),
+            bot_id=me.get("bot_id"),
+        )
+
     app = App(
         signing_secret=signing_secret,
         client=client,
+        authorize=authorize,
         process_before_response=True,  # ack from the listener's return: no 10 ms polling for ack
         token_verification_enabled=False,  # no auth.test at start-up: the bot starts with Slack down
+        request_verification_enabled=False,  # bot.server verified the raw bytes before anything parsed them
+        ignoring_self_events_enabled=False,
         raise_error_for_unhandled_request=False,
     )
 
@@ -157,7 +212,7 @@ def build_bolt(signing_secret: str, client: WebClient, slash: SlashCommands, but
     def on_llm(ack, command, context):
         ack(slash.handle(command, context.get("request_id", "")))
 
-    @app.action(re.compile(r"^[a-z_]+:"))
+    @app.action(re.compile(".*"))  # every click; Buttons matches the exact id and refuses the rest
     def on_button(ack, body):
         ack()
         buttons.handle(body)
@@ -166,11 +221,8 @@ def build_bolt(signing_secret: str, client: WebClient, slash: SlashCommands, but
     def on_error(error, body):
         ref = uuid.uuid4().hex[:8]
         log.error("unhandled error in a Slack listener", exc_info=error, extra={"ref": ref})
-        return BoltResponse(
-            status=200,
-            body=json.dumps(messages.ephemeral_ack(messages.internal_error(ref))),
-            headers={"content-type": "application/json"},
-        )
+        said = messages.ephemeral_ack(f"💥 Something went wrong on our side (reference `{ref}`).")
+        return BoltResponse(status=200, body=json.dumps(said), headers={"content-type": "application/json"})
 
     return app
 
