@@ -1,7 +1,8 @@
-"""`POST /pagerduty/webhook`: verify the V3 signature, store the event in the inbox (unique on
-X-Webhook-Id) and answer 202 at once; the worker applies it later. A forged or unsigned body leaves
-only a log line and a metric; a genuine event we cannot read is stored and still answered 2xx,
-because PagerDuty drops 4xx deliveries and disables a subscription after three."""
+"""`POST /pagerduty/webhook`: verify the V3 signature over the raw bytes, store the event in the inbox
+(unique on X-Webhook-Id) together with the job that applies it, in one transaction, and only then
+answer 202. A forged or unsigned body leaves a log line and a metric; a genuine event we cannot read
+is stored and still answered 2xx, because PagerDuty drops 4xx deliveries and disables a subscription
+after three."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Callable
 
 from prometheus_client import Counter
 
-from commands.incident_events import INCIDENT_TYPES, Unreadable, envelope, incident_id
+from bot import crash
+from bot.oncall.incidents import EVENT_JOB
+from bot.state import Effects, NewJob, Store, Write
+from integrations.pagerduty_events import INCIDENT_TYPES, Unreadable, envelope, incident_id
 
 log = logging.getLogger(__name__)
 
 Reply = tuple[int, list[tuple[str, str]], bytes]
 JSON = [("Content-Type", "application/json")]
+OUTCOMES = ("accepted", "duplicate", "ignored", "ping", "unreadable", "forged", "unsigned")
 
 
 def signatures(header: str) -> list[bytes]:
@@ -44,12 +48,23 @@ def _reply(status: int, body: dict) -> Reply:
     return status, JSON, json.dumps(body).encode()
 
 
+def inbox_row(webhook_id: str, incident: str, kind: str, body: bytes, now: float, state: str) -> Write:
+    return Write(
+        "INSERT OR IGNORE INTO pd_inbox (webhook_id, incident_id, event_type, body, state, received_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (webhook_id, incident, kind, body.decode("utf-8", "replace"), state, now),
+        what=f"inbox {webhook_id}",
+    )
+
+
 class WebhookIntake:
-    def __init__(self, store, secrets: list[str], registry, clock, on_stored: Callable[[str], None]):
-        self._store, self._secrets, self._clock, self._on_stored = store, secrets, clock, on_stored
+    def __init__(self, store: Store, secrets: list[str], registry, clock):
+        self._store, self._secrets, self._clock = store, secrets, clock
         self._count = Counter(
             "llmbot_pagerduty_webhooks_total", "PagerDuty webhooks by outcome", ["outcome"], registry=registry
         )
+        for outcome in OUTCOMES:  # at 0 from the start, so the first rejection shows in rate()
+            self._count.labels(outcome)
 
     def __call__(self, headers: dict[str, str], body: bytes) -> Reply:
         header = headers.get("x-pagerduty-signature", "")
@@ -65,7 +80,7 @@ class WebhookIntake:
             )
             self._count.labels(outcome).inc()
             return _reply(401, {"error": "invalid signature"})
-        return self._accept(headers.get("x-webhook-id", ""), body)
+        return self._accept(headers.get("x-webhook-id", "")[:128], body)
 
     def _accept(self, webhook_id: str, body: bytes) -> Reply:
         try:
@@ -78,21 +93,30 @@ class WebhookIntake:
             self._count.labels("ping").inc()
             return _reply(200, {"status": "pong"})
         incident = incident_id(event)
-        handled = kind in INCIDENT_TYPES and incident
-        webhook_id = webhook_id or str(event.get("id", "")) or "sha256:" + hashlib.sha256(body).hexdigest()
-        fresh = self._store.store_webhook(
-            webhook_id, incident, kind, body, self._clock.time(), "pending" if handled else "ignored"
-        )
+        if kind.startswith("incident.") and not incident:  # about an incident, but names none we can read
+            return self._store_unreadable(webhook_id, body)
+        handled = bool(kind in INCIDENT_TYPES and incident)
+        key = webhook_id or _event_id(event) or "sha256:" + hashlib.sha256(body).hexdigest()
+        row = inbox_row(key, incident, kind, body, self._clock.time(), "pending" if handled else "ignored")
+        job = NewJob(EVENT_JOB, {"incident_id": incident}) if handled else None
+        fresh = self._store.commit(Effects.of(row, job), self._clock.time()) is not None
+        crash.point("intake.after_store")
         self._count.labels("accepted" if fresh and handled else "duplicate" if not fresh else "ignored").inc()
-        if fresh and handled:
-            self._on_stored(incident)
         return _reply(202, {"status": "accepted" if fresh else "duplicate"})
 
     def _store_unreadable(self, webhook_id: str, body: bytes) -> Reply:
         key = webhook_id or "sha256:" + hashlib.sha256(body).hexdigest()
-        self._store.store_webhook(key, "", "unreadable", body, self._clock.time(), "unreadable")
+        self._store.commit(
+            Effects.of(inbox_row(key, "", "unreadable", body, self._clock.time(), "unreadable")),
+            self._clock.time(),
+        )
         log.error(
             "signed PagerDuty webhook could not be read; stored for inspection", extra={"webhook_id": key}
         )
         self._count.labels("unreadable").inc()
         return _reply(202, {"status": "stored"})
+
+
+def _event_id(event: dict) -> str:
+    value = event.get("id")
+    return value if isinstance(value, str) and 0 < len(value) <= 128 else ""

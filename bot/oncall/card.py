@@ -1,40 +1,55 @@
 """An incident thread as Block Kit: the root (severity, title, service, status, assignee, link, age,
-and buttons that follow the state), the P0 announcement, and the checklist with its checkboxes,
-who ticked what and when, and the buttons of items that carry a command. Action ids are constants."""
+and buttons that follow the state), the P0 announcement, the checklist with its checkboxes, who ticked
+what and when, and the buttons of items that carry a command. Everything PagerDuty wrote is escaped.
+Action ids are constants, matched exactly."""
 
 from __future__ import annotations
 
-from bot.approval_card import when
 from bot.state.incidents import Incident, Tick
+from commands.blockkit import actor, escape, link, when
 from commands.oncall import ChecklistItem
 
-ACK, RESOLVE, NOTE, UNACK = "incident:ack", "incident:resolve", "incident:note", "incident:unack"
+ACK, RESOLVE, NOTE = "incident:ack", "incident:resolve", "incident:note"
+ESCALATE, TAKE = "incident:escalate", "incident:take"  # PagerDuty cannot un-acknowledge: these can
 REPORT_DONE = "incident:report_done"
 TICK, RUN = "checklist:tick", "checklist:run"
+# the quick-diagnostics row under the root: action id -> (label, the read-only verb it runs into the thread)
+DIAGNOSE = {
+    "incident:diagnose:status": ("Status", "status"),
+    "incident:diagnose:pods": ("Pods", "pods"),
+    "incident:diagnose:events": ("Events", "events"),
+    "incident:diagnose:errors": ("Error logs", "logs errors"),
+    "incident:diagnose:gpu": ("GPU", "gpu"),
+}
 
 _ICONS = {"P0": "🔴", "P1": "🟠", "P2": "🟡", "P3": "🔵"}
 _STATUS = {"triggered": "🚨 Triggered", "acknowledged": "👀 Acknowledged", "resolved": "✅ Resolved"}
 
 
 def title(incident: Incident) -> str:
+    """Plain text (headers, lists): not escaped here; `title_mrkdwn` is for mrkdwn."""
     return f"{_ICONS.get(incident.severity, '⚪')} {incident.severity} · #{incident.number} {incident.title}"[
         :150
     ]
 
 
+def title_mrkdwn(incident: Incident) -> str:
+    return escape(title(incident))
+
+
 def root(incident: Incident, level_name: str = "") -> tuple[str, list[dict]]:
-    link = (
-        f"<{incident.html_url}|#{incident.number} in PagerDuty>"
+    pd_link = (
+        link(incident.html_url, f"#{incident.number} in PagerDuty")
         if incident.html_url
         else f"#{incident.number}"
     )
     fields = [
         ("Severity", incident.severity),
         ("Status", _STATUS.get(incident.status, incident.status)),
-        ("Service", incident.service or "—"),
-        ("Assignee", incident.assignee or "—"),
+        ("Service", escape(incident.service or "—")),
+        ("Assignee", escape(incident.assignee or "—")),
         ("Opened", when(incident.created_at, "{ago}")),
-        ("PagerDuty", link),
+        ("PagerDuty", pd_link),
     ]
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": title(incident)}},
@@ -42,35 +57,44 @@ def root(incident: Incident, level_name: str = "") -> tuple[str, list[dict]]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _context(incident, level_name)}]},
     ]
     if incident.status != "resolved":
-        blocks.append(_buttons(incident))
-    return f"{title(incident)} ({incident.status})", blocks
+        blocks += [_buttons(incident), _diagnostics(incident)]
+    return f"{title_mrkdwn(incident)} ({incident.status})", blocks
 
 
 def _context(incident: Incident, level_name: str) -> str:
     if incident.status == "resolved" and incident.resolved_at:
-        took = _duration(incident.resolved_at - incident.created_at)
-        return f"Resolved {when(incident.resolved_at)} after {took}" + (
-            f" by {incident.resolved_by}" if incident.resolved_by else ""
-        )
+        took = duration(incident.resolved_at - incident.created_at)
+        return f"Resolved {when(incident.resolved_at)} after {took}" + _by(incident.resolved_by)
     if incident.status == "acknowledged":
-        return f"Acknowledged{' by ' + incident.acknowledged_by if incident.acknowledged_by else ''}: escalation stopped"
-    return f"Escalation level: {level_name or 'Primary'} · checklist and updates in the thread"
+        return f"Acknowledged{_by(incident.acknowledged_by)}: escalation stopped"
+    return f"Escalation level: {escape(level_name or 'Primary')} · checklist and updates in the thread"
+
+
+def _by(who: str) -> str:
+    return f" by {actor(who)}" if who else ""
 
 
 def _buttons(incident: Incident) -> dict:
-    first = (
-        _button("Acknowledge", ACK, incident.id, "primary")
-        if incident.status == "triggered"
-        else _button("Unacknowledge", UNACK, incident.id)
-    )
+    first = [_button("Acknowledge", ACK, incident.id, "primary")] if incident.status == "triggered" else []
     return {
         "type": "actions",
         "block_id": f"incident-{incident.id}",
         "elements": [
-            first,
+            *first,
+            _button("Escalate", ESCALATE, incident.id),
+            _button("Reassign to me", TAKE, incident.id),
             _button("Resolve", RESOLVE, incident.id, "danger"),
             _button("Add note", NOTE, incident.id),
         ],
+    }
+
+
+def _diagnostics(incident: Incident) -> dict:
+    """A second row: each button answers in the thread, as if its command were typed there."""
+    return {
+        "type": "actions",
+        "block_id": f"incident-diagnose-{incident.id}",
+        "elements": [_button(label, action_id, incident.id) for action_id, (label, _) in DIAGNOSE.items()],
     }
 
 
@@ -87,7 +111,7 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def announcement(incident: Incident, channel: str) -> tuple[str, list[dict]]:
-    text = f"🔴 P0 incident: #{incident.number} {incident.title}. Follow it in <#{channel}>."
+    text = f"🔴 P0 incident: #{incident.number} {escape(incident.title)}. Follow it in <#{channel}>."
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]
 
 
@@ -95,7 +119,7 @@ def checklist(
     incident: Incident, items: list[ChecklistItem], ticks: dict[int, Tick], scale_target: str = ""
 ) -> tuple[str, list[dict]]:
     options = [
-        {"text": {"type": "mrkdwn", "text": item.text[:75]}, "value": f"{incident.id}|{i}"}
+        {"text": {"type": "mrkdwn", "text": escape(item.text)[:75]}, "value": f"{incident.id}|{i}"}
         for i, item in enumerate(items)
     ]
     box: dict = {"type": "checkboxes", "action_id": TICK, "options": options}
@@ -103,21 +127,14 @@ def checklist(
     if ticked:
         box["initial_options"] = ticked
     done = sum(1 for i in ticks if i < len(items))
+    head = f"*{incident.severity} response checklist* ({done}/{len(items)} done)"
     blocks: list[dict] = [
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*{incident.severity} response checklist* ({done}/{len(items)} done)",
-            },
-        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
         {"type": "actions", "block_id": f"checklist-{incident.id}", "elements": [box]},
     ]
     if ticks:
         lines = [
-            f"✓ {items[i].text}: <@{t.ticked_by}> {when(t.ticked_at)}"
-            if t.ticked_by.startswith("U")
-            else f"✓ {items[i].text}: {t.ticked_by} {when(t.ticked_at)}"
+            f"✓ {escape(items[i].text)}: {actor(t.ticked_by)} {when(t.ticked_at)}"
             for i, t in sorted(ticks.items())
             if i < len(items)
         ]
@@ -150,12 +167,8 @@ def report_blocks(incident: Incident, text: str) -> list[dict]:
     return blocks
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     minutes = int(seconds // 60)
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def duration(seconds: float) -> str:
-    return _duration(seconds)
