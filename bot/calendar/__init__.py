@@ -1,0 +1,57 @@
+"""The calendar engine: maintenance windows and their notices, drain bookkeeping, the recurring reviews
+and the daily backup. `build` makes the Calendar that the maintenance commands use (before the
+clients record, which carries it); `wire` adds the jobs, timers and buttons it plugs into the runtime."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import Callable
+
+from bot.calendar import notices as notice_timers
+from bot.calendar.backups import TIMER as BACKUP_TIMER
+from bot.calendar.backups import DailyBackup
+from bot.calendar.notices import METRICS_CHECK, METRICS_JOB, NOTICE, MetricsCheck, Notices
+from bot.calendar.pagerduty_hold import CLOSE_JOB, OPEN_JOB, PagerDutyHold
+from bot.calendar.reviews import OCCURRENCE, REVIEW_JOB, Reviews, upcoming
+from bot.calendar.windows import Calendar, windows
+from bot.config import Settings
+from bot.plugs import Plugs
+from bot.state import Store
+from commands import capacity, smoke
+from commands.deps import Deps
+
+__all__ = ["Calendar", "build", "wire", "notice_timers"]
+
+
+def build(store: Store, settings: Settings, clock) -> Calendar:
+    maintenance = settings.maintenance
+    listing: Callable[[datetime, int], list] = partial(windows, store, maintenance)
+    notices = Notices(
+        store, maintenance, settings.slack.platform_channel, settings.platform.namespace, clock, listing
+    )
+    return Calendar(store, maintenance, notices, clock, partial(upcoming, settings.schedules))
+
+
+def wire(store: Store, settings: Settings, calendar: Calendar, deps: Deps, clock, request_change, pagerduty) -> Plugs:
+    channel = settings.slack.platform_channel
+    reviews = Reviews(store, settings.schedules, settings.maintenance, settings.reviews, channel, deps, clock)
+    backup = DailyBackup(store, settings.backups, channel, clock)
+    metrics = MetricsCheck(calendar.notices, settings.maintenance, lambda: smoke.metrics_check(deps))
+    hold = PagerDutyHold(store, pagerduty, settings.maintenance.pagerduty_services, settings.pagerduty.from_email,
+                         channel, clock)  # fmt: skip
+
+    def arm() -> None:
+        store.run_step(lambda: calendar.notices.arm() + reviews.arm() + backup.arm(), clock.time())
+
+    return Plugs(
+        jobs={REVIEW_JOB: reviews.run_job, METRICS_JOB: metrics.run, OPEN_JOB: hold.open, CLOSE_JOB: hold.close},
+        timers={
+            NOTICE: calendar.notices.on_notice,
+            METRICS_CHECK: metrics.on_timer,
+            OCCURRENCE: reviews.on_occurrence,
+            BACKUP_TIMER: backup.on_timer,
+        },
+        buttons={capacity.SCALE: lambda click: reviews.on_click(click, request_change)},
+        on_start=(arm,),
+    )
