@@ -1,37 +1,37 @@
-"""The composition root: builds every client, the store, the worker, the outbox and the HTTP app
-once from Settings, and starts and stops them together. Nothing else constructs a client."""
+"""The composition root: builds every client, the store, the engines and the runtime once from
+Settings, merges the engines' Plugs (refusing duplicates), and starts and stops them together.
+Nothing else constructs a client. `settle()` runs due timers, jobs and posts in the caller's thread
+until nothing is left, so tests move the clock and settle instead of sleeping."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
-import waitress
 from slack_sdk import WebClient
 
-from bot.approvals import EXPIRE, Approvals
-from bot.backup_schedule import TIMER as BACKUP_TIMER
-from bot.backup_schedule import DailyBackup
-from bot.calendar import METRICS_JOB, Calendar
-from bot.canary_watch import JOB as CANARY_JOB
-from bot.canary_watch import TIMER as CANARY_TIMER
-from bot.canary_watch import CanaryWatch
+from bot import alerts, calendar, changes, messages, oncall, rbac_groups, watch
+from bot.answers import COMMAND, Answers
+from bot.calendar import Calendar
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.jobs import JobKinds
+from bot.http_server import HealthServer, main_server
+from bot.identity import Identity
 from bot.metrics import Metrics
-from bot.oncall import OnCall
 from bot.outbox import Outbox
+from bot.plugs import Plugs, merge
 from bot.rbac import Rbac
-from bot.reviews import OCCURRENCE, REVIEW_JOB, Reviews
+from bot.registry import COMMANDS, RUNTIME, Registry
 from bot.scheduler import Scheduler
 from bot.server import HttpApp
 from bot.slack import Buttons, SlashCommands, build_bolt
-from bot.state import Store
+from bot.socket_mode import SocketMode
+from bot.state import Effects, Incident, Store
 from bot.worker import Worker
-from commands import smoke
 from commands.deps import Deps
+from integrations.alertmanager import AlertmanagerClient
 from integrations.aws import AwsClient
 from integrations.eks import EksClient
 from integrations.kube import KubeClient
@@ -43,35 +43,29 @@ from integrations.s3 import S3Client
 
 log = logging.getLogger(__name__)
 
-GROUP_REFRESH_SECONDS = 300
-
 
 def _secret(value) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-def build_deps(settings: Settings, clock=None) -> Deps:
+def build_deps(settings: Settings, clock=None, **ports) -> Deps:
     """The clients every command gets; also what `llmbot status` uses without Slack."""
     clock = clock or SystemClock()
     k, p, a = settings.kubernetes, settings.prometheus, settings.aws
+    endpoint = str(a.endpoint_url) if a.endpoint_url else None
+    key, secret = _secret(a.access_key_id), _secret(a.secret_access_key)
     return Deps(
         kube=KubeClient(str(k.kubeconfig) if k.kubeconfig else None, k.context, k.timeout_seconds),
         prom=PrometheusClient(str(p.url), p.timeout_seconds),
         aws=AwsClient(
             a.region,
-            str(a.endpoint_url) if a.endpoint_url else None,
-            _secret(a.access_key_id),
-            _secret(a.secret_access_key),
+            endpoint,
+            key,
+            secret,
             a.timeout_seconds,
             endpoints={service: str(url) for service, url in a.endpoints.items()},
         ),
-        eks=EksClient(
-            a.region,
-            str(a.endpoint_url) if a.endpoint_url else None,
-            _secret(a.access_key_id),
-            _secret(a.secret_access_key),
-            a.timeout_seconds,
-        ),
+        eks=EksClient(a.region, endpoint, key, secret, a.timeout_seconds),
         cluster=a.cluster_name,
         canary=settings.canary,
         platform=settings.platform,
@@ -83,74 +77,46 @@ def build_deps(settings: Settings, clock=None) -> Deps:
         s3=S3Client(
             a.region,
             str(a.endpoints.get("s3") or a.endpoint_url or "") or None,
-            _secret(a.access_key_id),
-            _secret(a.secret_access_key),
+            key,
+            secret,
             max(a.timeout_seconds, 10.0),
         ),
         backups=settings.backups,
         indexing=settings.indexing,
+        **ports,
     )
 
 
+def http_paths(method: str) -> list[str]:
+    """Every path the bot serves for `method`, for checks that the Slack app manifest matches the code."""
+    return [path for verb, path in (*HttpApp.FIXED, *oncall.ROUTES, *alerts.ROUTES) if verb == method]
+
+
+def build_registry() -> Registry:
+    """Every `/llm` verb: the adapter's own, the commands', and those the engines answer."""
+    return Registry([*RUNTIME, *COMMANDS, *changes.SPECS, *oncall.SPECS, *alerts.SPECS])
+
+
 class Bot:
-    """Every part of the running bot, built once; the tables below are the whole wiring: which job
-    kinds, timer kinds, in-ack verbs and button prefixes exist, and who handles each."""
+    """Every part of the running bot, built once, in dependency order; the engines' Plugs are the
+    whole wiring: which job kinds, timer kinds, buttons, in-ack verbs and routes exist, and who handles each."""
 
     def __init__(self, settings: Settings, clock=None):
-        self.settings = settings
-        self.clock = clock or SystemClock()
-        self.metrics = Metrics()
-        self.store = Store(settings.state.db)
-        self.deps = build_deps(settings, self.clock)
-        self.deps.on_backend_error = lambda system: self.metrics.backend_errors.labels(system).inc()
+        self.settings, self.clock = settings, clock or SystemClock()
+        self.metrics, self.store, self.rbac = Metrics(), Store(settings.state.db), Rbac(settings.rbac)
         self.slack = WebClient(
-            token=_secret(settings.slack.bot_token), base_url=str(settings.slack.api_url), timeout=5
+            token=_secret(settings.slack.bot_token),
+            base_url=str(settings.slack.api_url),
+            timeout=int(max(settings.slack.timeout_seconds, 1)),
         )
-        self.rbac = Rbac(settings.rbac)
-        self.worker = Worker(self.store, self.metrics, settings.server.workers, self.clock)
-        self.outbox = Outbox(self.store, self.slack, self.metrics, self.clock)
-        self._build_engines(settings)
-        self.worker.handlers = self._job_handlers()
-        self.worker.on_finished = self.outbox.poke
-        self.scheduler = Scheduler(self.store, self._timer_handlers(), self.clock)
-        self.bolt = build_bolt(
-            _secret(settings.slack.signing_secret), self.slack, self._slash_commands(), self._buttons()
-        )
-        self.http = HttpApp(self.bolt, self.store, self.metrics, pagerduty=self.oncall.intake)
-        self._stopping = threading.Event()
-
-    def _build_engines(self, settings: Settings) -> None:
-        submit, poke = self.worker.submit, self.outbox.poke
-        channel = settings.slack.platform_channel
-        self.calendar = Calendar(
-            self.store,
-            settings.maintenance,
-            channel,
-            settings.platform.namespace,
+        self.calendar: Calendar = calendar.build(self.store, settings, self.clock)
+        self.deps = build_deps(
+            settings,
             self.clock,
-            poke,
-            lambda: smoke.metrics_check(self.deps),
+            calendar=self.calendar,
+            index_ledger=self.store,
+            on_backend_error=lambda system: self.metrics.backend_errors.labels(system).inc(),
         )
-        self.calendar.submit = submit
-        self.deps.calendar = self.calendar  # maintenance commands read windows and recorded counts
-        self.deps.index_ledger = self.store  # /llm index records the batches it sent
-        self.reviews = Reviews(
-            self.store,
-            settings.schedules,
-            settings.maintenance,
-            settings.reviews,
-            channel,
-            self.deps,
-            self.clock,
-            submit,
-        )
-        self.calendar.recurring = self.reviews.upcoming
-        self.approvals = Approvals(
-            self.store, settings.approvals, self.rbac, self.deps, self.clock, submit, poke
-        )
-        self.canary_watch = CanaryWatch(self.store, self.deps, self.clock, submit)
-        self.approvals.after_success["canary start"] = self.canary_watch.start
-        self.daily_backup = DailyBackup(self.store, settings.backups, channel, self.clock, submit)
         pd = settings.pagerduty
         self.pagerduty = PagerDutyClient(
             str(pd.api_url),
@@ -159,116 +125,155 @@ class Bot:
             pd.timeout_seconds,
             str(pd.ca_file) if pd.ca_file else None,
         )
-        self.oncall = OnCall(
-            settings,
+        am = settings.alertmanager
+        self.alertmanager = AlertmanagerClient(str(am.url), am.timeout_seconds) if am.url else None
+        self.watch = watch.build(self.store, settings, self.deps.kube, self.clock)  # tests: bot.watch.poll()
+        self.registry = build_registry()
+        self.plugs = self._wire(settings)
+        self.registry.check(self.plugs)
+        self.worker = Worker(
             self.store,
-            self.deps,
-            self.slack,
-            self.rbac,
-            self.clock,
-            submit,
-            poke,
-            self.approvals,
             self.metrics,
-            self.pagerduty,
+            self.plugs.jobs,
+            self.clock,
+            settings.server.workers,
+            failure=_tell_requester,
         )
-        self.oncall.escalation.held = self._escalation_held
-
-    def _job_handlers(self) -> dict:
-        return {
-            **JobKinds(self.deps, self.metrics, self.approvals).handlers(),
-            CANARY_JOB: self.canary_watch.run,
-            METRICS_JOB: self.calendar.metrics_check_job,
-            REVIEW_JOB: self.reviews.run_job,
-            **self.oncall.job_handlers(),
-        }
-
-    def _timer_handlers(self) -> dict:
-        return {
-            EXPIRE: self.approvals.expire,
-            CANARY_TIMER: self.canary_watch.on_timer,
-            OCCURRENCE: self.reviews.on_occurrence,
-            BACKUP_TIMER: self.daily_backup.on_timer,
-            **self.calendar.timer_handlers(),
-            **self.oncall.timer_handlers(),
-        }
-
-    def _slash_commands(self) -> SlashCommands:
-        slash = SlashCommands(self.store, self.rbac, self.worker, self.metrics, self.clock)
-        slash.answerers.update({**self.approvals.answerers(), **self.oncall.answerers()})
-        return slash
-
-    def _buttons(self) -> Buttons:
-        buttons = Buttons(self.store, self.outbox.poke, self.clock)
-        buttons.routes.update(
-            {
-                "approval": self.approvals.on_click,
-                "rollout": self.approvals.on_click,
-                "review": lambda click: self.reviews.on_click(click, self.approvals),
-                **self.oncall.routes(),
-            }
+        self.outbox = Outbox(self.store, self.slack, self.metrics, self.clock, settings.slack.pace_seconds,
+                             timeout=settings.slack.timeout_seconds)  # fmt: skip
+        self.scheduler = Scheduler(self.store, self.plugs.timers, self.clock, self.metrics)
+        self.store.listeners.extend([self._woken])
+        self.identity = Identity(self.slack, self.clock)
+        slash = SlashCommands(
+            self.store, self.rbac, self.registry, self.plugs.verbs, self.metrics, self.clock
         )
-        return buttons
+        buttons = Buttons(self.store, self.rbac, self.plugs.buttons, self.clock)
+        self.bolt = build_bolt(
+            _secret(settings.slack.signing_secret), self.slack, slash, buttons, self.identity.get
+        )
+        token = _secret(settings.slack.app_token)
+        self.socket = SocketMode(self.bolt, token, self.metrics.registry) if settings.slack.socket_mode else None
+        self.http = HttpApp(
+            self.bolt,
+            self.store,
+            self.metrics,
+            _secret(settings.slack.signing_secret) or "",
+            self.plugs.routes,
+            ready=self._readiness,
+            slack_over_http=self.socket is None,
+        )
 
-    def _escalation_held(self, incident) -> bool:
+    def _readiness(self) -> dict[str, str]:
+        socket = self.socket.readiness() if self.socket else {}
+        return {**self.identity.readiness(), **self.watch.readiness(), **socket}
+
+    def _wire(self, settings: Settings) -> Plugs:
+        find = self.registry.find
+        on_error = self.deps.on_backend_error
+        answers = Answers(self.deps, find, on_error)
+        change_plugs = changes.wire(self.store, settings, self.rbac, self.deps, self.clock, find, on_error)
+        ask = partial(changes.request_change, find)
+        return merge(
+            Plugs(jobs={COMMAND: answers.run}),
+            change_plugs,
+            oncall.wire(
+                self.store,
+                settings,
+                self.deps,
+                self.clock,
+                self.slack,
+                self.metrics,
+                self.pagerduty,
+                self._escalation_held,
+                find,
+            ),
+            calendar.wire(self.store, settings, self.calendar, self.deps, self.clock, ask, self.pagerduty),
+            rbac_groups.wire(self.store, self.rbac, self.slack, self.clock),
+            watch.wire(self.store, settings, find),
+            alerts.wire(
+                self.store,
+                settings,
+                self.deps,
+                self.clock,
+                self.slack,
+                self.metrics,
+                self.alertmanager,
+                self.calendar,
+            ),
+        )
+
+    def _escalation_held(self, incident: Incident) -> bool:
         """A maintenance window is open (or the platform drained) and this service is one we hold for."""
         services = self.settings.oncall.hold_during_maintenance
         return self.calendar.escalation_held(self.clock.now()) and (
             not services or incident.service in services
         )
 
-    def start(self) -> None:
-        self.worker.start()
-        self.approvals.resume()
-        self.oncall.resume()
-        self.outbox.start()
-        self.calendar.arm()
-        self.reviews.arm()
-        self.daily_backup.arm()
-        self.scheduler.start()
-        threading.Thread(target=self._refresh_groups, name="rbac-groups", daemon=True).start()
+    def _woken(self, committed) -> None:
+        if committed.jobs:
+            self.worker.wake()
+        if committed.posts:
+            self.outbox.poke()
+
+    # --- running ---------------------------------------------------------------------------------
+    def start(self, background: bool = True) -> None:
+        """Resume what a previous run left, then run; `background=False` leaves the loops to `settle()`."""
+        self.worker.recover()
+        self.outbox.recover()
+        for resume in self.plugs.on_start:
+            resume()
+        if background:
+            self.worker.start()
+            self.outbox.start()
+            self.scheduler.start()
+            self.identity.start()
+            if self.settings.watch.enabled:
+                self.watch.start()
+
+    def settle(self, rounds: int = 200) -> int:
+        """Fire due timers, run pending jobs and deliver due posts in this thread until none is left."""
+        done = 0
+        for _ in range(rounds):
+            step = self.scheduler.fire_due() + self.worker.run_pending() + self.outbox.deliver_due()
+            if step == 0:
+                return done
+            done += step
+        raise RuntimeError(f"settle() did not come to rest after {rounds} rounds")
 
     def stop(self) -> None:
-        self._stopping.set()
         self.scheduler.stop()
         self.worker.stop()
         self.outbox.stop()
-        self.deps.pool.shutdown(wait=False, cancel_futures=True)
+        self.identity.stop()
+        self.watch.stop()
+        self.deps.pool.shutdown(wait=True, cancel_futures=True)
         self.store.close()
 
-    def _refresh_groups(self) -> None:
-        """User-group membership for RBAC, read from Slack off the ack path."""
-        while not self._stopping.is_set():
-            for group in self.rbac.groups:
-                try:
-                    users = self.slack.usergroups_users_list(usergroup=group).get("users", [])
-                    self.rbac.set_members(group, users)
-                except Exception as exc:  # keep the last known members; try again next round
-                    log.warning(
-                        "could not refresh user group", extra={"group": group, "error": type(exc).__name__}
-                    )
-            self._stopping.wait(GROUP_REFRESH_SECONDS)
+
+def _tell_requester(job, text: str) -> Effects:
+    return Effects.of(messages.ephemeral(job.payload, text)) if job.payload.get("response_url") else Effects()
 
 
 class RunningServer:
-    """`llmbot serve` in a thread: the bot plus waitress on the configured (or a free) port."""
+    """`llmbot serve` in a thread: the bot, waitress on the configured (or a free) port, and the probe
+    listener on its own port."""
 
     def __init__(self, bot: Bot, host: str = "127.0.0.1", port: int = 0):
         self.bot = bot
-        self.server = waitress.create_server(
-            bot.http,
-            host=host,
-            port=port,
-            threads=bot.settings.server.threads,
-            ident="llmbot",
-            clear_untrusted_proxy_headers=True,
-        )
+        self.server = main_server(bot.http, host, port, bot.settings.server.threads)
         self.url = f"http://{host}:{self.server.effective_port}"
+        health = bot.settings.server.health_port
+        self.health = None if health is None else HealthServer(host, health, bot.http.probes())
         self._closing = False
+        self.stopped = False
         self._thread = threading.Thread(target=self._serve, name="http", daemon=True)
 
-    def start(self) -> "RunningServer":
-        self.bot.start()
+    def start(self, background: bool = True) -> "RunningServer":
+        self.bot.start(background)
+        if self.bot.socket is not None:  # a transport, like the HTTP listener: it runs either way
+            self.bot.socket.start()
+        if self.health is not None:
+            self.health.start()
         self._thread.start()
         return self
 
@@ -282,4 +287,9 @@ class RunningServer:
     def stop(self) -> None:
         self._closing = True
         self.server.close()  # the loop thread ends with the last open keep-alive connection
+        if self.bot.socket is not None:
+            self.bot.socket.stop()
+        if self.health is not None:
+            self.health.stop()
         self.bot.stop()
+        self.stopped = True
