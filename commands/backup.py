@@ -1,7 +1,7 @@
 """`/llm backup qdrant [collection]`: a Qdrant snapshot streamed to S3 and checked against Qdrant's
 sha256 before the upload is completed, then retention. A change with a zero-approval default policy:
 it writes to and deletes from the backup bucket, and the approval engine gives it a durable run,
-an audit row and one progress message."""
+an audit row and one progress message. Before it runs it re-checks that the collection still exists."""
 
 from __future__ import annotations
 
@@ -10,22 +10,42 @@ import re
 from datetime import timedelta
 from typing import Iterator
 
+from pydantic import BaseModel, field_validator
+
 from commands.backup_store import backups, key_for, location, size
+from commands.blockkit import code
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
 from commands.errors import CommandError
-from commands.spec import DRY_RUN, Arg, CommandSpec
+from commands.spec import DRY_RUN, Arg, ChangeRequest, CommandSpec
 from integrations.errors import NotFound, Unavailable
 from integrations.qdrant import SnapshotInfo
 
 COLLECTION = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
 
-def plan(args: dict, deps: Deps) -> ChangePlan:
+class BackupQdrantRequest(ChangeRequest):
+    collection: str | None = None  # None: backups.collection
+
+    @field_validator("collection")
+    @classmethod
+    def _a_name(cls, collection: str | None) -> str | None:
+        if collection is not None and not COLLECTION.match(collection):
+            raise ValueError(
+                f"{code(collection[:60])} is not a collection name: letters, digits, - and _ only."
+            )
+        return collection
+
+
+class BackupQdrantPlan(BaseModel):
+    collection: str  # planned against: it exists
+    key: str  # the target: a verified backup at this key
+    points: int  # when planned
+
+
+def plan(request: BackupQdrantRequest, deps: Deps) -> ChangePlan:
     settings = deps.backups
-    collection = args.get("collection") or settings.collection
-    if not COLLECTION.match(collection):
-        raise CommandError(f"`{collection[:60]}` is not a collection name: letters, digits, - and _ only.")
+    collection = request.collection or settings.collection
     points = collection_points(deps, collection)
     key = key_for(settings, collection, deps.now().date())
     found = backups(deps, collection)
@@ -46,7 +66,7 @@ def plan(args: dict, deps: Deps) -> ChangePlan:
         ],
         health=health,
         warnings=["Replaces today's earlier backup once the new one is verified."] if today else [],
-        data={"collection": collection, "key": key},
+        data=BackupQdrantPlan(collection=collection, key=key, points=points),
     )
 
 
@@ -54,11 +74,22 @@ def collection_points(deps: Deps, collection: str) -> int:
     try:
         return deps.qdrant.points(collection)
     except NotFound:
-        raise CommandError(f"Qdrant has no collection `{collection}`.") from None
+        raise CommandError(f"Qdrant has no collection {code(collection)}.") from None
+
+
+def check(plan: ChangePlan, deps: Deps) -> list[str]:
+    """Points come and go (that is what a backup keeps); the collection itself must still be there."""
+    data: BackupQdrantPlan = plan.data
+    try:
+        deps.qdrant.points(data.collection)
+    except NotFound:
+        return [f"Qdrant has no collection {data.collection} any more (it had {data.points:,} points)"]
+    return []
 
 
 def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
-    settings, collection, key = deps.backups, plan.data["collection"], plan.data["key"]
+    data: BackupQdrantPlan = plan.data
+    settings, collection, key = deps.backups, data.collection, data.key
     points = deps.qdrant.points(collection)
     snapshot = deps.qdrant.create_snapshot(collection)
     progress(f"Snapshot {snapshot.name} ({size(snapshot.size)}) created; copying it to S3")
@@ -130,7 +161,10 @@ SPEC = CommandSpec(
     changes=True,
     args=(Arg("collection", "the collection; default from backups.collection", required=False),),
     options=(DRY_RUN,),
+    request=BackupQdrantRequest,
+    plan_data=BackupQdrantPlan,
     plan=plan,
+    check=check,
     apply=apply,
     details="Stored at s3://<backups.bucket>/qdrant/qdrant-YYYYMMDD.snapshot; a transfer that fails leaves "
     "nothing behind. Afterwards backups older than backups.retention_days go (never the newest).",

@@ -8,8 +8,9 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from commands.backup_store import Backup, backups, size
+from commands.blockkit import code
 from commands.deps import Deps
-from commands.spec import CommandSpec, FileOut
+from commands.spec import CommandSpec, FileOut, Request
 
 SHOWN = 15
 
@@ -22,7 +23,11 @@ class BackupList(BaseModel):
     schedule: str
 
 
-def run(request: dict, deps: Deps) -> BackupList:
+class BackupsRequest(Request):
+    pass
+
+
+def run(request: BackupsRequest, deps: Deps) -> BackupList:
     s = deps.backups
     schedule = f"daily at {s.daily_at} {s.zone}" if s.daily else "no daily backup"
     return BackupList(
@@ -55,12 +60,12 @@ def _newest(result: BackupList) -> set[str]:
 def render(result: BackupList) -> list[dict]:
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": "Qdrant backups"}}]
     if not result.backups:
-        text = f"No backups in `{result.location}` yet. `/llm backup qdrant` makes one."
+        text = f"No backups in {code(result.location)} yet. `/llm backup qdrant` makes one."
     else:
         newest = _newest(result)
-        lines = [f"• `{_line(result, b, newest)}`" for b in result.backups[:SHOWN]]
+        lines = [f"• {code(_line(result, b, newest))}" for b in result.backups[:SHOWN]]
         more = len(result.backups) - SHOWN
-        text = f"{len(result.backups)} in `{result.location}`\n" + "\n".join(lines)
+        text = f"{len(result.backups)} in {code(result.location)}\n" + "\n".join(lines)
         text += f"\n…and {more} more in the attached file." if more > 0 else ""
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}})
     footer = f"Kept {result.retention_days} days (never the newest) · {result.schedule}"
@@ -87,6 +92,7 @@ SPEC = CommandSpec(
     name="backups",
     summary="List the Qdrant backups in S3 with size and age",
     example="/llm backups",
+    request=BackupsRequest,
     run=run,
     render=render,
     render_text=render_text,

@@ -6,8 +6,46 @@ from __future__ import annotations
 SECTION_LIMIT = 2900  # Slack refuses a section's text over 3,000 characters; keep a margin
 
 
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def escape(text: object) -> str:
+    """Text from outside (titles, notes, annotations, log lines, arguments) as inert mrkdwn: Slack reads
+    `<...>` as a mention, a channel ping or a link, so `&`, `<` and `>` become entities."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(value: object) -> str:
+    """A code-like value (an image, `ec2:*`, a pattern) in backticks, so `*` and `_` stay themselves."""
+    inner = escape(value).replace("`", "'").replace("\n", " ")
+    return f"`{inner}`" if inner else "``"
+
+
+def when(ts: float, fmt: str = "{time}") -> str:
+    """A time Slack shows in each reader's own zone, with a UTC fallback."""
+    from datetime import datetime, timezone
+
+    fallback = datetime.fromtimestamp(ts, timezone.utc).strftime("%H:%M UTC")
+    return f"<!date^{int(ts)}^{fmt}|{fallback}>"
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link to an http(s) URL; anything else shows the label alone."""
+    if not url.startswith(("https://", "http://")):
+        return escape(label)
+    return f"<{escape(url).replace('|', '%7C')}|{escape(label).replace('|', '¦')}>"
+
+
+def mention(user: str) -> str:
+    """A Slack user id as a mention; anything that is not an id is shown as inert text."""
+    return f"<@{user}>" if _is_user_id(user) else escape(user)
+
+
+def actor(who: str) -> str:
+    """Who did something: "@U0OPS1" (a Slack user, as the bot records people) becomes a mention; a name
+    PagerDuty or a schedule gave ("Jane Doe", "llmbot") stays inert text."""
+    return f"<@{who[1:]}>" if who.startswith("@") and _is_user_id(who[1:]) else escape(who)
+
+
+def _is_user_id(user: str) -> bool:
+    return 2 < len(user) <= 20 and user[0] in "UW" and user.isalnum() and user.isupper()
 
 
 def header(text: str) -> dict:

@@ -58,6 +58,10 @@ class MaintenanceSettings(_Section):
     )
     late_grace_minutes: float = Field(10, ge=0, description="later than this counts as late")
     hold_escalation: bool = Field(True, description="hold incident escalation during a window or a drain")
+    pagerduty_services: list[str] = Field(
+        default_factory=list,
+        description="PagerDuty services (ids or names) put in a PagerDuty maintenance window while a window "
+        "is open or the platform drained, so PagerDuty pages nobody meanwhile; empty: PagerDuty is not told")
     metrics_check_minutes: float = Field(30, gt=0, description="the manual's 'monitor for 30 minutes'")
     smoke: SmokeTest = Field(default_factory=SmokeTest)
 

@@ -64,6 +64,7 @@ class CanaryPolicy(BaseModel):
         60, gt=0, description="how often the canary status message is refreshed"
     )
     deployment: str = Field("vllm-llama-3-70b", description="the production Deployment a canary shadows")
+    share: float = Field(0.10, gt=0, lt=1, description="canary pods' share of all vLLM pods (≈ traffic)")
     canary_version: str = "canary"
     stable_version: str = "stable"
     queries: CanaryQueries = Field(default_factory=CanaryQueries)

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from commands.blockkit import escape
 from commands.calendar_settings import ReviewThresholds
 from commands.deps import Deps
 from integrations.errors import IntegrationError
@@ -61,20 +62,21 @@ def _scalar(deps: Deps, query: str) -> float | None:
 
 
 def render_text(r: CapacityReview) -> str:
+    name = escape(r.deployment)
     gpu = "n/a" if r.gpu_percent is None else f"{r.gpu_percent:.1f}%"
     rps = "n/a" if r.throughput_rps is None else f"{r.throughput_rps:.1f} req/s"
     up, down = r.thresholds
     advice = {
-        "up": f"⬆️ Above {up:g}%: scale {r.deployment} up to {r.target} replicas.",
-        "down": f"⬇️ Below {down:g}%: scale {r.deployment} down to {r.target} replicas.",
-        "hold": f"✅ Between {down:g}% and {up:g}%: keep {r.deployment} at {r.replicas} replicas.",
-        "at_limit": f"⚠️ Above {up:g}%, but {r.deployment} is at its {r.replicas}-replica limit "
+        "up": f"⬆️ Above {up:g}%: scale {name} up to {r.target} replicas.",
+        "down": f"⬇️ Below {down:g}%: scale {name} down to {r.target} replicas.",
+        "hold": f"✅ Between {down:g}% and {up:g}%: keep {name} at {r.replicas} replicas.",
+        "at_limit": f"⚠️ Above {up:g}%, but {name} is at its {r.replicas}-replica limit "
         "(platform.max_replicas): add GPU nodes or raise the limit.",
         "unknown": "❔ No GPU data for the week: no recommendation.",
     }[r.advice]
     return (
         f"*Weekly capacity review*\n• GPU utilisation, 7-day average: {gpu}\n"
-        f"• Throughput, 7-day average: {rps}\n• {r.deployment}: {r.replicas} replicas\n{advice}"
+        f"• Throughput, 7-day average: {rps}\n• {name}: {r.replicas} replicas\n{advice}"
     )
 
 

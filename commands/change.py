@@ -21,7 +21,7 @@ class ChangePlan(BaseModel):
     health: list[str] = []  # what matters for deciding, e.g. the canary verdict
     warnings: list[str] = []
     approvals_required: int | None = None  # overrides the policy, e.g. a forced promote needs two
-    data: dict[str, Any] = {}  # what apply() needs: the target state
+    data: Any = None  # what apply() needs: the target state and what it was planned against (spec.plan_data)
 
 
 class ChangeOutcome(BaseModel):
@@ -29,6 +29,7 @@ class ChangeOutcome(BaseModel):
     summary: str
     details: list[str] = []
     rollback: str | None = None  # a deployment to offer a rollback button for
+    health: list[str] = []  # the plan's kind of health lines, read after the change: "4/4 ready now"
 
 
 Progress = Callable[[str], None]  # one line describing where the change is now
@@ -36,3 +37,11 @@ Progress = Callable[[str], None]  # one line describing where the change is now
 
 def describe(plan: ChangePlan) -> list[str]:
     return [f"{c.target} {c.field}: {c.old} → {c.new}" for c in plan.changes]
+
+
+def load_plan(raw: dict[str, Any], plan_data: type[BaseModel] | None) -> ChangePlan:
+    """A stored plan, its data typed again by the command's model (a dict for commands without one)."""
+    plan = ChangePlan.model_validate(raw)
+    if plan_data is not None and isinstance(plan.data, dict):
+        plan = plan.model_copy(update={"data": plan_data.model_validate(plan.data)})
+    return plan

@@ -8,6 +8,7 @@ import re
 from pydantic import BaseModel, Field, HttpUrl, field_validator
 
 from commands.calendar_settings import _zone
+from integrations.hosts import host_address, host_port
 
 MIB = 1024 * 1024
 
@@ -20,7 +21,9 @@ class BackupSettings(_Section):
     qdrant_url: HttpUrl = HttpUrl("http://qdrant.llm-inference:6333")
     bucket: str = "llm-platform-backups"
     prefix: str = Field("qdrant/", description="key prefix; backups are <prefix>qdrant-YYYYMMDD.snapshot")
-    collection: str = Field("documents", description="what /llm backup qdrant and the daily backup copy")
+    collection: str = Field(
+        "enterprise_knowledge", description="what /llm backup qdrant and the daily backup copy (the manual's)"
+    )
     multipart_threshold_bytes: int = Field(64 * MIB, ge=1, description="larger snapshots go up in parts")
     # S3 wants parts of at least 5 MiB (all but the last); the sandbox's moto accepts smaller ones
     part_size_bytes: int = Field(16 * MIB, ge=1024)
@@ -54,7 +57,29 @@ class IndexingSettings(_Section):
     first_errors: int = Field(10, ge=1, le=50, description="how many rejections the answer lists")
     allowed_hosts: list[str] = Field(
         default_factory=list,
-        description="hosts /llm index may fetch http(s) files from (exact names); "
-        "empty: s3:// only. The bot runs inside the cluster: an open "
-        "list would let anyone make it fetch internal addresses",
+        description="`host` or `host:port` entries /llm index may fetch http(s) files from (exact names, "
+        "IPv6 in brackets); a bare host means port 80 for http and 443 for https. A name must resolve "
+        "to public addresses only: to fetch from a private, loopback or link-local address, list that IP "
+        "itself. Empty: s3:// only. The bot runs inside the cluster: an open list would let anyone make "
+        "it fetch internal addresses",
     )
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_or_host_port(cls, entries: list[str]) -> list[str]:
+        return [_allowed_host(entry) for entry in entries]
+
+
+def _allowed_host(entry: str) -> str:
+    """An allowlist entry in its one spelling (lowercase); ValueError naming the accepted forms."""
+    try:
+        host, port = host_port(entry)
+        address = host_address(host)
+    except ValueError as exc:
+        raise ValueError(
+            f"`{entry}`: {exc}. Write `host` or `host:port`: a DNS name or an IP address (IPv6 in brackets), "
+            "no scheme, path or wildcard; e.g. files.example.com, files.example.com:8443, 10.0.0.5:8080"
+        ) from None
+    if address is not None and (address.is_unspecified or address.is_multicast):
+        raise ValueError(f"`{entry}` is not an address a file can be fetched from")
+    return host if port is None else f"{host}:{port}"

@@ -1,44 +1,80 @@
 """`/llm deploy <deployment> <image>` and `/llm rollback <deployment>`: the manual's `kubectl set
-image` and `kubectl rollout undo`, as approved changes followed to the end of their rollout."""
+image` and `kubectl rollout undo`, as approved changes that re-check the image or revision they were
+planned against and are followed to the end of their rollout."""
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
+from commands import preconditions as pre
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
-from commands.errors import CommandError
-from commands.images import check_image
-from commands.scale import check_deployment, failed, follow
-from commands.spec import DRY_RUN, Arg, CommandSpec
-from integrations.errors import NotFound
+from commands.errors import Refusal
+from commands.images import Image, check_registry
+from commands.scale import existing, failed, follow
+from commands.spec import DRY_RUN, Arg, ChangeRequest, CommandSpec
 
 
-def plan_deploy(args: dict, deps: Deps) -> ChangePlan:
-    name, image = args["deployment"], check_image(args["image"])
-    check_deployment(name, deps)
-    current = _current(deps, name)
+class DeployRequest(ChangeRequest):
+    deployment: str
+    image: Image
+
+
+class DeployPlan(BaseModel):
+    deployment: str
+    image: str  # the target
+    was: str | None  # the image it was planned against
+
+
+def plan_deploy(request: DeployRequest, deps: Deps) -> ChangePlan:
+    name, image = request.deployment, request.image
+    current = existing(deps, name)
+    check_registry(image, deps.platform.allowed_registries)
     warnings = [f"{name} already runs {image}; approving changes nothing."] if current.image == image else []
     return ChangePlan(
         title=f"Deploy {image} to {name}",
         changes=[Change(target=f"deployment/{name}", field="image", old=current.image or "?", new=image)],
-        health=[f"{current.ready_replicas}/{current.replicas} ready now, revision {current.revision or '?'}"],
+        health=[f"{pre.ready(current)}, revision {current.revision or '?'}"],
         warnings=warnings,
-        data={"deployment": name, "image": image},
+        data=DeployPlan(deployment=name, image=image, was=current.image),
     )
 
 
+def check_deploy(plan: ChangePlan, deps: Deps) -> list[str]:
+    data: DeployPlan = plan.data
+    current = pre.deployment(deps, data.deployment)
+    if current is None:
+        return [pre.gone(data.deployment)]
+    if pre.as_planned(current.image, data.was, data.image):
+        return []
+    return [f"{data.deployment} runs {current.image or 'no image'} now, planned against {data.was or '?'}"]
+
+
 def apply_deploy(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
-    name, image = plan.data["deployment"], plan.data["image"]
-    deps.kube.set_image(deps.platform.namespace, name, image)
-    return _followed(deps, name, progress, f"{name} now runs {image}")
+    data: DeployPlan = plan.data
+    deps.kube.set_image(deps.platform.namespace, data.deployment, data.image)
+    return _followed(deps, data.deployment, progress, f"{data.deployment} now runs {data.image}")
 
 
-def plan_rollback(args: dict, deps: Deps) -> ChangePlan:
-    name = args["deployment"]
-    check_deployment(name, deps)
-    _current(deps, name)
+class RollbackRequest(ChangeRequest):
+    deployment: str
+
+
+class RollbackPlan(BaseModel):
+    deployment: str
+    template: dict  # the target: the previous revision's pod template
+    revision: int  # the previous revision's number
+    images: list[str]  # and its images
+    was_revision: int  # the current revision it was planned against
+    was_images: list[str]
+
+
+def plan_rollback(request: RollbackRequest, deps: Deps) -> ChangePlan:
+    name = request.deployment
+    existing(deps, name)
     revisions = deps.kube.revisions(deps.platform.namespace, name)
     if len(revisions) < 2:
-        raise CommandError(f"{name} has no earlier revision to roll back to.")
+        raise Refusal(f"{name} has no earlier revision to roll back to: it has run one pod template only.")
     current, previous = revisions[0], revisions[1]
     return ChangePlan(
         title=f"Roll back {name} to revision {previous.number}",
@@ -51,36 +87,51 @@ def plan_rollback(args: dict, deps: Deps) -> ChangePlan:
             )
         ],
         health=[f"current revision {current.number}, {current.replicas} pods"],
-        data={"deployment": name, "template": previous.template, "revision": previous.number},
+        data=RollbackPlan(
+            deployment=name,
+            template=previous.template,
+            revision=previous.number,
+            images=previous.images,
+            was_revision=current.number,
+            was_images=current.images,
+        ),
     )
+
+
+def check_rollback(plan: ChangePlan, deps: Deps) -> list[str]:
+    """Still at the revision planned against, or already running the target's images (a rollback
+    makes the old template current again under a new number)."""
+    data: RollbackPlan = plan.data
+    if pre.deployment(deps, data.deployment) is None:
+        return [pre.gone(data.deployment)]
+    revisions = deps.kube.revisions(deps.platform.namespace, data.deployment)
+    current = revisions[0] if revisions else None
+    if current is None or current.number == data.was_revision or current.images == data.images:
+        return []
+    return [
+        f"{data.deployment} is at revision {current.number} now ({', '.join(current.images)}), "
+        f"planned against revision {data.was_revision}"
+    ]
 
 
 def apply_rollback(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
-    name = plan.data["deployment"]
-    deps.kube.apply_template(deps.platform.namespace, name, plan.data["template"])
-    return _followed(
-        deps,
-        name,
-        progress,
-        f"{name} rolled back to revision {plan.data['revision']}'s template",
-        offer_rollback=False,
-    )
-
-
-def _current(deps: Deps, name: str):
-    try:
-        return deps.kube.get_deployment(deps.platform.namespace, name)
-    except NotFound:
-        raise CommandError(f"`{name}` does not exist in {deps.platform.namespace}.") from None
+    data: RollbackPlan = plan.data
+    deps.kube.apply_template(deps.platform.namespace, data.deployment, data.template)
+    success = f"{data.deployment} rolled back to revision {data.revision}'s template"
+    return _followed(deps, data.deployment, progress, success, offer_rollback=False)
 
 
 def _followed(
     deps: Deps, name: str, progress: Progress, success: str, offer_rollback: bool = True
 ) -> ChangeOutcome:
     result = follow(deps, name, progress)
-    if result.ok:
-        return ChangeOutcome(ok=True, summary=f"{success}: rollout complete, {result.state.ready} ready.")
-    return failed(name, result, offer_rollback=offer_rollback)
+    if not result.ok:
+        return failed(deps, name, result, offer_rollback=offer_rollback)
+    return ChangeOutcome(
+        ok=True,
+        summary=f"{success}: rollout complete, {result.state.ready} ready.",
+        health=pre.health_after(deps, name, revision=True),
+    )
 
 
 DEPLOY = CommandSpec(
@@ -91,8 +142,12 @@ DEPLOY = CommandSpec(
     changes=True,
     args=(Arg("deployment", "vllm-llama-3-70b or rag-service"), Arg("image", "image with a tag or digest")),
     options=(DRY_RUN,),
+    request=DeployRequest,
+    plan_data=DeployPlan,
     plan=plan_deploy,
+    check=check_deploy,
     apply=apply_deploy,
+    details="The image must come from platform.allowed_registries (Docker Hub short names are docker.io).",
 )
 ROLLBACK = CommandSpec(
     name="rollback",
@@ -102,7 +157,10 @@ ROLLBACK = CommandSpec(
     changes=True,
     args=(Arg("deployment", "vllm-llama-3-70b or rag-service"),),
     options=(DRY_RUN,),
+    request=RollbackRequest,
+    plan_data=RollbackPlan,
     plan=plan_rollback,
+    check=check_rollback,
     apply=apply_rollback,
 )
 SPECS = (DEPLOY, ROLLBACK)

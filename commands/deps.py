@@ -6,13 +6,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from commands.canary_analysis import CanaryPolicy
 from commands.platform import Platform, Queries
 
 if TYPE_CHECKING:
     from commands.data_settings import BackupSettings, IndexingSettings
+    from commands.ports import Calendar, IndexLedger
     from integrations.aws import AwsClient
     from integrations.eks import EksClient
     from integrations.kube import KubeClient
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from integrations.s3 import S3Client
 
 
-@dataclass
+@dataclass(frozen=True)
 class Deps:
     kube: KubeClient
     prom: PrometheusClient
@@ -35,10 +36,10 @@ class Deps:
     pool: ThreadPoolExecutor  # shared by commands that fan out to several backends at once
     now: Callable[[], datetime]  # timezone-aware; injected so tests can move time
     on_backend_error: Callable[[str], None] = lambda system: None  # metrics hook, by integration
-    calendar: Any = None  # bot.calendar.Calendar: maintenance windows and drains (rows in the state store)
+    calendar: Calendar | None = None  # maintenance windows and drains (the bot's state store)
     qdrant: QdrantClient | None = None  # snapshots for /llm backup and /llm restore
     rag: RagClient | None = None  # document ingestion for /llm index
     s3: S3Client | None = None  # the backup bucket and files to index
     backups: BackupSettings | None = None
     indexing: IndexingSettings | None = None
-    index_ledger: Any = None  # bot.state.Store: index_batches / record_index_batch, so /llm index resumes
+    index_ledger: IndexLedger | None = None  # the batches the RAG service took, so /llm index resumes

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from commands.blockkit import code
 from commands.errors import CommandError
 
 MAX_ID = 256
@@ -33,9 +34,9 @@ def parse(content: bytes, name: str) -> Parsed:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CommandError(f"`{name}` is not UTF-8 text; expected JSON or JSONL.") from None
+        raise CommandError(f"{code(name)} is not UTF-8 text; expected JSON or JSONL.") from None
     if not text.strip():
-        raise CommandError(f"`{name}` is empty: there is nothing to index.")
+        raise CommandError(f"{code(name)} is empty: there is nothing to index.")
     items = _items(text)
     documents, rejected, seen = [], [], {}
     for where, item in items:

@@ -1,22 +1,35 @@
 """`/llm maintenance start` and `finish`, the manual's drain and restore, as change commands: start
-records every Deployment's replica count and scales all to 0; finish restores the recorded counts,
-waits until ready, runs the smoke test and closes the drain. Both plans are target states."""
+records every Deployment's replica count and scales all to 0, re-checked before it runs against the
+counts it was planned from; finish (commands.drain_finish) restores them and runs the smoke test."""
 
 from __future__ import annotations
 
-from commands import scale
+from pydantic import BaseModel
+
+from commands import drain_finish, scale
+from commands import preconditions as pre
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
 from commands.errors import CommandError
 from commands.maintenance_windows import describe
-from commands.smoke import metrics_check, smoke_test
-from commands.spec import DRY_RUN, CommandSpec
+from commands.smoke import metrics_check
+from commands.spec import DRY_RUN, ChangeRequest, CommandSpec
 
 
-def plan_start(args: dict, deps: Deps) -> ChangePlan:
+class MaintenanceStartRequest(ChangeRequest):
+    pass
+
+
+class MaintenanceStartPlan(BaseModel):
+    counts: dict[str, int]  # planned against: every Deployment's replicas; the target is 0 each
+    window_key: str
+    by: str = ""
+
+
+def plan_start(request: MaintenanceStartRequest, deps: Deps) -> ChangePlan:
     if (drain := deps.calendar.open_drain()) is not None:
         raise CommandError(
-            f"The platform is already drained (recorded: {_counts(drain.counts)}); "
+            f"The platform is already drained (recorded: {pre.counts(drain.counts)}); "
             "run `/llm maintenance finish` first."
         )
     now, namespace = deps.now(), deps.platform.namespace
@@ -35,18 +48,32 @@ def plan_start(args: dict, deps: Deps) -> ChangePlan:
             Change(target=f"deployment/{name}", field="replicas", old=str(n), new="0")
             for name, n in counts.items()
         ],
-        health=[f"replica counts recorded for the restore: {_counts(counts)}"],
+        health=[f"replica counts recorded for the restore: {pre.counts(counts)}"],
         warnings=warnings,
-        data={
-            "counts": counts,
-            "window_key": window.key if window else f"adhoc-{now:%Y-%m-%dT%H:%MZ}",
-            "by": args.get("_user", ""),
-        },
+        data=MaintenanceStartPlan(
+            counts=counts,
+            window_key=window.key if window else f"adhoc-{now:%Y-%m-%dT%H:%MZ}",
+            by=request.requester,
+        ),
     )
 
 
+def check_start(plan: ChangePlan, deps: Deps) -> list[str]:
+    """Unmoved: no other drain, and each Deployment still at its recorded count or at 0 already."""
+    data: MaintenanceStartPlan = plan.data
+    drain = deps.calendar.open_drain()
+    if drain is not None and (drain.window_key, drain.counts) != (data.window_key, data.counts):
+        return [f"the platform was drained meanwhile (recorded: {pre.counts(drain.counts)})"]
+    now = {d.name: d.replicas for d in deps.kube.list_deployments(deps.platform.namespace)}
+    return pre.moved_counts(now, data.counts, {name: 0 for name in data.counts}) + [
+        f"deployment {name} appeared since; its replicas would not be recorded"
+        for name in now.keys() - data.counts
+    ]
+
+
 def apply_start(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
-    drain = deps.calendar.record_drain(plan.data["window_key"], plan.data["counts"], plan.data.get("by", ""))
+    data: MaintenanceStartPlan = plan.data
+    drain = deps.calendar.record_drain(data.window_key, data.counts, data.by)
     for name in drain.counts:  # a row first, then the action: the counts survive whatever happens next
         deps.kube.scale_deployment(deps.platform.namespace, name, 0)
     results = {name: scale.follow(deps, name, progress) for name in drain.counts}
@@ -57,52 +84,8 @@ def apply_start(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutco
     return ChangeOutcome(
         ok=True,
         summary=f"Drained: {drained}. The counts are recorded; `/llm maintenance finish` restores them.",
+        health=pre.replicas_after(deps),
     )
-
-
-def plan_finish(args: dict, deps: Deps) -> ChangePlan:
-    drain = deps.calendar.open_drain()
-    if drain is None:
-        raise CommandError("Nothing is drained: there are no recorded replica counts to restore.")
-    current = {d.name: d.replicas for d in deps.kube.list_deployments(deps.platform.namespace)}
-    return ChangePlan(
-        title="Maintenance restore: recorded replica counts, then the smoke test",
-        changes=[
-            Change(target=f"deployment/{name}", field="replicas", old=str(current.get(name, 0)), new=str(n))
-            for name, n in drain.counts.items()
-        ],
-        health=[
-            f"drained since the request approved at <!date^{int(drain.drained_at)}^{{date_short}} {{time}}|then>"
-        ],
-        data={"drain_id": drain.id, "counts": drain.counts, "window_key": drain.window_key},
-    )
-
-
-def apply_finish(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
-    counts, namespace = plan.data["counts"], deps.platform.namespace
-    for name, replicas in counts.items():
-        deps.kube.scale_deployment(namespace, name, replicas)
-    results = {name: scale.follow(deps, name, progress) for name in counts}
-    failed = [f"{name}: {r.reason}" for name, r in results.items() if not r.ok]
-    restored = ", ".join(f"{name} {n}" for name, n in counts.items())
-    if failed:  # the drain stays open: finish can be asked for again once the cause is fixed
-        return ChangeOutcome(ok=False, summary=f"Restore incomplete ({restored})", details=failed)
-    progress("smoke test: inference, RAG and pods")
-    checks = smoke_test(deps, deps.calendar.settings.smoke, counts)
-    ok = all(c.ok for c in checks)
-    smoke = (
-        f"Smoke test passed ({len(checks)} checks)."
-        if ok
-        else "Smoke test FAILED: " + "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok) + "."
-    )
-    window_text = deps.calendar.describe_key(plan.data["window_key"])
-    deps.calendar.restored(plan.data["drain_id"], window_text, f"Restored {restored}. {smoke}", ok)
-    details = [f"{'✅' if c.ok else '❌'} {c.name}: {c.detail}" for c in checks]
-    return ChangeOutcome(ok=ok, summary=f"Restored {restored}. {smoke}", details=details)
-
-
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
 SPECS = (
@@ -113,19 +96,13 @@ SPECS = (
         role="operator",
         changes=True,
         options=(DRY_RUN,),
+        request=MaintenanceStartRequest,
+        plan_data=MaintenanceStartPlan,
         plan=plan_start,
+        check=check_start,
         apply=apply_start,
     ),
-    CommandSpec(
-        name="maintenance finish",
-        summary="Restore the recorded replica counts and run the smoke test (needs approval)",
-        example="/llm maintenance finish",
-        role="operator",
-        changes=True,
-        options=(DRY_RUN,),
-        plan=plan_finish,
-        apply=apply_finish,
-    ),
+    drain_finish.SPEC,
 )
 
 __all__ = ["SPECS", "metrics_check"]

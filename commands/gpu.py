@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from commands.blockkit import context, escape, header, listing, section
 from commands.deps import Deps
-from commands.spec import CommandSpec
+from commands.spec import CommandSpec, Request
 
 METRICS = {
     "DCGM_FI_DEV_GPU_UTIL": "util",
@@ -74,7 +74,11 @@ def collect(samples: list[tuple[dict[str, str], float]]) -> list[Gpu]:
     return list(found.values())
 
 
-def run(args: dict, deps: Deps) -> GpuReport:
+class GpuRequest(Request):
+    pass
+
+
+def run(request: GpuRequest, deps: Deps) -> GpuReport:
     samples = deps.prom.vector(SELECTOR)
     return GpuReport(
         at=deps.now(),
@@ -123,7 +127,7 @@ def render(report: GpuReport) -> list[dict]:
 def render_text(report: GpuReport) -> str:
     out = [summary(report)]
     for node, gpus in report.nodes.items():
-        out += [node] + [f"  {gpu_line(report, g)}" for g in gpus]
+        out += [escape(node)] + [f"  {gpu_line(report, g)}" for g in gpus]
     return "\n".join(out)
 
 
@@ -132,6 +136,7 @@ SPEC = CommandSpec(
     summary="Per-GPU utilisation, memory, temperature and power by node; hot and idle GPUs flagged",
     example="/llm gpu",
     details="Thresholds: platform.gpu_hot_celsius and platform.gpu_idle_percent in the config.",
+    request=GpuRequest,
     run=run,
     render=render,
     render_text=render_text,

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from commands import windows
-from commands.blockkit import context, header, section
+from commands.blockkit import code, context, header, section
 from commands.deps import Deps
 from commands.errors import CommandError
 from commands.gpu import METRICS, SELECTOR, key
-from commands.spec import Arg, CommandSpec, FileOut
+from commands.spec import Arg, CommandSpec, FileOut, Request
 
 # nvidia-smi's own header; `host` is ours, last, because nvidia-smi only ever sees one machine
 HEADER = (
@@ -81,8 +81,17 @@ def _cell(value: float | None, fmt: str) -> str:
     return NA if value is None else fmt.format(value)
 
 
-def run(args: dict, deps: Deps) -> GpuExport:
-    window = windows.parse(args.get("window") or "24h", MAX_WINDOW)
+class GpuExportRequest(Request):
+    window: str = "24h"
+
+    @field_validator("window")
+    @classmethod
+    def _a_window(cls, window: str) -> str:
+        return windows.checked(window, MAX_WINDOW)
+
+
+def run(request: GpuExportRequest, deps: Deps) -> GpuExport:
+    window = windows.parse(request.window, MAX_WINDOW)
     step = step_for(window)
     end = deps.now()
     series = deps.prom.range(SELECTOR, end - window, end, f"{int(step.total_seconds())}s")
@@ -125,7 +134,7 @@ def _summary(export: GpuExport) -> str:
 def render(export: GpuExport) -> list[dict]:
     return [
         header("GPU metrics export"),
-        section(f"📎 {_summary(export)}. The CSV `{filename(export)}` is in the thread."),
+        section(f"📎 {_summary(export)}. The CSV {code(filename(export))} is in the thread."),
         context(
             "Columns as `nvidia-smi --query-gpu=timestamp,name,index,utilization.gpu,memory.used,"
             "memory.total,temperature.gpu,power.draw --format=csv`, plus the host"
@@ -142,6 +151,7 @@ SPEC = CommandSpec(
     summary="Upload a CSV of every GPU's metrics over a window, in nvidia-smi's CSV layout",
     example="/llm gpu export 24h",
     args=(Arg("window", "how far back, e.g. 6h, 24h (the default) or 7d", required=False),),
+    request=GpuExportRequest,
     run=run,
     render=render,
     render_text=render_text,

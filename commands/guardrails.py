@@ -1,23 +1,21 @@
 """`/llm guardrails [24h|7d|30d]`: guardrail violations by type and risk level with the trend against
-the previous period of the same length; `/llm guardrails export`: the RAG service's "Safety
-violation" log lines of the last 24 hours, as a file."""
+the previous period of the same length (`/llm guardrails export` is in guardrails_export)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Literal
 
 from pydantic import BaseModel
 
-from commands import podlogs
+from commands import guardrails_export
 from commands.blockkit import context, escape, header, listing, section
 from commands.deps import Deps
-from commands.spec import Arg, CommandSpec, FileOut
+from commands.spec import Arg, CommandSpec, Request
 
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 RISKS = ("high", "medium", "low")
 QUERY = "sum(increase(guardrails_violations_total[{w}]{offset})) by (violation_type, risk_level)"
-RAG_APP = "rag-service"
-MARKER = "Safety violation"
 
 
 class Count(BaseModel):
@@ -80,13 +78,17 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value)
 
 
-def run(args: dict, deps: Deps) -> Violations:
-    return violations(deps, args.get("window") or "24h")
+class GuardrailsRequest(Request):
+    window: Literal["24h", "7d", "30d"] = "24h"
+
+
+def run(request: GuardrailsRequest, deps: Deps) -> Violations:
+    return violations(deps, request.window)
 
 
 def count_lines(report: Violations) -> list[str]:
     return [
-        f"• *{c.risk_level}* {escape(c.violation_type)}: {c.now:,.0f} ({trend(c.now, c.before)})"
+        f"• *{escape(c.risk_level)}* {escape(c.violation_type)}: {c.now:,.0f} ({trend(c.now, c.before)})"
         for c in report.counts
     ]
 
@@ -119,63 +121,7 @@ def render(report: Violations) -> list[dict]:
 def render_text(report: Violations) -> str:
     if not report.counts:
         return f"No guardrail metrics in the last {report.window}."
-    return "\n".join([summary(report)] + [line.replace("*", "") for line in count_lines(report)])
-
-
-class SafetyExport(BaseModel):
-    since: datetime
-    pods: list[str]
-    lines: list[podlogs.LogLine]
-    unread: dict[str, str]
-
-
-def export(args: dict, deps: Deps) -> SafetyExport:
-    since = deps.now() - timedelta(hours=24)
-    pods = [p for p in deps.kube.list_pods(deps.platform.namespace) if p.labels.get("app") == RAG_APP]
-    found = podlogs.read(deps, pods, 24 * 3600)
-    lines = sorted(
-        (line for line in found.lines if MARKER in line.text),
-        key=lambda line: (line.at is None, line.at or since, line.pod),
-    )
-    return SafetyExport(since=since, pods=[p.name for p in pods], lines=lines, unread=found.unread)
-
-
-def export_summary(result: SafetyExport) -> str:
-    by_pod = {pod: sum(1 for line in result.lines if line.pod == pod) for pod in result.pods}
-    parts = ", ".join(f"{pod}: {n}" for pod, n in by_pod.items())
-    return f"{len(result.lines)} safety violation lines from {len(result.pods)} {RAG_APP} pods ({parts})"
-
-
-def export_files(result: SafetyExport) -> list[FileOut]:
-    if not result.lines:
-        return []
-    content = "".join(f"{line.pod} {line.raw}\n" for line in result.lines)
-    return [
-        FileOut(
-            filename=f"safety-violations-{result.since:%Y%m%d-%H%M}-24h.log",
-            title="RAG service safety violations, last 24 h",
-            content=content,
-        )
-    ]
-
-
-def render_export(result: SafetyExport) -> list[dict]:
-    head = "📎" if result.lines else "✅"
-    blocks = [
-        header("Safety violations export"),
-        section(
-            f"{head} {export_summary(result)}" + (". The log is in the thread." if result.lines else ".")
-        ),
-    ]
-    if result.unread:
-        blocks.append(
-            listing("Could not read", [f"❔ {escape(p)}: {escape(r)}" for p, r in result.unread.items()])
-        )
-    return blocks + [context(f'Lines containing "{MARKER}" since {result.since:%Y-%m-%d %H:%M %Z}')]
-
-
-def render_export_text(result: SafetyExport) -> str:
-    return export_summary(result) + "".join(f"\n  could not read {p}: {r}" for p, r in result.unread.items())
+    return "\n".join([summary(report)] + count_lines(report))
 
 
 SPECS = (
@@ -184,17 +130,10 @@ SPECS = (
         summary="Guardrail violations by type and risk level, with the trend against the previous period",
         example="/llm guardrails 7d",
         args=(Arg("window", "24h (the default), 7d or 30d", required=False, choices=tuple(WINDOWS)),),
+        request=GuardrailsRequest,
         run=run,
         render=render,
         render_text=render_text,
     ),
-    CommandSpec(
-        name="guardrails export",
-        summary="Upload the RAG service's safety violation log lines of the last 24 hours",
-        example="/llm guardrails export",
-        run=export,
-        render=render_export,
-        render_text=render_export_text,
-        files=export_files,
-    ),
+    guardrails_export.SPEC,
 )

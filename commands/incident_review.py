@@ -7,6 +7,9 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from commands.blockkit import escape
+from commands.ports import IncidentHistory
+
 
 class IncidentLine(BaseModel):
     number: int
@@ -22,10 +25,10 @@ class IncidentReview(BaseModel):
     available: bool = True  # False: the bot has no incident store to read
 
 
-def review(store, since: datetime) -> IncidentReview:
-    if not hasattr(store, "incidents"):
+def review(history: IncidentHistory | None, since: datetime) -> IncidentReview:
+    if history is None:
         return IncidentReview(since=since, incidents=[], available=False)
-    rows = store.incidents(("triggered", "acknowledged", "resolved"))
+    rows = history.incidents(("triggered", "acknowledged", "resolved"))
     # this week's incidents, plus older ones still open or still without their report
     week = [
         i for i in rows if i.created_at >= since.timestamp() or i.status != "resolved" or not i.report_done
@@ -52,7 +55,7 @@ def render_text(r: IncidentReview) -> str:
     if not r.incidents:
         return head + "\nNo incidents this week. 🎉"
     lines = [
-        f"• #{i.number} [{i.severity}] {i.title}: {i.status}, report "
+        f"• #{i.number} [{escape(i.severity)}] {escape(i.title)}: {escape(i.status)}, report "
         f"{'done' if i.report_done else '*not written*'}"
         for i in r.incidents
     ]

@@ -2,30 +2,47 @@
 the RAG service in batches. A change (it alters what the assistant answers from) with a zero-approval
 default policy, run by the approval engine for its durable run and progress message. Each batch
 sent is a row (the ledger), keyed by the file's sha256, so a retry or a restart resumes where it
-stopped and never sends a recorded batch again; the service is idempotent by id besides."""
+stopped and never sends a recorded batch again; the service is idempotent by id besides. Before it
+runs, the file is read again: a file that changed since it was checked is not sent."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 
+from pydantic import BaseModel, field_validator
+
 from commands import documents
+from commands.blockkit import code, escape
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
 from commands.documents import Parsed, Rejection
 from commands.errors import CommandError
-from commands.index_sources import display_name, read
-from commands.spec import DRY_RUN, Arg, CommandSpec
+from commands.index_sources import check_source, display_name, read
+from commands.spec import DRY_RUN, Arg, ChangeRequest, CommandSpec
 from integrations.errors import IntegrationError, Unavailable
 from integrations.rag import BatchReport
 
 
-def plan(args: dict, deps: Deps) -> ChangePlan:
-    source, size = args["source"], deps.indexing.batch_size
+class IndexRequest(ChangeRequest):
+    source: str
+
+    _a_url = field_validator("source")(check_source)
+
+
+class IndexPlan(BaseModel):
+    source: str
+    digest: str  # planned against: the file's sha256 when it was checked
+    batch_size: int
+
+
+def plan(request: IndexRequest, deps: Deps) -> ChangePlan:
+    source, size = request.source, deps.indexing.batch_size
     parsed = documents.parse(read(source, deps), display_name(source))
     if not parsed.documents:
         raise CommandError(
-            f"`{display_name(source)}` has no valid documents ({len(parsed.rejected)} rejected): "
-            + "; ".join(str(r) for r in parsed.rejected[:3])
+            f"{code(display_name(source))} has no valid documents ({len(parsed.rejected)} rejected): "
+            + "; ".join(escape(r) for r in parsed.rejected[:3])
         )
     count = _batch_count(parsed, size)
     sent = deps.index_ledger.index_batches(_run_key(parsed, size))
@@ -48,15 +65,23 @@ def plan(args: dict, deps: Deps) -> ChangePlan:
         ],
         health=health,
         warnings=warnings,
-        data={"source": source, "digest": parsed.digest, "batch_size": size},
+        data=IndexPlan(source=source, digest=parsed.digest, batch_size=size),
     )
 
 
+def check(plan: ChangePlan, deps: Deps) -> list[str]:
+    data: IndexPlan = plan.data
+    if hashlib.sha256(read(data.source, deps)).hexdigest() == data.digest:  # as documents.parse digests
+        return []
+    return [f"{display_name(data.source)} changed since it was checked (its sha256 differs)"]
+
+
 def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
-    source, size = plan.data["source"], plan.data["batch_size"]
+    data: IndexPlan = plan.data
+    source, size = data.source, data.batch_size
     name = display_name(source)
     parsed = documents.parse(read(source, deps), name)
-    if parsed.digest != plan.data["digest"]:
+    if parsed.digest != data.digest:  # changed between the check and this read
         return ChangeOutcome(
             ok=False, summary=f"{name} changed since it was checked; nothing sent. Run `/llm index` again."
         )
@@ -73,9 +98,8 @@ def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
         done[number] = report.model_dump()
         deps.index_ledger.record_index_batch(key, number, done[number], deps.now().timestamp())
         sent = sum(len(b) for b in batches[:number])
-        progress(
-            f"Indexing {name}: batch {number} of {len(batches)} sent, {sent:,} of {len(parsed.documents):,} documents"
-        )
+        total = len(parsed.documents)
+        progress(f"Indexing {name}: batch {number} of {len(batches)} sent, {sent:,} of {total:,} documents")
     return _finished(name, parsed, done, earlier, deps.indexing.first_errors)
 
 
@@ -107,9 +131,8 @@ def _finished(name: str, parsed: Parsed, done: dict[int, dict], earlier: int, sh
     if len(rejected) > shown:
         details.append(f"…and {len(rejected) - shown:,} more rejected")
     if earlier:
-        details.append(
-            f"{_batches_word(earlier)} sent by an earlier run {'was' if earlier == 1 else 'were'} not sent again"
-        )
+        verb = "was" if earlier == 1 else "were"
+        details.append(f"{_batches_word(earlier)} sent by an earlier run {verb} not sent again")
     return ChangeOutcome(ok=True, summary=summary, details=details)
 
 
@@ -149,8 +172,12 @@ SPEC = CommandSpec(
     changes=True,
     args=(Arg("source", "s3://bucket/key.jsonl, or an http(s):// URL of a JSON or JSONL file"),),
     options=(DRY_RUN,),
+    request=IndexRequest,
+    plan_data=IndexPlan,
     plan=plan,
+    check=check,
     apply=apply,
-    details="Each document needs `id` and `text`; `metadata` must be an object. `--dry-run` validates the file "
-    "and sends nothing. Slack file links need the bot token and are not read yet: put the file in S3.",
+    details="Each document needs `id` and `text`; `metadata` must be an object. `--dry-run` validates "
+    "the file and sends nothing. Slack file links need the bot token and are not read yet: put the file "
+    "in S3.",
 )

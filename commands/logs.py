@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator, model_validator
 
 from commands import podlogs, windows
-from commands.blockkit import context, escape, header, listing, section
+from commands.blockkit import code, context, escape, header, listing, section
 from commands.deps import Deps
 from commands.errors import CommandError
-from commands.spec import Arg, CommandSpec, FileOut
+from commands.spec import Arg, CommandSpec, FileOut, Request
 
 MAX_WINDOW = timedelta(days=7)
 TOP = 10
@@ -29,7 +30,8 @@ _FOLDS = (
 
 
 def normalise(text: str) -> str:
-    """The message's shape: `Request cmpl-4711 timed out after 60s` -> `Request cmpl-<n> timed out after <n>s`."""
+    """The message's shape: `Request cmpl-4711 timed out after 60s` ->
+    `Request cmpl-<n> timed out after <n>s`."""
     for pattern, placeholder in _FOLDS:
         text = pattern.sub(placeholder, text)
     return text
@@ -69,18 +71,35 @@ def _edge(lines: list[podlogs.LogLine], pick) -> datetime | None:
     return pick(times) if times else None
 
 
-def _arguments(args: dict, deps: Deps) -> tuple[timedelta, str | None]:
-    window, deployment = args.get("window"), args.get("deployment")
-    if window and deployment is None and not windows.looks_like(window):
-        window, deployment = None, window  # `/llm logs errors rag-service`
+class LogsErrorsRequest(Request):
+    window: str = "24h"
+    deployment: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deployment_alone(cls, given: Any) -> Any:
+        """`/llm logs errors rag-service`: a lone word that is no window names the deployment."""
+        window = given.get("window") if isinstance(given, dict) else None
+        if isinstance(window, str) and given.get("deployment") is None and not windows.looks_like(window):
+            return {k: v for k, v in given.items() if k != "window"} | {"deployment": window}
+        return given
+
+    @field_validator("window")
+    @classmethod
+    def _a_window(cls, window: str) -> str:
+        return windows.checked(window, MAX_WINDOW)
+
+
+def _deployment(request: LogsErrorsRequest, deps: Deps) -> str | None:
+    deployment = request.deployment
     if deployment is not None and deployment not in deps.platform.deployments:
         allowed = ", ".join(deps.platform.deployments)
-        raise CommandError(f"`{deployment[:60]}` is not one of our deployments: {allowed}.")
-    return windows.parse(window or "24h", MAX_WINDOW), deployment
+        raise CommandError(f"{code(deployment[:60])} is not one of our deployments: {allowed}.")
+    return deployment
 
 
-def run(args: dict, deps: Deps) -> ErrorReport:
-    window, deployment = _arguments(args, deps)
+def run(request: LogsErrorsRequest, deps: Deps) -> ErrorReport:
+    window, deployment = windows.parse(request.window, MAX_WINDOW), _deployment(request, deps)
     if deployment:  # by the Deployment's selector: a name prefix would also take its canary's pods
         chosen = deps.kube.pods_for(deps.platform.namespace, deployment)
     else:
@@ -110,23 +129,23 @@ def _when(at: datetime | None) -> str:
 def pattern_lines(report: ErrorReport, mrkdwn: bool = True) -> list[str]:
     if not mrkdwn:
         return [
-            f"  {p.count}x {p.pattern} (first {_when(p.first)}, last {_when(p.last)})"
+            f"  {p.count}x {escape(p.pattern)} (first {_when(p.first)}, last {_when(p.last)})"
             for p in report.patterns[:TOP]
         ]
     return [
-        f"• *{p.count}×* `{escape(p.pattern[:200])}` (first {_when(p.first)}, last {_when(p.last)})"
+        f"• *{p.count}×* {code(p.pattern[:200])} (first {_when(p.first)}, last {_when(p.last)})"
         for p in report.patterns[:TOP]
     ]
 
 
 def summary(report: ErrorReport) -> str:
     if not report.pods:
-        return f"❔ No pods match {report.scope} in this namespace."
+        return f"❔ No pods match {escape(report.scope)} in this namespace."
     total = len(report.lines)
     head = "⚠️" if total else "✅"
     return (
         f"{head} {total} ERROR lines in {len(report.patterns)} patterns over the last {report.window} "
-        f"from {len(report.pods)} pods ({report.scope})"
+        f"from {len(report.pods)} pods ({escape(report.scope)})"
     )
 
 
@@ -147,7 +166,8 @@ def render(report: ErrorReport) -> list[dict]:
 
 
 def render_text(report: ErrorReport) -> str:
-    lines = [summary(report)] + [f"  {p}: {n}" for p, n in report.by_pod.items()]
+    """Terminal lines, also the message's notification text: outside text escaped."""
+    lines = [summary(report)] + [f"  {escape(p)}: {n}" for p, n in report.by_pod.items()]
     return "\n".join(lines + pattern_lines(report, mrkdwn=False))
 
 
@@ -172,6 +192,7 @@ SPEC = CommandSpec(
         Arg("window", "how far back, e.g. 1h or 24h (the default); at most 7d", required=False),
         Arg("deployment", "one of the platform's deployments; default: the vLLM pods", required=False),
     ),
+    request=LogsErrorsRequest,
     run=run,
     render=render,
     render_text=render_text,

@@ -3,11 +3,49 @@ what is coming. The windows themselves live in the calendar (deps.calendar, rows
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
+from commands.blockkit import escape
 from commands.deps import Deps
-from commands.maintenance_windows import Window, describe
-from commands.spec import Arg, CommandSpec
+from commands.maintenance_windows import Window, check_day, check_span, describe
+from commands.spec import Arg, CommandSpec, Request
+
+
+class MaintenanceRequest(Request):
+    pass
+
+
+class MaintenanceScheduleRequest(Request):
+    date: str
+    span: str
+    reason: str = ""
+
+    @field_validator("date")
+    @classmethod
+    def _a_day(cls, day: str) -> str:
+        check_day(day)
+        return day
+
+    @field_validator("span")
+    @classmethod
+    def _a_span(cls, span: str) -> str:
+        check_span(span)
+        return span
+
+
+class MaintenanceCancelRequest(Request):
+    date: str | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _a_day(cls, day: str | None) -> str | None:
+        if day is not None:
+            check_day(day)
+        return day
+
+
+class MaintenanceListRequest(Request):
+    pass
 
 
 class WindowAnswer(BaseModel):
@@ -16,7 +54,7 @@ class WindowAnswer(BaseModel):
     notes: list[str] = []
 
 
-def next_window(request: dict, deps: Deps) -> WindowAnswer:
+def next_window(request: MaintenanceRequest, deps: Deps) -> WindowAnswer:
     now = deps.now()
     current, upcoming = deps.calendar.current(now), deps.calendar.next_window(now)
     drain = deps.calendar.open_drain()
@@ -35,10 +73,8 @@ def next_window(request: dict, deps: Deps) -> WindowAnswer:
     return WindowAnswer(headline="📅 Next maintenance window", windows=[upcoming], notes=notes)
 
 
-def schedule(request: dict, deps: Deps) -> WindowAnswer:
-    window = deps.calendar.schedule(
-        request["date"], request["span"], request.get("reason") or "", request.get("_user", "")
-    )
+def schedule(request: MaintenanceScheduleRequest, deps: Deps) -> WindowAnswer:
+    window = deps.calendar.schedule(request.date, request.span, request.reason, request.requester)
     return WindowAnswer(
         headline="📅 Maintenance window scheduled",
         windows=[window],
@@ -46,12 +82,12 @@ def schedule(request: dict, deps: Deps) -> WindowAnswer:
     )
 
 
-def cancel(request: dict, deps: Deps) -> WindowAnswer:
-    window = deps.calendar.cancel(request.get("date"), request.get("_user", ""))
+def cancel(request: MaintenanceCancelRequest, deps: Deps) -> WindowAnswer:
+    window = deps.calendar.cancel(request.date, request.requester)
     return WindowAnswer(headline="🚫 Maintenance window cancelled", windows=[window])
 
 
-def listing(request: dict, deps: Deps) -> WindowAnswer:
+def listing(request: MaintenanceListRequest, deps: Deps) -> WindowAnswer:
     windows = deps.calendar.windows(deps.now(), 6)
     return WindowAnswer(
         headline="📅 Upcoming maintenance windows" if windows else "No maintenance window is planned.",
@@ -60,10 +96,11 @@ def listing(request: dict, deps: Deps) -> WindowAnswer:
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{name} {n}" for name, n in counts.items())
+    return ", ".join(f"{escape(name)} {n}" for name, n in counts.items())
 
 
 def render_text(answer: WindowAnswer) -> str:
+    """mrkdwn: `describe` escapes each window's reason, typed by whoever scheduled it."""
     lines = [answer.headline]
     lines += [
         f"• {describe(w)}" + (" _(scheduled)_" if w.source == "scheduled" else "") for w in answer.windows
@@ -81,6 +118,7 @@ SPECS = (
         name="maintenance",
         summary="Show the next maintenance window",
         example="/llm maintenance",
+        request=MaintenanceRequest,
         run=next_window,
         render=render,
         render_text=render_text,
@@ -91,6 +129,7 @@ SPECS = (
         example="/llm maintenance schedule 2025-03-15 02:00-06:00 kernel upgrade",
         role="operator",
         args=(_DATE, Arg("span", "HH:MM-HH:MM"), Arg("reason", "why (free text)", required=False, rest=True)),
+        request=MaintenanceScheduleRequest,
         run=schedule,
         render=render,
         render_text=render_text,
@@ -101,6 +140,7 @@ SPECS = (
         example="/llm maintenance cancel 2025-03-01",
         role="operator",
         args=(Arg("date", "the window's day, YYYY-MM-DD", required=False),),
+        request=MaintenanceCancelRequest,
         run=cancel,
         render=render,
         render_text=render_text,
@@ -109,6 +149,7 @@ SPECS = (
         name="maintenance list",
         summary="List the coming maintenance windows",
         example="/llm maintenance list",
+        request=MaintenanceListRequest,
         run=listing,
         render=render,
         render_text=render_text,

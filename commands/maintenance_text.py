@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from commands.blockkit import code, mention
 from commands.maintenance_windows import Window, describe, describe_span
 
 
@@ -12,8 +13,9 @@ def announcement(window: Window, namespace: str) -> str:
     return "\n".join(
         [
             f"📅 *Planned maintenance*: {describe(window)}",
-            f"*What will happen*: every Deployment in `{namespace}` is scaled to 0 (`/llm maintenance start`), "
-            "the platform is updated, then the recorded replica counts are restored and a smoke test runs "
+            f"*What will happen*: every Deployment in {code(namespace)} is scaled to 0 "
+            "(`/llm maintenance start`), the platform is updated, then the recorded replica counts are "
+            "restored and a smoke test runs "
             "(`/llm maintenance finish`). Metrics are checked again 30 minutes later.",
             f"*How long*: up to {_hours(window)} h.",
             "*Expected impact*: inference and RAG answers are unavailable while drained; "
@@ -23,7 +25,8 @@ def announcement(window: Window, namespace: str) -> str:
 
 
 def reminder(window: Window) -> str:
-    return f"⏰ *Maintenance in 1 hour*: {describe(window)}. Inference and RAG will be unavailable while drained."
+    unavailable = "Inference and RAG will be unavailable while drained."
+    return f"⏰ *Maintenance in 1 hour*: {describe(window)}. {unavailable}"
 
 
 def start(window: Window) -> str:
@@ -53,7 +56,8 @@ def overrun(window: Window, counts: dict[str, int]) -> str:
 
 
 def cancelled(window: Window, by: str) -> str:
-    return f"🚫 *Maintenance cancelled* by <@{by}>: {describe(window)} will not take place."
+    who = mention(by) if by else "llmbot"
+    return f"🚫 *Maintenance cancelled* by {who}: {describe(window)} will not take place."
 
 
 def late_note(due: datetime, zone: str) -> str:

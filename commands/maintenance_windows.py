@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from commands.blockkit import code, escape
 from commands.calendar_settings import MaintenanceSettings, WindowRule
 from commands.errors import CommandError
 from commands.recurrence import localize, occurrences, wall
@@ -45,15 +46,30 @@ def default_windows(rule: WindowRule, after: datetime, count: int) -> list[Windo
     ]
 
 
+def check_day(day: str) -> date:
+    """`2025-03-08` as a date; a ValueError saying how to write it."""
+    try:
+        return date.fromisoformat(day)
+    except ValueError:
+        raise ValueError(
+            f"{code(day[:20])} is not a date: write it as YYYY-MM-DD, e.g. 2025-03-08."
+        ) from None
+
+
+def check_span(span: str) -> re.Match:
+    """`02:00-06:00` as its four numbers; a ValueError saying how to write it."""
+    match = _SPAN.match(span)
+    if not match or int(match[1]) > 23 or int(match[3]) > 24 or int(match[2]) > 59 or int(match[4]) > 59:
+        raise ValueError(f"{code(span[:20])} is not a time span: write HH:MM-HH:MM, e.g. 02:00-06:00.")
+    return match
+
+
 def parse_window(day: str, span: str, reason: str, zone: str, now: datetime) -> Window:
     """`2025-03-08` and `02:00-06:00` on the wall clock of `zone`; the end may pass midnight."""
     try:
-        local_day = date.fromisoformat(day)
-    except ValueError:
-        raise CommandError(f"`{day[:20]}` is not a date: write it as YYYY-MM-DD, e.g. 2025-03-08.") from None
-    match = _SPAN.match(span)
-    if not match or int(match[1]) > 23 or int(match[3]) > 24 or int(match[2]) > 59 or int(match[4]) > 59:
-        raise CommandError(f"`{span[:20]}` is not a time span: write HH:MM-HH:MM, e.g. 02:00-06:00.")
+        local_day, match = check_day(day), check_span(span)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     start_wall = datetime.combine(local_day, datetime.min.time()) + timedelta(
         hours=int(match[1]), minutes=int(match[2])
     )
@@ -99,4 +115,4 @@ def describe_span(start: datetime, end: datetime, zone: str) -> str:
 def describe(window: Window) -> str:
     hours = (window.end - window.start).total_seconds() / 3600
     text = f"{describe_span(window.start, window.end, window.zone)}, {hours:g} h"
-    return text + (f": {window.reason}" if window.reason else "")
+    return text + (f": {escape(window.reason)}" if window.reason else "")

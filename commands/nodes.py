@@ -1,33 +1,65 @@
 """`/llm nodes scale <nodegroup> <desired> [--min N] [--max N]`: the manual's `aws eks
-update-nodegroup-config`, validated, approved, and followed until EKS reports the update done."""
+update-nodegroup-config`, validated, approved, re-checked against the sizes it was planned against,
+and followed until EKS reports the update done."""
 
 from __future__ import annotations
 
 import time
 
+from pydantic import BaseModel, field_validator, model_validator
+
+from commands.blockkit import code
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
 from commands.errors import CommandError
-from commands.spec import DRY_RUN, Arg, CommandSpec, Option
-from integrations.eks import Scaling
+from commands.spec import DRY_RUN, Arg, ChangeRequest, CommandSpec, Option
+from integrations.eks import NodeGroup, Scaling
 from integrations.errors import NotFound
 
 POLL_SECONDS = 5.0
+SIZES = "Sizes must satisfy 0 ≤ min ≤ desired ≤ max"
 
 
-def plan(args: dict, deps: Deps) -> ChangePlan:
-    name, desired = args["nodegroup"], args["desired"]
-    try:
-        group = deps.eks.nodegroup(deps.cluster, name)
-    except NotFound:
-        known = ", ".join(f"`{g}`" for g in deps.eks.list_nodegroups(deps.cluster)) or "none"
-        raise CommandError(f"Cluster {deps.cluster} has no node group `{name}`; it has {known}.") from None
-    low = group.min_size if args.get("min") is None else args["min"]
-    high = group.max_size if args.get("max") is None else args["max"]
+class NodesScaleRequest(ChangeRequest):
+    nodegroup: str
+    desired: int
+    min: int | None = None
+    max: int | None = None
+
+    @field_validator("desired", "min", "max")
+    @classmethod
+    def _not_negative(cls, size: int | None) -> int | None:
+        if size is not None and size < 0:
+            raise ValueError(f"{SIZES}; a size of {size} is below 0.")
+        return size
+
+    @model_validator(mode="after")
+    def _ordered(self) -> NodesScaleRequest:
+        low = self.min if self.min is not None else 0
+        high = self.max if self.max is not None else self.desired
+        if not low <= self.desired <= high:
+            given = {"min": self.min, "desired": self.desired, "max": self.max}
+            raise ValueError(
+                f"{SIZES}; got " + ", ".join(f"{k} {v}" for k, v in given.items() if v is not None) + "."
+            )
+        return self
+
+
+class NodesScalePlan(BaseModel):
+    nodegroup: str
+    desired: int  # the target sizes
+    min: int
+    max: int
+    was: tuple[int, int, int]  # (desired, min, max) when planned
+
+
+def plan(request: NodesScaleRequest, deps: Deps) -> ChangePlan:
+    name, desired = request.nodegroup, request.desired
+    group = _group(deps, name)
+    low = group.min_size if request.min is None else request.min
+    high = group.max_size if request.max is None else request.max
     if not 0 <= low <= desired <= high:
-        raise CommandError(
-            f"Sizes must satisfy 0 ≤ min ≤ desired ≤ max; got min {low}, desired {desired}, max {high}."
-        )
+        raise CommandError(f"{SIZES}; got min {low}, desired {desired}, max {high}.")
     changes = [
         Change(target=f"nodegroup/{name}", field=field, old=str(old), new=str(new))
         for field, old, new in (
@@ -43,39 +75,74 @@ def plan(args: dict, deps: Deps) -> ChangePlan:
         title=f"Resize node group {name}",
         changes=changes,
         health=[f"{group.status}, {', '.join(group.instance_types)}"],
-        data={"nodegroup": name, "desired": desired, "min": low, "max": high},
+        data=NodesScalePlan(nodegroup=name, desired=desired, min=low, max=high, was=_sizes(group)),
     )
 
 
+def _group(deps: Deps, name: str) -> NodeGroup:
+    try:
+        return deps.eks.nodegroup(deps.cluster, name)
+    except NotFound:
+        known = ", ".join(code(g) for g in deps.eks.list_nodegroups(deps.cluster)) or "none"
+        raise CommandError(
+            f"Cluster {deps.cluster} has no node group {code(name[:60])}; it has {known}."
+        ) from None
+
+
+def _sizes(group: NodeGroup) -> tuple[int, int, int]:
+    return group.desired_size, group.min_size, group.max_size
+
+
+def check(plan: ChangePlan, deps: Deps) -> list[str]:
+    data: NodesScalePlan = plan.data
+    try:
+        now = _sizes(deps.eks.nodegroup(deps.cluster, data.nodegroup))
+    except NotFound:
+        return [f"node group {data.nodegroup} no longer exists"]
+    if now in (data.was, (data.desired, data.min, data.max)):
+        return []
+    return [
+        f"{data.nodegroup} has desired {now[0]} (min {now[1]}, max {now[2]}) now, "
+        f"planned against desired {data.was[0]} (min {data.was[1]}, max {data.was[2]})"
+    ]
+
+
 def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
-    d = plan.data
-    expected = Scaling(desired_size=d["desired"], min_size=d["min"], max_size=d["max"])
-    group = deps.eks.nodegroup(deps.cluster, d["nodegroup"])
-    if (group.desired_size, group.min_size, group.max_size) == (d["desired"], d["min"], d["max"]):
+    d: NodesScalePlan = plan.data
+    sizes = f"desired {d.desired} (min {d.min}, max {d.max})"
+    if _sizes(deps.eks.nodegroup(deps.cluster, d.nodegroup)) == (d.desired, d.min, d.max):
         # a resumed run (or someone else) got there already: EKS would refuse the same update again
         return ChangeOutcome(
-            ok=True,
-            summary=f"Node group {d['nodegroup']} is at desired {d['desired']} "
-            f"(min {d['min']}, max {d['max']}).",
+            ok=True, summary=f"Node group {d.nodegroup} is at {sizes}.", health=after(deps, d)
         )
-    update_id = deps.eks.resize(deps.cluster, d["nodegroup"], d["desired"], d["min"], d["max"])
+    update_id = deps.eks.resize(deps.cluster, d.nodegroup, d.desired, d.min, d.max)
+    expected = Scaling(desired_size=d.desired, min_size=d.min, max_size=d.max)
     deadline = time.monotonic() + deps.platform.rollout_timeout_seconds
     while True:
-        status = deps.eks.update_status(deps.cluster, d["nodegroup"], update_id, expected)
-        progress(f"node group {d['nodegroup']}: update {status.status}")
+        status = deps.eks.update_status(deps.cluster, d.nodegroup, update_id, expected)
+        progress(f"node group {d.nodegroup}: update {status.status}")
         if status.status == "Successful":
             return ChangeOutcome(
-                ok=True,
-                summary=f"Node group {d['nodegroup']} resized to desired {d['desired']} "
-                f"(min {d['min']}, max {d['max']}).",
+                ok=True, summary=f"Node group {d.nodegroup} resized to {sizes}.", health=after(deps, d)
             )
         if status.status in ("Failed", "Cancelled") or time.monotonic() > deadline:
             return ChangeOutcome(
                 ok=False,
-                summary=f"Node group {d['nodegroup']} update {status.status.lower()}.",
+                summary=f"Node group {d.nodegroup} update {status.status.lower()}.",
                 details=status.errors,
             )
         time.sleep(POLL_SECONDS)
+
+
+def after(deps: Deps, d: NodesScalePlan) -> list[str]:
+    """The node group as EKS reports it now, and its nodes the cluster sees Ready."""
+    group = deps.eks.nodegroup(deps.cluster, d.nodegroup)
+    nodes = [n for n in deps.kube.list_nodes() if n.nodegroup == d.nodegroup]
+    ready = sum(n.ready for n in nodes)
+    return [
+        f"{group.status}, desired {group.desired_size} (min {group.min_size}, max {group.max_size}); "
+        f"{ready}/{len(nodes)} nodes Ready in the cluster"
+    ]
 
 
 SPEC = CommandSpec(
@@ -93,6 +160,9 @@ SPEC = CommandSpec(
         Option("max", "new maximum size", kind="int"),
         DRY_RUN,
     ),
+    request=NodesScaleRequest,
+    plan_data=NodesScalePlan,
     plan=plan,
+    check=check,
     apply=apply,
 )

@@ -134,6 +134,18 @@ class OnCallPolicy(Strict):
     escalation_policy_id: str = Field("", description="PagerDuty escalation policy `/llm oncall` shows")
     scale_deployment: str = Field("vllm-llama-3-70b", description="what the 'scale resources' button scales")
     report_reminder_hours: float = Field(24, gt=0)
+    checklist_role: Literal["viewer", "operator", "approver"] = Field(
+        "operator", description="role needed to tick checklist items and mark a report done"
+    )
+    action_role: Literal["viewer", "operator", "approver"] = Field(
+        "operator", description="role needed for the incident buttons that act in PagerDuty"
+    )
+    storm_threshold: int = Field(
+        10,
+        ge=1,
+        description="more incidents than this opening within a minute is a "
+        "storm: one digest message lists them first",
+    )
 
     def severity(self, priority: str | None, urgency: str | None) -> str:
         if priority and priority in self.priorities:

@@ -1,34 +1,61 @@
 """`/llm scale <deployment> <replicas>`: the manual's `kubectl scale`, as a change that waits for
-approval and is followed until the pods are ready."""
+approval, re-checks the replica count it was planned against, and is followed until the pods are ready."""
 
 from __future__ import annotations
 
+from pydantic import BaseModel, field_validator
+
+from commands import preconditions as pre
 from commands import rollout
+from commands.blockkit import code
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
 from commands.errors import CommandError
-from commands.spec import DRY_RUN, Arg, CommandSpec
-from integrations.errors import NotFound
+from commands.spec import DRY_RUN, Arg, ChangeRequest, CommandSpec
+
+
+class ScaleRequest(ChangeRequest):
+    deployment: str
+    replicas: int
+
+    @field_validator("replicas")
+    @classmethod
+    def _not_negative(cls, replicas: int) -> int:
+        if replicas < 0:
+            raise ValueError("&lt;replicas&gt; must be 0 or more: 0 stops the deployment.")
+        return replicas
+
+
+class ScalePlan(BaseModel):
+    deployment: str
+    replicas: int  # the target
+    was: int  # the replica count it was planned against
 
 
 def check_deployment(name: str, deps: Deps) -> None:
     """Only the platform's Deployments, named in config, may be changed from chat."""
     if name not in deps.platform.deployments:
-        allowed = ", ".join(f"`{d}`" for d in deps.platform.deployments)
-        raise CommandError(f"`{name}` is not a deployment llmbot manages; choose one of {allowed}.")
+        allowed = ", ".join(code(d) for d in deps.platform.deployments)
+        raise CommandError(f"{code(name[:60])} is not a deployment llmbot manages; choose one of {allowed}.")
 
 
-def plan(args: dict, deps: Deps) -> ChangePlan:
-    name, replicas = args["deployment"], args["replicas"]
+def existing(deps: Deps, name: str):
+    """The managed deployment as it is now; a CommandError when it does not exist."""
+    check_deployment(name, deps)
+    current = pre.deployment(deps, name)
+    if current is None:
+        raise CommandError(f"{code(name)} does not exist in {deps.platform.namespace}.")
+    return current
+
+
+def plan(request: ScaleRequest, deps: Deps) -> ChangePlan:
+    name, replicas = request.deployment, request.replicas
     check_deployment(name, deps)
     if replicas > deps.platform.max_replicas:
         raise CommandError(
             f"{replicas} replicas is above the limit of {deps.platform.max_replicas} (platform.max_replicas)."
         )
-    try:
-        current = deps.kube.get_deployment(deps.platform.namespace, name)
-    except NotFound:
-        raise CommandError(f"`{name}` does not exist in {deps.platform.namespace}.") from None
+    current = existing(deps, name)
     warnings = ["Scaling to 0 stops serving entirely."] if replicas == 0 else []
     if current.replicas == replicas:
         warnings.append(f"{name} already has {replicas} replicas; approving changes nothing.")
@@ -39,22 +66,39 @@ def plan(args: dict, deps: Deps) -> ChangePlan:
                 target=f"deployment/{name}", field="replicas", old=str(current.replicas), new=str(replicas)
             )
         ],
-        health=[f"{current.ready_replicas}/{current.replicas} ready now"],
+        health=[pre.ready(current)],
         warnings=warnings,
-        data={"deployment": name, "replicas": replicas},
+        data=ScalePlan(deployment=name, replicas=replicas, was=current.replicas),
     )
 
 
+def check(plan: ChangePlan, deps: Deps) -> list[str]:
+    data: ScalePlan = plan.data
+    current = pre.deployment(deps, data.deployment)
+    if current is None:
+        return [pre.gone(data.deployment)]
+    if pre.as_planned(current.replicas, data.was, data.replicas):
+        return []
+    return [f"{data.deployment} has {current.replicas} replicas now, planned against {data.was}"]
+
+
 def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
-    name, replicas = plan.data["deployment"], plan.data["replicas"]
-    namespace = deps.platform.namespace
-    deps.kube.scale_deployment(namespace, name, replicas)
-    result = follow(deps, name, progress)
-    if result.ok:
-        return ChangeOutcome(
-            ok=True, summary=f"{name} scaled to {replicas}: {rollout.describe(result.state)}."
-        )
-    return failed(name, result)
+    data: ScalePlan = plan.data
+    deps.kube.scale_deployment(deps.platform.namespace, data.deployment, data.replicas)
+    result = follow(deps, data.deployment, progress)
+    if not result.ok:
+        return failed(deps, data.deployment, result)
+    return ChangeOutcome(
+        ok=True,
+        summary=f"{data.deployment} scaled to {data.replicas}: {rollout.describe(result.state)}.",
+        health=after(deps, data.deployment),
+    )
+
+
+def after(deps: Deps, name: str) -> list[str]:
+    """The deployment's ready count read after the change, as the plan showed it before."""
+    current = pre.deployment(deps, name)
+    return [pre.ready(current)] if current else [pre.gone(name)]
 
 
 def follow(deps: Deps, name: str, progress: Progress) -> rollout.RolloutResult:
@@ -69,13 +113,16 @@ def follow(deps: Deps, name: str, progress: Progress) -> rollout.RolloutResult:
     )
 
 
-def failed(name: str, result: rollout.RolloutResult, offer_rollback: bool = False) -> ChangeOutcome:
+def failed(
+    deps: Deps, name: str, result: rollout.RolloutResult, offer_rollback: bool = False
+) -> ChangeOutcome:
     details = [f"{p.name}: {p.reason or p.phase}, {p.restarts} restarts" for p in result.failing_pods]
     return ChangeOutcome(
         ok=False,
         summary=f"{name}: {result.reason}",
         details=details,
         rollback=name if offer_rollback else None,
+        health=after(deps, name),
     )
 
 
@@ -90,6 +137,9 @@ SPEC = CommandSpec(
         Arg("replicas", "the new replica count", kind="int", minimum=0),
     ),
     options=(DRY_RUN,),
+    request=ScaleRequest,
+    plan_data=ScalePlan,
     plan=plan,
+    check=check,
     apply=apply,
 )

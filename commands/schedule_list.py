@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from commands.blockkit import escape
 from commands.deps import Deps
-from commands.spec import CommandSpec
+from commands.spec import CommandSpec, Request
 
 
 class Coming(BaseModel):
@@ -16,13 +17,17 @@ class Coming(BaseModel):
     items: list[tuple[datetime, str]]
 
 
-def run(request: dict, deps: Deps) -> Coming:
+class ScheduleRequest(Request):
+    pass
+
+
+def run(request: ScheduleRequest, deps: Deps) -> Coming:
     return Coming(zone=deps.calendar.settings.window.zone, items=deps.calendar.upcoming(deps.now()))
 
 
 def render_text(coming: Coming) -> str:
     tz = ZoneInfo(coming.zone)
-    lines = [f"• {when.astimezone(tz):%a %d %b %H:%M %Z}: {what}" for when, what in coming.items]
+    lines = [f"• {when.astimezone(tz):%a %d %b %H:%M %Z}: {escape(what)}" for when, what in coming.items]
     return "*Coming up this week*\n" + ("\n".join(lines) if lines else "Nothing scheduled.")
 
 
@@ -34,6 +39,7 @@ SPEC = CommandSpec(
     name="schedule",
     summary="What the bot will post in the coming week: reviews and maintenance notices",
     example="/llm schedule",
+    request=ScheduleRequest,
     run=run,
     render=render,
     render_text=render_text,

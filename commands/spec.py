@@ -6,6 +6,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from commands.blockkit import escape
+from commands.errors import CommandError
+
+
+class Request(BaseModel):
+    """What a command is asked, typed: each command declares a subclass with its arguments and options;
+    the router validates it, so a command never sees a dict. `requester` is who asked ("" for the bot's
+    own schedules)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    requester: str = ""
+
+
+class ChangeRequest(Request):
+    """A change command's request: `--dry-run` shows the plan and changes nothing."""
+
+    dry_run: bool = False
+
 
 @dataclass(frozen=True)
 class Arg:
@@ -44,14 +65,20 @@ class CommandSpec:
     changes: bool = False
     args: tuple[Arg, ...] = ()
     options: tuple[Option, ...] = ()
-    run: Callable[..., Any] | None = None  # run(request: dict, deps) -> result
+    run: Callable[..., Any] | None = None  # run(request: spec.request, deps) -> result
     render: Callable[[Any], list[dict]] | None = None  # Block Kit
     render_text: Callable[[Any], str] | None = None  # terminal
     files: Callable[[Any], list[FileOut]] | None = None  # uploads that go with the answer
-    # change commands (changes=True): plan(args, deps) -> ChangePlan, then after approval
+    # change commands (changes=True): plan(request, deps) -> ChangePlan, then after approval
     # apply(plan, deps, progress) -> ChangeOutcome
     plan: Callable[..., Any] | None = None
     apply: Callable[..., Any] | None = None
+    # check(plan, deps) -> what moved since the plan was made (empty: still as planned); run before apply
+    check: Callable[..., list[str]] | None = None
+    request: type[Request] | None = (
+        None  # the typed request run/plan receive (None: a verb an engine answers)
+    )
+    plan_data: type[BaseModel] | None = None  # the typed ChangePlan.data apply and check receive
     details: str = ""
     aliases: tuple[str, ...] = field(default=())
 
@@ -67,3 +94,25 @@ class CommandSpec:
 
 
 DRY_RUN = Option("dry-run", "show what would change; change nothing")
+
+
+def build_request(spec: CommandSpec, args: dict[str, Any], requester: str) -> Any:
+    """The request a command's run/plan receives, validated; a CommandError says what is wrong. A verb
+    without its own functions (an engine answers it in the ack) has nothing to build: None."""
+    if spec.request is None:
+        if spec.run or spec.plan:
+            raise TypeError(f"/llm {spec.name} has no request model; a command never receives a dict")
+        return None
+    try:
+        return spec.request.model_validate({**args, "requester": requester})
+    except ValidationError as exc:
+        raise CommandError(_said(exc.errors()[0])) from None
+
+
+def _said(error: dict) -> str:
+    """A validator's own sentence as it is (written mrkdwn-safe); pydantic's generic ones, which may
+    quote the input, escaped and prefixed with the field."""
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    where = ".".join(str(part) for part in error["loc"]) or "request"
+    return escape(f"<{where}>: {error['msg']}")

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from commands.blockkit import escape
 from commands.deps import Deps
 from commands.parts import SYSTEMS
-from commands.spec import CommandSpec
+from commands.spec import CommandSpec, Request
 from commands.status_checks import CHECKS, Line, State
 from integrations.errors import IntegrationError
 
@@ -30,7 +30,11 @@ class StatusReport(BaseModel):
         return all(line.state == State.OK for line in self.lines)
 
 
-def run(request: dict, deps: Deps) -> StatusReport:
+class StatusRequest(Request):
+    pass
+
+
+def run(request: StatusRequest, deps: Deps) -> StatusReport:
     deadline = deps.platform.status_deadline_seconds
     futures = [(key, title, deps.pool.submit(check, deps)) for key, title, check in CHECKS]
     wait([f for _, _, f in futures], timeout=deadline)
@@ -60,6 +64,7 @@ def _line(key: str, title: str, future: Future, deadline: float, deps: Deps) -> 
 
 
 def summary(report: StatusReport) -> str:
+    """mrkdwn-safe: the titles are ours."""
     if report.healthy:
         return "All morning checks pass"
     failing = [line.title for line in report.lines if line.state != State.OK]
@@ -83,10 +88,11 @@ def render(report: StatusReport) -> list[dict]:
 
 
 def render_text(report: StatusReport) -> str:
+    """Plain lines for a terminal, also the Slack message's notification text: outside text escaped."""
     out = [f"LLM platform status ({report.at:%Y-%m-%d %H:%M %Z})".replace(" )", ")"), summary(report), ""]
     for line in report.lines:
-        out.append(f"{line.state.icon} {line.title}: {line.text}")
-        out.extend(f"     - {d}" for d in line.details)
+        out.append(f"{line.state.icon} {line.title}: {escape(line.text)}")
+        out.extend(f"     - {escape(d)}" for d in line.details)
     return "\n".join(out)
 
 
@@ -95,6 +101,7 @@ SPEC = CommandSpec(
     summary="The morning health check: pods, nodes, alerts, cost, error rate, latency, GPUs",
     example="/llm status",
     details="Each line is ✅ met, ⚠️ not met, ❌ failing, or ❔ when its source did not answer in time.",
+    request=StatusRequest,
     run=run,
     render=render,
     render_text=render_text,

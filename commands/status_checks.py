@@ -55,7 +55,8 @@ def nodes(deps: Deps) -> Line:
         worst_cpu, worst_mem = max(worst_cpu, cpu), max(worst_mem, mem)
         if cpu > limits.node_cpu_limit_percent or mem > limits.node_memory_limit_percent:
             busy.append(f"{node.name}: CPU {cpu:.0f}%, memory {mem:.0f}%")
-    text = f"{len(listed) - len(not_ready)}/{len(listed)} Ready; busiest CPU {worst_cpu:.0f}%, memory {worst_mem:.0f}%"
+    busiest = f"busiest CPU {worst_cpu:.0f}%, memory {worst_mem:.0f}%"
+    text = f"{len(listed) - len(not_ready)}/{len(listed)} Ready; {busiest}"
     state = State.FAIL if not_ready else State.WARN if busy else State.OK
     details = [f"{name}: NotReady" for name in not_ready] + busy
     return Line(key="nodes", title="Nodes", state=state, text=text, details=details)

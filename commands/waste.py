@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from commands.blockkit import context, escape, header, listing, money, section
+from commands.blockkit import code, context, escape, header, listing, money, section
 from commands.deps import Deps
 from commands.parts import Missing, gather
-from commands.spec import CommandSpec
+from commands.spec import CommandSpec, Request
 
 HOURS_PER_MONTH = 730
 # us-west-2 list prices, USD per GB-month (EBS) and per load balancer-hour (ELB, before LCUs)
@@ -103,7 +103,11 @@ TITLES = {
 }
 
 
-def run(args: dict, deps: Deps) -> WasteReport:
+class CostWasteRequest(Request):
+    pass
+
+
+def run(request: CostWasteRequest, deps: Deps) -> WasteReport:
     now = deps.now()
     found = gather(
         deps,
@@ -129,7 +133,7 @@ def _lines(part: Part) -> list[str]:
         return [f"❔ {escape(part.missing)}"]
     if not part.items:
         return ["✅ none"]
-    return [f"• `{escape(i.name)}`: {escape(i.detail)}, ~{money(i.monthly_usd)}/month" for i in part.items]
+    return [f"• {code(i.name)}: {escape(i.detail)}, ~{money(i.monthly_usd)}/month" for i in part.items]
 
 
 def _summary(report: WasteReport) -> str:
@@ -167,6 +171,7 @@ SPEC = CommandSpec(
     name="cost waste",
     summary="Unattached volumes, old snapshots, idle load balancers and spot instances, with monthly cost",
     example="/llm cost waste",
+    request=CostWasteRequest,
     run=run,
     render=render,
     render_text=render_text,

@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
+from commands.blockkit import escape
 from commands.charts import line_chart
 from commands.deps import Deps
-from commands.spec import CommandSpec, FileOut
+from commands.spec import CommandSpec, FileOut, Request
 from integrations.errors import IntegrationError
 
 WEEK = timedelta(days=7)
@@ -36,7 +37,11 @@ class WeeklyReport(BaseModel):
     notes: list[str] = []
 
 
-def run(request: dict, deps: Deps) -> WeeklyReport:
+class ReportWeeklyRequest(Request):
+    pass
+
+
+def run(request: ReportWeeklyRequest, deps: Deps) -> WeeklyReport:
     now, notes = deps.now(), []
     averages = {name: (_avg(deps, rule, ""), _avg(deps, rule, " offset 7d")) for name, rule, _, _ in METRICS}
     daily = {name: _daily(deps, rule, now) for name, rule, _, _ in METRICS}
@@ -108,7 +113,7 @@ def render_text(report: WeeklyReport) -> str:
         "|---|---|---|",
     ]
     lines += [f"| {r.name} | {r.this_week} | {r.last_week} |" for r in report.rows]
-    return "\n".join(lines + [""] + [f"_{n}_" for n in report.notes])
+    return "\n".join(lines + [""] + [f"_{escape(n)}_" for n in report.notes])
 
 
 def render(report: WeeklyReport) -> list[dict]:
@@ -118,7 +123,8 @@ def render(report: WeeklyReport) -> list[dict]:
         {"type": "section", "text": {"type": "mrkdwn", "text": table}},
     ]
     if report.notes:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " ".join(report.notes)}]})
+        notes = " ".join(escape(n) for n in report.notes)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": notes}]})
     return blocks
 
 
@@ -145,6 +151,7 @@ SPEC = CommandSpec(
     summary="The weekly performance report: latency, throughput, errors, "
     "cost per inference, this week against last",
     example="/llm report weekly",
+    request=ReportWeeklyRequest,
     run=run,
     render=render,
     render_text=render_text,
