@@ -85,6 +85,13 @@ class SandboxAlertmanager:
         if self.url:
             self._post("/-/reload")
 
+    def clear_receiver(self) -> None:
+        """Deliver nowhere again (notifications are dropped), as before any set_receiver."""
+        self._webhook = None
+        self._write_config()
+        if self.url:
+            self._post("/-/reload")
+
     def push(self, alerts: list[dict]) -> None:
         """Post alerts as Prometheus would (API v2: labels, annotations, startsAt, endsAt, generatorURL)."""
         self._post("/api/v2/alerts", json=alerts)
