@@ -51,12 +51,14 @@ def replies(bot, parent: dict) -> list[str]:
 
 def wait_for_reply(bot, parent: dict, starts: str, timeout: float = 15) -> str:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
+        bot.settle()
         found = [t for t in replies(bot, parent) if t.startswith(starts)]
-        if found:
-            return found[0]
+        if found or time.monotonic() > deadline:
+            break
         time.sleep(0.05)
-    raise AssertionError(f"no reply starting {starts!r}; replies: {replies(bot, parent)}")
+    assert found, f"no reply starting {starts!r}; replies: {replies(bot, parent)}"
+    return found[0]
 
 
 def checklist(bot, parent: dict) -> dict:
@@ -91,14 +93,12 @@ def press(bot, message: dict, value: str, user: str):
     return bot.sender.post(action_body("checklist:run", value, user, message["channel"], message, url))
 
 
-def pump(clock, until, seconds: float = 30):
-    """Let the outbox (1 post/s/channel on this clock, a look every 0.2 s) and the scheduler run."""
+def pump(bot, until, seconds: float = 30):
+    """Move the bot's injected clock a second at a time, settling after each, until `until()` holds."""
     for _ in range(int(seconds)):
+        bot.settle()
         if until():
             return
-        clock.advance(1)
-        time.sleep(0.22)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not until():
-        time.sleep(0.05)
+        bot.clock.advance(1)
+    bot.settle()
     assert until(), "condition not met"

@@ -1,5 +1,6 @@
-"""Helpers for tests that drive the bot over HTTP: start one against the sandbox, send signed
-slash commands, and read back what it posted to the Slack stand-in."""
+"""Helpers for tests that drive the bot over HTTP: start one against the sandbox (its loops off, so
+the test runs due timers, jobs and posts itself with `settle()`), send signed slash commands and
+clicks, and read back what it posted to the Slack stand-in."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sandbox.platform import Sandbox
 from sandbox.slack_sender import SlackSender, action_body
 
 
-@dataclass
+@dataclass(eq=False)
 class BotUnderTest:
     server: RunningServer
     sender: SlackSender
@@ -28,8 +29,19 @@ class BotUnderTest:
         return self.server.url
 
     @property
+    def bot(self) -> Bot:
+        return self.server.bot
+
+    @property
     def store(self):
         return self.server.bot.store
+
+    @property
+    def clock(self):
+        return self.server.bot.clock
+
+    def settle(self) -> int:
+        return self.server.bot.settle()
 
     def slash(self, text: str, user: str = "U0OPS1", channel: str = "C0PLATFORM") -> requests.Response:
         url = self.sandbox.slack.new_response_url(channel, user)
@@ -57,30 +69,55 @@ class BotUnderTest:
         timeout: float = 15,
         where: Callable[[dict], bool] = lambda m: True,
     ) -> list[dict]:
+        """Settle the bot, then the posts that match; `timeout` covers only work waiting on a real
+        outside process (a rollout the Kubernetes stand-in is still making)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
+            self.settle()
             found = [m for m in self.posted(channel) if where(m)]
-            if len(found) >= count:
-                return found
+            if len(found) >= count or time.monotonic() > deadline:
+                break
             time.sleep(0.05)
-        raise AssertionError(f"expected {count} post(s), saw {self.posted(channel)}")
+        assert len(found) >= count, f"expected {count} post(s), saw {self.posted(channel)}"
+        return found
+
+    def stop(self) -> None:
+        self.server.stop()
 
 
-def start_bot(sandbox: Sandbox, db: Path, clock=None, **overrides) -> BotUnderTest:
+def start_bot(sandbox: Sandbox, db: Path, clock=None, background: bool = False, **overrides) -> BotUnderTest:
     document = sandbox.config(db=db)
+    document["slack"] = {**document["slack"], "pace_seconds": 0}  # tests about pacing set it back
     for section, values in overrides.items():
         document[section] = {**document.get(section, {}), **values}
     settings = config.Settings.model_validate(document)
     since = max([m["seq"] for m in sandbox.slack.messages()] or [0])
-    server = RunningServer(Bot(settings, clock)).start()
-    return BotUnderTest(server, SlackSender(server.url, sandbox.signing_secret), sandbox, since)
+    server = RunningServer(Bot(settings, clock)).start(background)
+    running = BotUnderTest(server, SlackSender(server.url, sandbox.signing_secret), sandbox, since)
+    if not background:
+        _LIVE.add(running)
+    return running
+
+
+def settle_all() -> None:
+    """Settle every bot a test started and has not stopped."""
+    for running in list(_LIVE):
+        if running.server.stopped:
+            _LIVE.discard(running)
+        else:
+            running.settle()
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 20) -> None:
-    """Poll `predicate` until it holds; fail after `timeout` seconds of real time."""
+    """Settle the running bots, then poll `predicate` until it holds; the timeout covers real outside
+    processes (the Kubernetes stand-in rolling a deployment out), never the bot's own timers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        settle_all()
         if predicate():
             return
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+_LIVE: set[BotUnderTest] = set()

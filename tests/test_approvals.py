@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from bot.approval_card import APPROVE, REJECT
+from bot.changes.card import APPROVE, REJECT
 from bot.clock import ManualClock
+from bot.state import Effects, NewJob, Store, approvals
 from tests.support import start_bot, wait_until
 
 NS = "llm-inference"
@@ -192,14 +193,16 @@ def test_dry_run_shows_the_change_and_creates_nothing(bot):
 def test_a_bad_target_is_a_clear_error_and_nothing_is_created(bot, text, message):
     bot.slash(text)
     [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
-    assert reply["text"].startswith(f"⚠️ {message}\nUsage: `/llm scale <deployment> <replicas> [--dry-run]`")
+    assert reply["text"].startswith(
+        f"⚠️ {message}\nUsage: `/llm scale &lt;deployment&gt; &lt;replicas&gt; [--dry-run]`"
+    )
     assert bot.store.approvals(("pending",)) == []
 
 
 def test_a_negative_replica_count_is_refused_in_the_ack(bot):
     text = bot.slash("scale rag-service -1").json()["text"]
     assert text == (
-        "⚠️ <replicas> must be at least 0.\nUsage: `/llm scale <deployment> <replicas> [--dry-run]`"
+        "⚠️ &lt;replicas&gt; must be at least 0.\nUsage: `/llm scale &lt;deployment&gt; &lt;replicas&gt; [--dry-run]`"
         "\nExample: `/llm scale rag-service 5`"
     )
 
@@ -239,13 +242,15 @@ def test_a_restart_during_execution_is_reported_and_resumed_not_silently_rerun(
     first.slash("scale rag-service 4")
     card = card_of(first)
     first.server.stop()
-    from bot.state import Store
-
     store = Store(tmp_path / "db")  # what a crash right after "executing" leaves behind
     now = time.time()
-    assert store.move_approval(1, "pending", "approved", now, by="U0OPS2")
-    assert store.move_approval(1, "approved", "executing", now)
-    store.claim_job(store.add_job("execute", {"approval_id": 1}, now), now)
+    started = Effects.of(
+        approvals.move(1, "pending", "approved", now, by="U0OPS2"),
+        approvals.move(1, "approved", "executing", now),
+        NewJob("execute", {"approval_id": 1}),
+    )
+    assert store.commit(started, now) is not None
+    assert store.claim_next_job(now).kind == "execute"
     store.close()
     second = start_bot(sandbox, tmp_path / "db")
     second.since = first.since
@@ -274,15 +279,15 @@ def test_a_pending_approval_survives_a_restart_and_its_buttons_still_work(sandbo
         second.server.stop()
 
 
-def test_an_approval_whose_execute_job_was_lost_in_a_crash_runs_after_restart(sandbox, tmp_path, restore_rag):
+def test_an_approval_from_an_older_version_without_its_execute_job_runs_after_restart(
+    sandbox, tmp_path, restore_rag
+):
     first = start_bot(sandbox, tmp_path / "db")
     first.slash("scale rag-service 4")
     card_of(first)
     first.server.stop()
-    from bot.state import Store
-
-    store = Store(tmp_path / "db")  # approved, but the crash came before the execute job was written
-    assert store.move_approval(1, "pending", "approved", time.time(), by="U0OPS2")
+    store = Store(tmp_path / "db")  # approved, its job never written: only an older llmbot could leave this
+    assert store.commit(Effects.of(approvals.move(1, "pending", "approved", time.time(), by="U0OPS2")), 0)
     store.close()
     second = start_bot(sandbox, tmp_path / "db")
     try:

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.approval_card import APPROVE
+from bot.changes.card import APPROVE
 from sandbox import aws
 from sandbox.httpstub import Response, StubServer
 from sandbox.platform import free_port
@@ -28,7 +28,7 @@ MARCH = datetime(2025, 3, 1, 18, 0, tzinfo=timezone.utc)
 @pytest.fixture(autouse=True)
 def empty_bucket(sandbox):
     clear_backups(sandbox)
-    sandbox.qdrant.set_points("documents", 48_213)
+    sandbox.qdrant.set_points("enterprise_knowledge", 48_213)
     yield
     sandbox.qdrant.fail_download_after(None)
     clear_backups(sandbox)
@@ -46,14 +46,14 @@ def test_backup_streams_a_checksum_verified_snapshot_to_s3_in_parts(march_bot, s
     done = outcome(march_bot)
     assert (
         done["text"]
-        == "✅ Backed up documents: 300.0 KiB at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot."
+        == "✅ Backed up enterprise_knowledge: 300.0 KiB at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot."
     )
     head = sandbox.aws.client("s3").head_object(
         Bucket=aws.BACKUP_BUCKET, Key="qdrant/qdrant-20250301.snapshot"
     )
-    [snapshot] = sandbox.qdrant.snapshots("documents")[-1:]
+    [snapshot] = sandbox.qdrant.snapshots("enterprise_knowledge")[-1:]
     assert head["Metadata"] == {
-        "collection": "documents",
+        "collection": "enterprise_knowledge",
         "points": "48213",
         "sha256": snapshot["checksum"],
         "qdrant-snapshot": snapshot["name"],
@@ -110,22 +110,24 @@ def test_backups_says_when_there_are_none(bot):
 def test_restore_waits_for_approval_then_recovers_the_collection_and_checks_its_points(march_bot, sandbox):
     march_bot.slash("backup qdrant")
     outcome(march_bot)
-    sandbox.qdrant.set_points("documents", 12)  # the data loss the restore repairs
+    sandbox.qdrant.set_points("enterprise_knowledge", 12)  # the data loss the restore repairs
     march_bot.slash("restore qdrant latest")
     card = card_of(march_bot)
-    assert "`qdrant collection/documents points: 12 → 48,213`" in text_of(card)
-    assert sandbox.qdrant.collection("documents")["points_count"] == 12
+    assert "`qdrant collection/enterprise_knowledge points: 12 → 48,213`" in text_of(card)
+    assert sandbox.qdrant.collection("enterprise_knowledge")["points_count"] == 12
     march_bot.click(card, APPROVE, "U0OPS2")
     restored = march_bot.wait_for_posts(
         channel=CHANNEL,
         timeout=30,
-        where=lambda m: m["kind"] == "post" and (m["text"] or "").startswith("✅ documents restored"),
+        where=lambda m: (
+            m["kind"] == "post" and (m["text"] or "").startswith("✅ enterprise_knowledge restored")
+        ),
     )
     assert (
         restored[0]["text"]
-        == "✅ documents restored from qdrant-20250301.snapshot: 48,213 points, as backed up."
+        == "✅ enterprise_knowledge restored from qdrant-20250301.snapshot: 48,213 points, as backed up."
     )
-    assert sandbox.qdrant.collection("documents")["points_count"] == 48_213
+    assert sandbox.qdrant.collection("enterprise_knowledge")["points_count"] == 48_213
     assert sandbox.slack.rejected() == []
 
 
@@ -181,7 +183,7 @@ def test_the_daily_backup_runs_at_its_time_without_anyone_asking(sandbox, tmp_pa
         running.server.stop()
     assert (
         done["text"]
-        == "✅ Backed up documents: 300.0 KiB at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot."
+        == "✅ Backed up enterprise_knowledge: 300.0 KiB at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot."
     )
     assert "succeeded" in audited
 
@@ -203,13 +205,11 @@ def test_the_daily_backups_card_says_the_bot_asked_for_it(sandbox, tmp_path):
 
 def test_a_collection_name_that_is_not_a_name_is_refused_before_any_backend_call(bot, sandbox):
     before = len(sandbox.qdrant.calls())
-    bot.slash("backup qdrant x/../../snapshots")
-    [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
-    assert "`x/../../snapshots` is not a collection name: letters, digits, - and _ only." in reply["text"]
-    assert len(sandbox.qdrant.calls()) == before
+    said = bot.slash("backup qdrant x/../../snapshots").json()["text"]
+    assert "`x/../../snapshots` is not a collection name: letters, digits, - and _ only." in said
+    assert len(sandbox.qdrant.calls()) == before and bot.store.jobs("pending") == []
 
 
-def test_restore_refuses_a_key_that_is_not_a_backup_name(bot):
-    bot.slash("restore qdrant ../secrets/dump")
-    [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
-    assert "`../secrets/dump` is not a backup name" in reply["text"]
+def test_restore_refuses_a_key_that_is_not_a_backup_name_in_the_ack(bot):
+    said = bot.slash("restore qdrant ../secrets/dump").json()["text"]
+    assert "`../secrets/dump` is not a backup name" in said and bot.store.jobs("pending") == []

@@ -2,12 +2,23 @@
 readable, buttons numbered."""
 
 import io
+
+import pytest
 import subprocess
 import sys
 
 from sandbox import blocktext
 from sandbox.demo import Chat
 from sandbox.slack_sender import SlackSender
+from tests.support import start_bot
+
+
+@pytest.fixture
+def bot(sandbox, tmp_path):
+    """The demo watches the bot as a person would: its loops run in the background."""
+    running = start_bot(sandbox, tmp_path / "llmbot.db", background=True)
+    yield running
+    running.stop()
 
 
 def test_chat_shows_the_ack_and_the_status_message(bot, sandbox):

@@ -62,9 +62,10 @@ def test_gpu_export_uploads_an_nvidia_smi_style_csv_in_the_answers_thread(bot, s
     assert upload["thread_ts"] == answer["ts"] and upload["file"]["name"].endswith("-1h.csv")
 
 
-def test_gpu_export_refuses_a_window_longer_than_prometheus_keeps(bot):
-    answer, _ = ask(bot, "gpu export 30d")
-    assert answer["text"].startswith("⚠️ The window may be at most 7d.\nUsage: `/llm gpu export [window]`")
+def test_gpu_export_refuses_a_window_longer_than_prometheus_keeps_right_in_the_ack(bot):
+    said = bot.slash("gpu export 30d").json()["text"]
+    assert said.startswith("⚠️ The window may be at most 7d.\nUsage: `/llm gpu export [window]`")
+    assert bot.store.jobs("pending") == []
 
 
 def test_gpu_says_prometheus_is_unavailable_when_it_does_not_answer(sandbox, tmp_path):

@@ -3,17 +3,16 @@
 the report done. Time is moved, never slept through."""
 
 import re
-import time
 from datetime import datetime, timezone
 
 import pytest
 
-from bot.checklists import MONITOR, REMIND
 from bot.clock import ManualClock
-from bot.incident_card import REPORT_DONE
+from bot.oncall.card import REPORT_DONE
+from bot.oncall.checklists import MONITOR, REMIND
 from sandbox import pagerduty_sender as pd
 from tests.incident_support import CHANNEL, checklist, pump, replies, root, sender, tick
-from tests.support import start_bot
+from tests.support import settle_all, start_bot
 
 START = datetime(2024, 5, 1, 9, 0, 1, tzinfo=timezone.utc)
 DATA = pd.incident_data("PINC001", 101, "vLLM p99 latency above SLO", priority="P1", created=START)
@@ -47,7 +46,7 @@ def said(bot, parent, starts: str) -> list[str]:
 def open_incident(bot, clock) -> dict:
     sender(bot).send(pd.event("incident.triggered", DATA, at=START, agent=None))
     parent = root(bot)
-    pump(clock, lambda: said(bot, parent, "P1 response checklist"))
+    pump(bot, lambda: said(bot, parent, "P1 response checklist"))
     return parent
 
 
@@ -55,25 +54,25 @@ def resolve(bot, clock, parent) -> float:
     clock.advance(10 * 60)
     resolved_at = clock.now()
     sender(bot).send(pd.event("incident.resolved", {**DATA, "status": "resolved"}, at=resolved_at))
-    pump(clock, lambda: said(bot, parent, "📄 Report draft"))
+    pump(bot, lambda: said(bot, parent, "📄 Report draft"))
     return resolved_at.timestamp()
 
 
 def stand_still() -> None:
-    """Two scheduler ticks and a few outbox looks pass while the injected clock does not move."""
-    time.sleep(1.2)
+    """Everything due now runs while the injected clock does not move."""
+    settle_all()
 
 
 def test_a_ticked_monitoring_window_posts_error_rate_and_p95_when_it_ends_and_not_before(bot, clock):
     parent = open_incident(bot, clock)
     tick(bot, checklist(bot, parent), [MONITOR_ITEM], "U0OPS1")
-    pump(clock, lambda: said(bot, parent, "⏱️ Monitoring for 15 min"))
+    pump(bot, lambda: said(bot, parent, "⏱️ Monitoring for 15 min"))
     due = bot.store.timer(MONITOR, "PINC001:4").due_at
     clock.advance(due - clock.time() - 1)
     stand_still()
     assert (bot.store.timer(MONITOR, "PINC001:4").state, said(bot, parent, "📈")) == ("pending", [])
     clock.advance(1.5)
-    pump(clock, lambda: said(bot, parent, "📈"))
+    pump(bot, lambda: said(bot, parent, "📈"))
     [numbers] = said(bot, parent, "📈")
     assert WINDOW_END.fullmatch(numbers), numbers
 
@@ -86,7 +85,7 @@ def test_an_unmarked_report_is_reminded_24_hours_after_resolve_and_not_before(bo
     stand_still()
     assert said(bot, parent, "⏰") == []
     clock.advance(1.5)
-    pump(clock, lambda: said(bot, parent, "⏰"))
+    pump(bot, lambda: said(bot, parent, "⏰"))
     assert said(bot, parent, "⏰") == [
         "⏰ Olivia Ops: 24 h since this was resolved and the incident report is not marked done. "
         "Finish the draft above and click *Mark report done*."
@@ -100,7 +99,7 @@ def test_marking_the_report_done_stops_the_reminder(bot, clock):
         channel=CHANNEL, where=lambda m: (m["text"] or "").startswith("📄 Report draft")
     )
     bot.click(summary, REPORT_DONE, "U0OPS2")
-    pump(clock, lambda: said(bot, parent, "📄 Report marked done"))
+    pump(bot, lambda: said(bot, parent, "📄 Report marked done"))
     assert said(bot, parent, "📄 Report marked done") == ["📄 Report marked done by <@U0OPS2>."]
     assert bot.store.timer(REMIND, "PINC001:report").state == "cancelled"
     clock.advance(resolved_at + 25 * 3600 - clock.time())

@@ -4,7 +4,8 @@ that act in PagerDuty as the clicker, checklists, and a report draft on resolve.
 import pytest
 import requests
 
-from bot.incident_card import ACK, NOTE, RESOLVE, UNACK
+from bot.oncall import card
+from bot.oncall.card import ACK, ESCALATE, NOTE, RESOLVE, TAKE
 from sandbox import pagerduty_sender as pd
 from tests.incident_support import (
     CHANNEL,
@@ -67,7 +68,7 @@ def test_a_trigger_opens_a_root_with_severity_status_assignee_link_and_buttons(b
         fields[5]
         == "*PagerDuty*\n<https://llm-platform.pagerduty.com/incidents/Q0LLM7P1XK2ZQ4|#4211 in PagerDuty>"
     )
-    assert buttons(message) == [ACK, RESOLVE, NOTE]
+    assert buttons(message) == [ACK, ESCALATE, TAKE, RESOLVE, NOTE, *card.DIAGNOSE]
 
 
 def test_the_checklist_is_posted_in_the_thread_as_checkboxes_and_posting_ticks_itself(bot):
@@ -92,7 +93,7 @@ def test_each_event_type_is_one_thread_reply_and_the_root_follows(bot):
         assert send.send(fixture(name)).status_code == 202
     parent = root(bot)
     wait_for_reply(bot, parent, "🔁 Reopened")
-    said = [t for t in replies(bot, parent) if "checklist" not in t]
+    said = [t for t in replies(bot, parent) if "checklist" not in t and not t.startswith("📄")]
     assert said == [
         "👀 Acknowledged by Olivia Ops. Escalation stopped.",
         "↩️ Unacknowledged: escalation restarts at Primary.",
@@ -123,7 +124,7 @@ def test_events_arriving_out_of_order_end_in_the_newest_state(bot):
     wait_until(lambda: all(e.state == "done" for e in bot.store.inbox()) and len(bot.store.inbox()) == 2)
     assert bot.store.incident("Q0LLM7P1XK2ZQ4").status == "acknowledged"
     assert len(roots(bot)) == 1
-    wait_until(lambda: buttons(latest(bot, parent))[0] == UNACK)
+    wait_until(lambda: buttons(latest(bot, parent))[0] == ESCALATE)
 
 
 def test_a_note_for_an_unknown_incident_opens_it_from_pagerduty(bot):
@@ -154,7 +155,7 @@ def test_acknowledge_acts_in_pagerduty_as_the_clicker_and_the_echo_posts_nothing
     sender(bot).send(echo)
     wait_until(lambda: all(e.state == "done" for e in bot.store.inbox()) and len(bot.store.inbox()) == 2)
     assert len([t for t in replies(bot, parent) if t.startswith("👀")]) == 1
-    wait_until(lambda: buttons(latest(bot, parent))[0] == UNACK)
+    wait_until(lambda: buttons(latest(bot, parent))[0] == ESCALATE)
 
 
 def test_a_clicker_missing_from_the_email_map_acts_in_pagerduty_with_their_slack_profile_email(
@@ -203,7 +204,7 @@ def test_ticks_are_recorded_with_who_and_when(bot):
     box = checklist(bot, parent)
     tick(bot, box, ["PINC001|2"], "U0OPS2")
     wait_until(lambda: 2 in bot.store.ticks("PINC001"))
-    assert bot.store.ticks("PINC001")[2].ticked_by == "U0OPS2"
+    assert bot.store.ticks("PINC001")[2].ticked_by == "@U0OPS2"
     wait_until(lambda: "✓ Identify the bottleneck: <@U0OPS2>" in str(checklist(bot, parent)["blocks"]))
 
 
@@ -275,7 +276,7 @@ def test_resolve_drafts_a_markdown_report_in_the_thread(bot):
 
 
 def test_a_viewer_cannot_change_an_incident_in_pagerduty_and_an_operators_change_is_audited(bot, sandbox):
-    from bot.incident_card import ACK
+    from bot.oncall.card import ACK
 
     sender(bot).send(fixture("triggered"))
     parent = root(bot)

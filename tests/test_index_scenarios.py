@@ -85,7 +85,7 @@ def test_a_malformed_file_indexes_its_good_documents_and_lists_the_first_errors(
 def test_an_empty_file_is_refused_with_usage(bot, sandbox):
     answer, _ = ask(bot, "index s3://llm-platform-uploads/empty.jsonl", user="U0OPS1")
     assert answer["text"].startswith(
-        "⚠️ `empty.jsonl` is empty: there is nothing to index.\nUsage: `/llm index <source>"
+        "⚠️ `empty.jsonl` is empty: there is nothing to index.\nUsage: `/llm index &lt;source&gt;"
     )
     assert sandbox.rag.batches == []
 
@@ -110,7 +110,7 @@ def test_dry_run_validates_and_sends_nothing(bot, sandbox):
     assert sandbox.rag.batches == []
 
 
-def test_a_json_array_served_over_http_is_indexed(bot, sandbox):
+def test_a_json_array_served_over_http_is_indexed(sandbox, tmp_path):
     files = StubServer("files")
     docs = [
         {"id": "faq-1", "text": "How do I restore Qdrant?", "metadata": {"source": "faq"}},
@@ -118,10 +118,14 @@ def test_a_json_array_served_over_http_is_indexed(bot, sandbox):
     ]
     files.route("GET", r"/faq.json", lambda req: Response(body=json.dumps(docs).encode()))
     files.start()
+    # a bare host means port 80 only: the file server's own port must be listed
+    listed = {"allowed_hosts": [files.url.removeprefix("http://")]}
+    bot = start_bot(sandbox, tmp_path / "db.sqlite", indexing=listed)
     try:
         bot.slash(f"index <{files.url}/faq.json>")
         done = outcome(bot)
     finally:
+        bot.server.stop()
         files.stop()
     assert done["text"] == "✅ Indexed faq.json: 2 accepted, 0 rejected (1 batch)."
     assert sandbox.rag.documents()["faq-1"] == {
@@ -142,3 +146,29 @@ def test_index_refuses_hosts_outside_the_allowed_list_and_hides_query_strings(bo
     signed = "https://files.example.com/docs/handbook.jsonl?X-Amz-Signature=abc123&X-Amz-Credential=AKIA"
     assert display_name(signed) == "handbook.jsonl"
     assert "X-Amz" not in shown(signed)
+
+
+def test_a_url_the_http_library_reads_differently_is_refused_and_the_other_server_sees_nothing(
+    sandbox, tmp_path
+):
+    listed, decoy = StubServer("files"), StubServer("decoy")
+    doc = json.dumps({"id": "planted-1", "text": "served by a host nobody listed"}).encode()
+    for server in (listed, decoy):
+        server.route("GET", r"/docs.jsonl", lambda req: Response(body=doc))
+        server.start()
+    entries = ["127.0.0.1", listed.url.removeprefix("http://")]
+    bot = start_bot(sandbox, tmp_path / "db.sqlite", indexing={"allowed_hosts": entries})
+    try:
+        # urlsplit reads host 127.0.0.1 and the listed port; urllib3 reads the decoy's host and port.
+        # Quoted, so the router's shell-like split keeps the backslash.
+        bot.slash(f'index "{decoy.url}\\@{listed.url.removeprefix("http://")}/../docs.jsonl"')
+        [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
+    finally:
+        bot.server.stop()
+        listed.stop()
+        decoy.stop()
+    assert reply["text"].startswith(
+        f"⚠️ the URL contains a backslash (indexing.allowed_hosts: {', '.join(entries)})."
+    )
+    assert list(decoy.seen) == [] and list(listed.seen) == []
+    assert "planted-1" not in sandbox.rag.documents()

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from bot.approval_card import APPROVE
+from bot.changes.card import APPROVE
 from bot.clock import ManualClock
-from tests.support import start_bot
+from tests.support import settle_all, start_bot
 
 NS = "llm-inference"
 RESTING = {"vllm-llama-3-70b": 2, "rag-service": 3}
@@ -35,6 +35,7 @@ def wait_until(predicate, timeout=30, clock=None):
     """Poll; a manual clock moves a second per poll so the outbox's per-channel pacing lets posts out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        settle_all()
         if predicate():
             return
         time.sleep(0.05)
@@ -139,7 +140,7 @@ def test_a_failing_smoke_test_is_reported_and_the_metrics_check_follows_half_an_
         maintenance={"smoke": {"inference_url": sandbox.inference.url, "rag_url": dead}},
     )
     try:
-        bot.store.record_drain("adhoc-test", dict(RESTING), "U0OPS1", clock.time())
+        bot.bot.calendar.record_drain("adhoc-test", dict(RESTING), "U0OPS1")
         bot.slash("maintenance finish")
         card = approve_latest_card(bot, "Maintenance restore: recorded replica counts, then the smoke test")
         wait_until(
@@ -171,3 +172,24 @@ def test_cancelling_a_window_over_slack_records_who_cancelled_it(bot):
     bot.slash("maintenance cancel", user="U0OPS2")
     bot.wait_for_posts(channel="C0PLATFORM", where=lambda m: "cancelled" in (m.get("text") or ""))
     assert [(row.state, row.by) for row in bot.store.window_rows(0)] == [("cancelled", "U0OPS2")]
+
+
+def test_a_drain_holds_pagerduty_too_and_the_finish_lets_it_page_again(sandbox, tmp_path, restore_platform):
+    sandbox.pagerduty.reset()
+    bot = start_bot(sandbox, tmp_path / "db")
+    try:
+        bot.slash("maintenance start")
+        card = approve_latest_card(bot, f"Maintenance drain: scale every Deployment in {NS} to 0")
+        wait_until(lambda: bool(posts_starting(bot, "🔕 PagerDuty holds pages")))
+        [window] = sandbox.pagerduty.windows.listed("open", [], "")
+        assert window["description"].startswith("llmbot: maintenance adhoc-")
+        assert sorted(s["summary"] for s in window["services"]) == ["RAG Service", "vLLM Inference"]
+        assert sandbox.pagerduty.page("P1", "paged during the drain") is None  # PagerDuty opens nothing now
+        bot.slash("maintenance finish")
+        approve_latest_card(bot, "Maintenance restore: recorded replica counts, then the smoke test")
+        wait_until(lambda: bool(posts_starting(bot, "🔔 PagerDuty pages again")))
+        assert sandbox.pagerduty.windows.listed("open", [], "") == []
+        assert sandbox.pagerduty.page("P1", "paged after the finish") is not None
+        assert card is not None
+    finally:
+        bot.server.stop()

@@ -1,5 +1,6 @@
 """Checks on manifests/ and the Dockerfile: schema-valid, least-privilege RBAC, a safe pod."""
 
+import copy
 import posixpath
 import re
 from pathlib import Path
@@ -8,11 +9,17 @@ from urllib.parse import urlparse
 import kubernetes_validate
 import yaml
 
+from tests.manifest_support import KUBERNETES_VERSION
+
 REPO = Path(__file__).resolve().parent.parent
 MANIFESTS = REPO / "manifests"
-KUBERNETES_VERSION = "1.30"
 # Files in manifests/ that are not Kubernetes objects the API server would accept.
-NOT_KUBERNETES = {"slack-app.yaml", "required-permissions.yaml", "kustomization.yaml"}
+NOT_KUBERNETES = {
+    "slack-app.yaml",
+    "slack-app-socket-mode.yaml",
+    "required-permissions.yaml",
+    "kustomization.yaml",
+}
 
 
 def load_yaml_documents(path):
@@ -41,9 +48,27 @@ def load_required_permissions():
     return yaml.safe_load((MANIFESTS / "required-permissions.yaml").read_text())
 
 
-def load_slack_app():
-    """The Slack app manifest, as a dict."""
-    return yaml.safe_load((MANIFESTS / "slack-app.yaml").read_text())
+def load_slack_app(name="slack-app.yaml"):
+    """A Slack app manifest, as a dict."""
+    return yaml.safe_load((MANIFESTS / name).read_text())
+
+
+def without_request_urls(app):
+    """The app as Socket Mode needs it: the same app, no URL for Slack to call."""
+    socket = copy.deepcopy(app)
+    for command in socket["features"]["slash_commands"]:
+        del command["url"]
+    del socket["settings"]["interactivity"]["request_url"]
+    socket["settings"]["socket_mode_enabled"] = True
+    return socket
+
+
+def strings_in(value):
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in strings_in(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in strings_in(item)]
+    return [value] if isinstance(value, str) else []
 
 
 def slack_request_paths(app):
@@ -194,10 +219,26 @@ def test_dockerfile_final_stage_runs_as_a_non_root_user_without_build_tools():
 
 
 def test_slack_app_manifest_matches_the_code():
-    from bot.server import HttpApp
+    from bot.app import http_paths
     from bot.slack import COMMAND
 
-    routes = {path for method, path in HttpApp(None, None, None).routes if method == "POST"}
+    routes = set(http_paths("POST"))
     app = load_slack_app()
     assert slack_request_paths(app) <= routes
     assert [c["command"] for c in app["features"]["slash_commands"]] == [COMMAND]
+
+
+def test_socket_mode_slack_app_is_the_http_app_without_request_urls():
+    http, socket = load_slack_app(), load_slack_app("slack-app-socket-mode.yaml")
+    assert http["settings"]["socket_mode_enabled"] is False
+    assert socket == without_request_urls(http)
+    assert not [s for s in strings_in(socket) if "://" in s]
+
+
+def test_socket_mode_slack_app_sends_the_command_the_code_serves_with_interactivity_on():
+    from bot.slack import COMMAND
+
+    app = load_slack_app("slack-app-socket-mode.yaml")
+    assert [c["command"] for c in app["features"]["slash_commands"]] == [COMMAND]
+    assert app["settings"]["interactivity"] == {"is_enabled": True}
+    assert "commands" in app["oauth_config"]["scopes"]["bot"]

@@ -115,7 +115,9 @@ def test_logs_errors_says_the_kubernetes_api_is_unavailable(bot, sandbox):
     )
 
 
-def test_security_audit_flags_the_public_load_balancer_iam_wildcards_and_high_risk_violations(bot, sandbox):
+def test_security_audit_flags_the_public_load_balancer_iam_wildcards_in_backticks_and_high_risk_violations(
+    bot, sandbox
+):
     answer, _ = ask(bot, "audit security")
     text = text_of(answer)
     assert text.startswith("Security audit\n❌ ")
@@ -124,10 +126,10 @@ def test_security_audit_flags_the_public_load_balancer_iam_wildcards_and_high_ri
         "• `monitoring/grafana-public` ports 80 at a1b2c3d4e5-1234567890.us-east-1.elb.amazonaws.com" in text
     )
     assert "*❌ IAM policy: `llm-platform-policy` version v2: 2 wildcard statement(s)*\n" in text
-    assert "• ❌ Debugging: wildcard action ec2:* on *" in text
-    assert "• ⚠️ CostReports: ce:GetCostAndUsage, ce:GetCostForecast on every resource (*)" in text
+    assert "• ❌ Debugging: wildcard action `ec2:*` on `*`" in text
+    assert "• ⚠️ CostReports: `ce:GetCostAndUsage`, `ce:GetCostForecast` on every resource (`*`)" in text
     assert re.search(r"⚠️ Guardrail violations: [\d,]+ in the last 30 days, \d+ high risk\*\n• high ", text)
-    assert re.search(r"✅ Container images: all \d+ pods use vllm/, ghcr.io/example/, qdrant/", text)
+    assert re.search(r"✅ Container images: all \d+ pods use `vllm/`, `ghcr.io/example/`, `qdrant/`", text)
     assert sandbox.slack.rejected() == []
 
 
@@ -140,7 +142,7 @@ def test_security_audit_flags_images_from_outside_the_allowed_registries(sandbox
     finally:
         running.server.stop()
     text = text_of(answer)
-    assert "❌ Container images: 1 image(s) from outside vllm/, qdrant/" in text
+    assert "❌ Container images: 1 image(s) from outside `vllm/`, `qdrant/`" in text
     assert all(
         f"• `ghcr.io/example/rag-service:1.4.2` in {name}" in text
         for name in pod_names(sandbox, "rag-service")

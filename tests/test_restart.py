@@ -3,7 +3,7 @@ that had finished with its post still queued is delivered without running twice.
 
 import time
 
-from bot.state import Post, Store
+from bot.state import Effects, NewJob, Post, Store
 from tests.support import start_bot
 
 
@@ -22,8 +22,8 @@ def job_payload(sandbox, channel):
 def test_a_job_interrupted_by_a_crash_runs_again_after_restart(sandbox, tmp_path):
     db = tmp_path / "llmbot.db"
     crashed = Store(db)
-    job_id = crashed.add_job("command", job_payload(sandbox, "C0RESTART1"), time.time())
-    crashed.claim_job(job_id, time.time())  # running when the process died
+    crashed.commit(Effects.of(NewJob("command", job_payload(sandbox, "C0RESTART1"))), time.time())
+    job_id = crashed.claim_next_job(time.time()).id  # running when the process died
     crashed.close()
     running = start_bot(sandbox, db)
     try:
@@ -37,15 +37,18 @@ def test_a_job_interrupted_by_a_crash_runs_again_after_restart(sandbox, tmp_path
 def test_a_finished_job_with_an_undelivered_post_is_not_run_twice(sandbox, tmp_path):
     db = tmp_path / "llmbot.db"
     crashed = Store(db)
-    job_id = crashed.add_job("command", job_payload(sandbox, "C0RESTART2"), time.time())
-    crashed.claim_job(job_id, time.time())
+    crashed.commit(Effects.of(NewJob("command", job_payload(sandbox, "C0RESTART2"))), time.time())
+    job_id = crashed.claim_next_job(time.time()).id
     body = {"channel": "C0RESTART2", "text": "the answer computed before the crash", "blocks": []}
-    crashed.finish_job(job_id, "done", time.time(), posts=[Post("chat.postMessage", "C0RESTART2", body)])
+    closed = Effects.of(
+        crashed.finish_job_write(job_id, "done", time.time()), Post("chat.postMessage", "C0RESTART2", body)
+    )
+    assert crashed.commit(closed, time.time()) is not None
     crashed.close()
     running = start_bot(sandbox, db)
     try:
         running.wait_for_posts(channel="C0RESTART2")
-        time.sleep(0.5)  # a wrongly re-run job would post a second message by now
+        running.settle()  # a wrongly re-run job would post a second message now
         assert [m["text"] for m in running.posted(channel="C0RESTART2")] == [
             "the answer computed before the crash"
         ]

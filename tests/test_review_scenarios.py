@@ -7,11 +7,11 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot.clock import ManualClock
-from bot.incident_card import REPORT_DONE
+from bot.oncall.card import REPORT_DONE
 from commands.status_checks import CHECKS
 from sandbox import pagerduty_sender as pd
 from tests.incident_support import sender
-from tests.support import start_bot
+from tests.support import settle_all, start_bot
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 # the default schedules only: no daily backup and no maintenance notices in the minutes moved
@@ -21,10 +21,11 @@ QUIET = {"backups": {"daily": False}, "maintenance": {"window": {"enabled": Fals
 def wait_until(predicate, clock, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        settle_all()
         if predicate():
             return
         time.sleep(0.05)
-        clock.advance(1)  # the outbox paces posts per channel on the bot's clock
+        clock.advance(1)
     raise AssertionError("condition not met in time")
 
 
@@ -107,8 +108,7 @@ def test_the_morning_check_posts_the_status_lines_in_the_platform_channel_at_nin
         wait_until(lambda: morning_checks(bot), clock)
         for _ in range(60):  # ten more minutes of the bot's time: nothing posts twice
             clock.advance(10)
-            time.sleep(0.02)
-        time.sleep(1.2)
+            bot.settle()
         [post] = morning_checks(bot)
         [run] = bot.store.runs("morning-check")
     finally:

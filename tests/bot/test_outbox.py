@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from bot.clock import ManualClock
 from bot.metrics import Metrics
 from bot.outbox import Outbox
-from bot.state import Store
+from bot.state import Post, Store
 from sandbox.platform import BOT_TOKEN, free_port
 from sandbox.slack_api import SlackApiStub
 
@@ -33,7 +33,7 @@ def outbox_for(store, url, clock):
 
 def post(store, clock, channel="C0PLATFORM", text="hello", blocks=None):
     body = {"channel": channel, "text": text, "blocks": blocks or []}
-    return store.enqueue_post("chat.postMessage", channel, {"body": body, "response_url": None}, clock.time())
+    return store.enqueue(Post("chat.postMessage", channel, body), clock.time())
 
 
 def test_a_429_waits_for_retry_after_then_delivers(tmp_path, slack, clock):
@@ -97,44 +97,40 @@ def test_an_ephemeral_answer_goes_through_the_response_url(tmp_path, slack, cloc
     store = Store(tmp_path / "s.db")
     url = slack.new_response_url("C0PLATFORM", "U0OPS1")
     body = {"response_type": "ephemeral", "replace_original": False, "text": "only for you"}
-    store.enqueue_post("response_url", "C0PLATFORM", {"body": body, "response_url": url}, clock.time())
+    store.enqueue(Post("response_url", "C0PLATFORM", body, url), clock.time())
     assert outbox_for(store, slack.api_url, clock).deliver_due() == 1
     [message] = slack.messages()
     assert (message["kind"], message["user"], message["text"]) == ("response_url", "U0OPS1", "only for you")
 
 
-def test_a_thread_reply_waits_for_its_parent_then_lands_in_its_thread(tmp_path, slack, clock):
-    from bot.state import Post
-
+def test_a_thread_reply_waits_for_its_queued_parent_then_lands_in_its_thread(tmp_path, slack, clock):
     store = Store(tmp_path / "s.db")
     outbox = outbox_for(store, slack.api_url, clock)
+    reply = {"channel": "C0INCIDENT", "text": "reply"}
     store.enqueue(
-        Post(
-            "chat.postMessage",
-            "C0INCIDENT",
-            {"channel": "C0INCIDENT", "text": "reply"},
-            thread_key="incident:1:root",
-        ),
-        clock.time(),
+        Post("chat.postMessage", "C0INCIDENT", reply, thread_key="incident:1:root", priority=0), clock.time()
     )
-    assert outbox.deliver_due() == 0  # the parent is not posted yet
+    root = {"channel": "C0INCIDENT", "text": "root"}
     store.enqueue(
-        Post(
-            "chat.postMessage", "C0INCIDENT", {"channel": "C0INCIDENT", "text": "root"}, key="incident:1:root"
-        ),
-        clock.time(),
+        Post("chat.postMessage", "C0INCIDENT", root, key="incident:1:root", priority=2), clock.time()
     )
-    clock.advance(1)
-    assert outbox.deliver_due() == 1  # root
+    assert outbox.deliver_due() == 1  # the root, although the reply was queued first and ranks higher
     clock.advance(1)
     assert outbox.deliver_due() == 1  # reply
     root, reply = slack.messages(channel="C0INCIDENT")
     assert (root["text"], reply["text"], reply["thread_ts"]) == ("root", "reply", root["ts"])
 
 
-def test_only_the_latest_of_several_queued_edits_is_sent(tmp_path, slack, clock):
-    from bot.state import Post
+def test_a_reply_to_a_message_never_queued_is_given_up_not_kept_forever(tmp_path, slack, clock):
+    store = Store(tmp_path / "s.db")
+    body = {"channel": "C0INCIDENT", "text": "orphan"}
+    store.enqueue(Post("chat.postMessage", "C0INCIDENT", body, thread_key="incident:9:root"), clock.time())
+    assert outbox_for(store, slack.api_url, clock).deliver_due() == 0
+    assert [(p.state, p.payload["body"]["text"]) for p in store.posts()] == [("failed", "orphan")]
+    assert slack.messages() == []
 
+
+def test_only_the_latest_of_several_queued_edits_is_sent(tmp_path, slack, clock):
     store = Store(tmp_path / "s.db")
     outbox = outbox_for(store, slack.api_url, clock)
     store.enqueue(
@@ -147,6 +143,7 @@ def test_only_the_latest_of_several_queued_edits_is_sent(tmp_path, slack, clock)
             Post("chat.update", "C0PLATFORM", {"channel": "C0PLATFORM", "text": text}, key="card"),
             clock.time(),
         )
+    clock.advance(1)
     outbox.deliver_due()
     kinds = [(m["kind"], m["text"]) for m in slack.messages(channel="C0PLATFORM")]
     assert kinds == [("post", "v1"), ("update", "v4")]
@@ -154,8 +151,6 @@ def test_only_the_latest_of_several_queued_edits_is_sent(tmp_path, slack, clock)
 
 
 def test_a_file_is_uploaded_into_the_thread_of_its_answer(tmp_path, slack, clock):
-    from bot.state import Post
-
     store = Store(tmp_path / "s.db")
     outbox = outbox_for(store, slack.api_url, clock)
     store.enqueue(
@@ -189,3 +184,83 @@ def test_a_binary_file_survives_the_queue_byte_for_byte(tmp_path, slack, clock):
     assert outbox_for(store, slack.api_url, clock).deliver_due() == 1
     [upload] = slack.messages(channel="C0PLATFORM")
     assert upload["file"]["name"] == "chart.png"
+
+
+def test_an_edit_left_sending_by_a_crash_is_never_sent_after_a_newer_one(tmp_path, slack, clock):
+    store = Store(tmp_path / "s.db")
+    outbox = outbox_for(store, slack.api_url, clock)
+    store.enqueue(
+        Post("chat.postMessage", "C0PLATFORM", {"channel": "C0PLATFORM", "text": "v1"}, key="card"),
+        clock.time(),
+    )
+    outbox.deliver_due()
+    store.enqueue(
+        Post("chat.update", "C0PLATFORM", {"channel": "C0PLATFORM", "text": "v2"}, key="card"), clock.time()
+    )
+    [v2] = store.posts("pending")
+    store.mark_sending(v2.id)  # the process died while this edit was on the wire
+    store.enqueue(
+        Post("chat.update", "C0PLATFORM", {"channel": "C0PLATFORM", "text": "v3"}, key="card"), clock.time()
+    )
+    clock.advance(1)
+    outbox.deliver_due()
+    restarted = outbox_for(store, slack.api_url, clock)
+    restarted.recover()
+    clock.advance(60)
+    restarted.deliver_due()
+    texts = [m["text"] for m in slack.messages(channel="C0PLATFORM") if m["kind"] == "update"]
+    assert texts == ["v3"]
+    assert store.posts()[1].state == "superseded"
+
+
+def test_channels_take_turns_so_a_backlog_in_one_does_not_delay_another(tmp_path, slack, clock):
+    store = Store(tmp_path / "s.db")
+    outbox = Outbox(
+        store, WebClient(token=BOT_TOKEN, base_url=slack.api_url), Metrics(), clock, pace_seconds=1.0
+    )
+    for n in range(50):
+        post(store, clock, channel="C0INCIDENT", text=f"page {n}")
+    post(store, clock, channel="C0PLATFORM", text="the answer")
+    assert outbox.deliver_due() == 2
+    assert [m["text"] for m in slack.messages()] in (["page 0", "the answer"], ["the answer", "page 0"])
+
+
+def test_inside_a_channel_pages_go_before_thread_details(tmp_path, slack, clock):
+    store = Store(tmp_path / "s.db")
+    outbox = outbox_for(store, slack.api_url, clock)
+    for n in range(3):
+        store.enqueue(
+            Post(
+                "chat.postMessage", "C0INCIDENT", {"channel": "C0INCIDENT", "text": f"detail {n}"}, priority=2
+            ),
+            clock.time(),
+        )
+    store.enqueue(
+        Post("chat.postMessage", "C0INCIDENT", {"channel": "C0INCIDENT", "text": "page"}, priority=0),
+        clock.time(),
+    )
+    for _ in range(4):
+        outbox.deliver_due()
+        clock.advance(1)
+    assert [m["text"] for m in slack.messages()] == ["page", "detail 0", "detail 1", "detail 2"]
+
+
+def test_every_post_names_its_outbox_row_in_message_metadata(tmp_path, slack, clock):
+    store = Store(tmp_path / "s.db")
+    post(store, clock, text="with metadata")
+    outbox_for(store, slack.api_url, clock).deliver_due()
+    [message] = slack.messages()
+    assert message["metadata"] == {"event_type": "llmbot_post", "event_payload": {"outbox_id": 1}}
+
+
+def test_a_post_whose_answer_timed_out_is_found_in_slack_and_not_sent_twice(tmp_path, slack, clock):
+    store = Store(tmp_path / "s.db")
+    outbox = Outbox(
+        store, WebClient(token=BOT_TOKEN, base_url=slack.api_url, timeout=1), Metrics(), clock, timeout=1
+    )
+    slack.slow(1.5, calls=1)  # Slack takes the post but answers after the client gave up
+    post(store, clock, text="slow but landed")
+    assert outbox.deliver_due() == 0
+    [item] = store.posts()
+    assert item.state == "sent"
+    assert [m["text"] for m in slack.messages() if m["kind"] == "post"] == ["slow but landed"]

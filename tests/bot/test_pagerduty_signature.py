@@ -1,7 +1,7 @@
 """X-PagerDuty-Signature verification against published vectors: go-pagerduty's test body and
 deliveries captured from a real PagerDuty account (values copied here as literals), plus rotation."""
 
-from bot.pagerduty_webhook import signatures, verify
+from bot.oncall.intake import signatures, verify
 
 GO_SECRET = "lDQHScfUeXUKaQRNF+8XIiDKZ7XX3itBAYzwU0TARw8lJqRnkKl2iB1anSb0Z+IK"
 GO_SIGNATURE = "v1=0c0b9495b893a39e70d1fea2fe11fbe0a825f88b9f67846f6cc07dd2bc5476cd"

@@ -2,8 +2,17 @@
 
 import pytest
 
-from bot.registry import CommandSpec, find
-from bot.router import UsageError, normalise, parse
+from bot.app import build_registry
+from bot.router import UsageError, normalise
+from bot.router import parse as parse_with
+from commands.spec import CommandSpec
+
+REGISTRY = build_registry()
+find = REGISTRY.find
+
+
+def parse(text: str):
+    return parse_with(text, REGISTRY)
 
 
 def test_empty_text_means_help():
@@ -22,7 +31,7 @@ def test_verbs_are_case_insensitive():
 def test_unknown_verb_suggests_the_closest_command():
     with pytest.raises(UsageError) as caught:
         parse("statsu")
-    assert "Did you mean `/llm status`?" in caught.value.message
+    assert "Did you mean `/llm status`" in caught.value.message
 
 
 def test_unknown_verb_with_nothing_close_points_to_help():

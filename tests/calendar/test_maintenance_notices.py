@@ -2,10 +2,12 @@
 after one comes due, late with a note or skipped by policy, and not at all for a cancelled window."""
 
 from datetime import datetime, timezone
+from functools import partial
 
 import pytest
 
-from bot.calendar import NOTICE, Calendar
+from bot.calendar.notices import NOTICE, Notices
+from bot.calendar.windows import Calendar, windows
 from bot.clock import ManualClock
 from bot.scheduler import Scheduler
 from bot.state import Store
@@ -21,11 +23,18 @@ class Running:
 
     def __init__(self, db, clock, **settings):
         self.store = Store(db)
-        self.calendar = Calendar(
-            self.store, MaintenanceSettings(**settings), "C0PLATFORM", "llm-inference", clock
+        maintenance = MaintenanceSettings(**settings)
+        notices = Notices(
+            self.store,
+            maintenance,
+            "C0PLATFORM",
+            "llm-inference",
+            clock,
+            partial(windows, self.store, maintenance),
         )
-        self.scheduler = Scheduler(self.store, {NOTICE: self.calendar.on_notice}, clock)
-        self.calendar.arm()
+        self.calendar = Calendar(self.store, maintenance, notices, clock, lambda now, count: [])
+        self.scheduler = Scheduler(self.store, {NOTICE: notices.on_notice}, clock)
+        self.store.run_step(notices.arm, clock.time())
         self.scheduler.fire_due()
 
     def texts(self):

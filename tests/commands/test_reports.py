@@ -51,7 +51,7 @@ def test_a_line_without_the_usual_prefix_is_kept_whole():
     assert (line.at, line.level, line.text) == (None, None, "Traceback (most recent call last):")
 
 
-def test_wildcard_actions_fail_and_wildcard_resources_warn_while_deny_statements_pass():
+def test_wildcard_actions_fail_and_wildcard_resources_warn_in_backticks_while_deny_statements_pass():
     policy = PolicyVersion(
         name="p",
         arn="arn",
@@ -70,13 +70,13 @@ def test_wildcard_actions_fail_and_wildcard_resources_warn_while_deny_statements
         ],
     )
     assert security.wildcards(policy) == [
-        ("fail", "All: wildcard action * on *"),
-        ("fail", "Ec2: wildcard action ec2:Describe* on arn:aws:ec2:*:1:instance/*"),
-        ("warn", "Ce: ce:GetCostAndUsage on every resource (*)"),
+        ("fail", "All: wildcard action `*` on `*`"),
+        ("fail", "Ec2: wildcard action `ec2:Describe*` on `arn:aws:ec2:*:1:instance/*`"),
+        ("warn", "Ce: `ce:GetCostAndUsage` on every resource (`*`)"),
     ]
 
 
-def test_images_count_as_allowed_only_under_a_listed_registry_prefix():
+def test_images_count_as_allowed_only_under_a_listed_registry_prefix_with_hub_short_names_as_docker_io():
     allowed = ["vllm/", "ghcr.io/example/"]
     assert [
         security.outside(i, allowed)
@@ -85,8 +85,10 @@ def test_images_count_as_allowed_only_under_a_listed_registry_prefix():
             "ghcr.io/example/rag:1",
             "ghcr.io/examples/rag:1",
             "docker.io/vllm/vllm-openai",
+            "evil.example.com/vllm/vllm-openai:v1",
+            "vllmx/vllm-openai:v1",
         )
-    ] == [False, False, True, True]
+    ] == [False, False, True, False, True, True]
 
 
 def test_incident_report_charts_one_png_per_metric_with_data():
