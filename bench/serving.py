@@ -23,11 +23,12 @@ def start_bot(config: Path, log: Path) -> subprocess.Popen:
 
 
 def start_bare_app(
-    port: int, secret: str, threads: int, slack_api_url: str, token: str, log: Path
+    server: str, port: int, secret: str, threads: int, slack_api_url: str, token: str, log: Path
 ) -> subprocess.Popen:
+    """bench/bare_app.py on `server` (one of bare_app.SERVERS)."""
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, str(BARE_APP), str(port), secret, str(threads), slack_api_url, token],
+            [sys.executable, str(BARE_APP), server, str(port), secret, str(threads), slack_api_url, token],
             stdout=out,
             stderr=out,
         )
@@ -68,7 +69,24 @@ def memory_mb(pid: int) -> dict[str, float]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of the process, all threads, from /proc/<pid>/stat."""
+    """User + system CPU time of the process and its children (granian serves from a worker process),
+    all threads, from /proc/<pid>/stat."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15 of stat)
+    own = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15 of stat)
+    return own + sum(cpu_seconds(child) for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (this kernel has no /proc/<pid>/task/<tid>/children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except (FileNotFoundError, ProcessLookupError):  # it ended meanwhile
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
