@@ -12,7 +12,7 @@ from functools import partial
 
 from slack_sdk import WebClient
 
-from bot import alerts, calendar, changes, messages, oncall, rbac_groups, watch
+from bot import alerts, calendar, changes, housekeeping, messages, oncall, rbac_groups, watch
 from bot.answers import COMMAND, Answers
 from bot.calendar import Calendar
 from bot.clock import SystemClock
@@ -189,6 +189,7 @@ class Bot:
             ),
             calendar.wire(self.store, settings, self.calendar, self.deps, self.clock, ask, self.pagerduty),
             rbac_groups.wire(self.store, self.rbac, self.slack, self.clock),
+            housekeeping.wire(self.store, settings.state.keep_days, self.clock),
             watch.wire(self.store, settings, find),
             alerts.wire(
                 self.store,

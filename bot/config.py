@@ -82,6 +82,7 @@ class ServerSettings(Section):
 
 class StateSettings(Section):
     db: Path = Path("llmbot.db")
+    keep_days: float = Field(30, gt=0, description="finished jobs, sent posts and applied webhooks kept this long")
 
 
 class KubernetesSettings(Section):
