@@ -2,17 +2,24 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test install prometheus bench clean
+.PHONY: demo test lint install system bench clean
 
-demo: install prometheus
+demo: install system
 	$(VENV)/bin/llmbot demo
 
-test: install prometheus
+# lint first: it takes seconds and says what a reviewer would
+test: install system lint
 	$(PY) -m pytest
 
-bench: install prometheus
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+bench: install system
 	$(PY) bench/ack.py
 	$(PY) bench/status.py
+	$(PY) bench/timers.py
+	$(PY) bench/soak.py
 
 install: $(VENV)/.installed
 
@@ -22,11 +29,15 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e ".[test]"
 	touch $@
 
-# The sandbox runs a real Prometheus and Alertmanager from Debian's packages.
-prometheus:
-	@command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager >/dev/null; \
-	  else echo "Prometheus or Alertmanager missing: sudo apt-get install prometheus prometheus-alertmanager (the sandbox runs without them meanwhile)"; fi; }
+# The sandbox runs a real Prometheus and Alertmanager from Debian's packages; the manifest tests
+# render the kustomize overlays with Debian's kubectl.
+SYSTEM_TOOLS := prometheus promtool prometheus-alertmanager kubectl
+system:
+	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager kubectl >/dev/null; \
+	  else echo "missing:$$missing; run: sudo apt-get install prometheus prometheus-alertmanager kubectl"; exit 1; fi; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache
