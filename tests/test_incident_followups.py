@@ -9,7 +9,8 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.oncall.card import REPORT_DONE
-from bot.oncall.checklists import MONITOR, REMIND
+from bot.oncall.monitoring import MONITOR
+from bot.oncall.report_chase import REMIND
 from sandbox import pagerduty_sender as pd
 from tests.incident_support import CHANNEL, checklist, pump, replies, root, sender, tick
 from tests.support import settle_all, start_bot

@@ -12,12 +12,16 @@ from bot.interactions import Click
 from bot.metrics import Metrics
 from bot.oncall import card
 from bot.oncall.actions import ACTION_JOB, ONCALL_JOB, IncidentActions
-from bot.oncall.checklists import MONITOR, MONITOR_JOB, REMIND, SCALE_JOB, Checklists
+from bot.oncall.checklists import SCALE_JOB, Checklists
+from bot.oncall.engine import Incidents
 from bot.oncall.escalation import ESCALATE, ESCALATE_JOB, Escalation
-from bot.oncall.incidents import EVENT_JOB, REPORT_JOB, Incidents
+from bot.oncall.inbox import EVENT_JOB, Inbox
 from bot.oncall.intake import WebhookIntake
+from bot.oncall.monitoring import MONITOR, MONITOR_JOB, Monitoring
 from bot.oncall.people import People
+from bot.oncall.report_chase import REMIND, ReportChase
 from bot.oncall.reports import Reports
+from bot.oncall.status import REPORT_JOB
 from bot.oncall.storm import Storm
 from bot.oncall.thread import Thread, root_key
 from bot.plugs import Plugs
@@ -68,10 +72,12 @@ def wire(
     thread = Thread(policy, s.incident_channel, s.platform_channel)
     people = People(policy.pagerduty_emails, slack)
     escalation = Escalation(store, thread, clock, pagerduty, settings.pagerduty.from_email, people, held)
-    checklists = Checklists(store, thread, clock, deps, find)
-    engine = Incidents(
-        store, thread, escalation, checklists, Storm(store, thread, policy.storm_threshold), clock, pagerduty
-    )
+    monitoring = Monitoring(thread, clock, deps)
+    checklists = Checklists(store, thread, clock, monitoring, find)
+    chase = ReportChase(store, thread, checklists, clock)
+    storm = Storm(store, thread, policy.storm_threshold)
+    engine = Incidents(store, thread, escalation, checklists, chase, storm, clock)
+    inbox = Inbox(store, engine, clock, pagerduty)
     actions = IncidentActions(store, engine, escalation, people, clock, pagerduty)
     reports = Reports(store, thread, people, deps, clock, pagerduty)
     secrets = [secret.get_secret_value() for secret in settings.pagerduty.webhook_secrets]
@@ -85,18 +91,18 @@ def wire(
 
     return Plugs(
         jobs={
-            EVENT_JOB: engine.drain,
+            EVENT_JOB: inbox.drain,
             ACTION_JOB: actions.act,
             ESCALATE_JOB: escalation.escalate_in_pagerduty,
             REPORT_JOB: reports.report,
             SCALE_JOB: reports.scale,
             ONCALL_JOB: reports.oncall,
-            MONITOR_JOB: checklists.monitor_report,
+            MONITOR_JOB: monitoring.report,
         },
         timers={
             ESCALATE: escalation.on_timer,
-            MONITOR: checklists.on_monitor_due,
-            REMIND: checklists.on_remind,
+            MONITOR: monitoring.on_due,
+            REMIND: chase.on_remind,
         },
         buttons={
             card.ACK: actions.on_action,
@@ -104,7 +110,7 @@ def wire(
             card.ESCALATE: actions.on_action,
             card.TAKE: actions.on_action,
             card.NOTE: actions.on_note,
-            card.REPORT_DONE: checklists.on_report_done,
+            card.REPORT_DONE: chase.on_done,
             card.TICK: checklists.on_tick,
             card.RUN: checklists.on_run,
             **dict.fromkeys(card.DIAGNOSE, diagnose(store, thread, find)),

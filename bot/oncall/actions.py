@@ -11,9 +11,10 @@ from bot import messages
 from bot.errors import unavailable
 from bot.interactions import Asked, Click
 from bot.oncall import card
+from bot.oncall.engine import Incidents
 from bot.oncall.escalation import Escalation
-from bot.oncall.incidents import REPORT_JOB, Incidents
 from bot.oncall.people import People
+from bot.oncall.status import REPORT_JOB
 from bot.rbac import role_allows
 from bot.state import Effects, Incident, JobResult, NewJob, Store
 from commands.blockkit import escape

@@ -1,31 +1,31 @@
 """Response checklists: people tick checkboxes (each click applies the clicker's own change, this item
 on or off, as a compare-and-set, with who and when), the bot ticks what it can observe (acknowledged,
-posted, resolved, report), items with a command run it into the thread, a ticked "monitor for N
-minutes" reports error rate and p95 when its timer fires, and an unfinished report is chased."""
+posted, resolved, report), items with a command run it into the thread, and ticking a "monitor for N
+minutes" item starts its monitoring window (bot/oncall/monitoring.py)."""
 
 from __future__ import annotations
 
 from typing import Callable
 
 from bot.interactions import Click
+from bot.oncall.monitoring import Monitoring
 from bot.oncall.thread import Thread, root_key
 from bot.rbac import role_allows
-from bot.state import CancelTimer, Effects, Incident, JobResult, NewJob, SetTimer, Store, Write
+from bot.state import Effects, Incident, NewJob, Store, Write
 from bot.state import incidents as rows
 from bot.state.incidents import Tick, TimelineEntry
-from commands.blockkit import actor, code, when
-from commands.incident_report import window_line
+from commands.blockkit import code
 from commands.spec import CommandSpec
 
-MONITOR, MONITOR_JOB = "incident.monitor", "incident-monitor"
-REMIND = "incident.report_reminder"
 SCALE_JOB = "incident-scale"
 BOT = "llmbot"
 
 
 class Checklists:
-    def __init__(self, store: Store, thread: Thread, clock, deps, find: Callable[[str], CommandSpec | None]):
-        self._store, self._thread, self._clock, self._deps, self._find = store, thread, clock, deps, find
+    def __init__(self, store: Store, thread: Thread, clock, monitoring: Monitoring,
+                 find: Callable[[str], CommandSpec | None]):  # fmt: skip
+        self._store, self._thread, self._clock, self._find = store, thread, clock, find
+        self._monitoring = monitoring
 
     @property
     def role(self) -> str:
@@ -72,7 +72,7 @@ class Checklists:
                 self._record(incident.id, f"Ticked: {items[i].text}", f"@{user}"),
             )
             if items[i].monitor_minutes:
-                fx += self._start_monitor(incident, i, items[i].monitor_minutes)
+                fx += self._monitoring.start(incident, i, items[i].monitor_minutes)
         for i in sorted((was_on - now_on) & set(ticks)):
             del ticks[i]
             fx += Effects.of(
@@ -108,7 +108,8 @@ class Checklists:
         spec = self._find(item.command or "")
         if spec is None or spec.changes or not role_allows(click.role, spec.role):
             return Effects(
-                reply=f"{code('/llm ' + (item.command or ''))} cannot run from this button for you; type it instead."
+                reply=f"{code('/llm ' + (item.command or ''))} cannot run from this button for you; "
+                "type it instead."
             )
         return self._run(incident, ref[1], spec, click)
 
@@ -133,86 +134,6 @@ class Checklists:
             reply=f"Running {code('/llm ' + item.command)} into the incident thread…",
         )
 
-    # --- monitoring windows -----------------------------------------------------------------
-    def _start_monitor(self, incident: Incident, idx: int, minutes: float) -> Effects:
-        due = self._clock.time() + minutes * 60
-        line = f"⏱️ Monitoring for {minutes:g} min: error rate and p95 latency follow here at {when(due)}."
-        return Effects.of(
-            SetTimer(MONITOR, f"{incident.id}:{idx}", due, {"minutes": minutes}),
-            self._thread.reply(incident.id, line),
-        )
-
-    def on_monitor_due(self, timer, late: float) -> Effects:
-        incident_id, idx = timer.key.rsplit(":", 1)
-        payload = {"incident_id": incident_id, "idx": int(idx), "minutes": timer.payload.get("minutes", 0)}
-        return Effects.of(NewJob(MONITOR_JOB, payload))
-
-    def monitor_report(self, job) -> JobResult:
-        """Worker job "incident-monitor": the numbers at the end of the window, into the thread."""
-        p = job.payload
-        line = f"📈 Monitoring window of {p['minutes']:g} min ended: " + window_line(self._deps)
-        return JobResult(
-            "ok",
-            Effects.of(
-                self._thread.reply(p["incident_id"], line),
-                self._record(p["incident_id"], f"Monitoring window of {p['minutes']:g} min ended", BOT),
-            ),
-        )
-
-    # --- the report -------------------------------------------------------------------------
-    def reminder(self, incident: Incident) -> SetTimer:
-        hours = self._thread.policy.report_reminder_hours
-        return SetTimer(
-            REMIND, f"{incident.id}:report", (incident.resolved_at or self._clock.time()) + hours * 3600
-        )
-
-    def on_report_done(self, click: Click) -> Effects:
-        if not role_allows(click.role, self.role):
-            return Effects(
-                reply=f"Marking the report done needs the {self.role} role (yours: {click.role or 'none'}); "
-                "nothing changed."
-            )
-        incident = self._store.incident(click.value)
-        if incident is None:
-            return Effects(reply="That incident is not known to the bot.")
-        if incident.report_done:
-            return Effects(reply="The report is already marked done.")
-        ticks = self._store.ticks(incident.id)
-        done = incident.model_copy(update={"report_done": 1})
-        return (
-            Effects.of(
-                Write(
-                    "UPDATE incidents SET report_done=1 WHERE id=? AND report_done=0",
-                    (incident.id,),
-                    what="report done",
-                ),
-                CancelTimer(REMIND, f"{incident.id}:report"),
-                self._record(incident.id, "Report marked done", f"@{click.user}"),
-                self._thread.reply(incident.id, f"📄 Report marked done by {actor('@' + click.user)}."),
-            )
-            + self.observed(done, "report", ticks, f"@{click.user}")
-            + Effects.of(self._thread.checklist_update(done, ticks))
-        )
-
-    def on_remind(self, timer, late: float) -> Effects:
-        incident = self._store.incident(timer.key.rsplit(":", 1)[0])
-        if incident is None or incident.report_done or incident.status != "resolved":
-            return Effects()
-        who = (
-            actor(incident.acknowledged_by or incident.resolved_by)
-            if (incident.acknowledged_by or incident.resolved_by)
-            else "responders"
-        )
-        hours = self._thread.policy.report_reminder_hours
-        return Effects.of(
-            self._thread.reply(
-                incident.id,
-                f"⏰ {who}: {hours:g} h since this was resolved and the incident "
-                "report is not marked done. Finish the draft above and click "
-                "*Mark report done*.",
-            )
-        )
-
     def _record(self, incident_id: str, text: str, who: str) -> Write:
         return rows.timeline(
             incident_id, TimelineEntry(at=self._clock.time(), kind="checklist", text=text, who=who)
@@ -235,3 +156,8 @@ def _item_ref(value: str) -> tuple[str, int] | None:
 
 def _indexes(values) -> set[int]:
     return {ref[1] for v in values if (ref := _item_ref(v)) is not None}
+
+
+def record(clock, incident_id: str, text: str, who: str) -> Write:
+    """A checklist line in the incident's timeline (the report draft reads it)."""
+    return rows.timeline(incident_id, TimelineEntry(at=clock.time(), kind="checklist", text=text, who=who))

@@ -111,7 +111,8 @@ class Escalation:
         who = ", ".join(self._mention(o) for o in people) or _person(
             self._thread.policy.people.get(target.name, "")
         )
-        line = f"📣 {who or target.name}: you are {target.name} on-call for #{incident.number}. Please acknowledge."
+        line = f"📣 {who or target.name}: you are {target.name} on-call for #{incident.number}. "
+        line += "Please acknowledge."
         fx = note + Effects.of(self._thread.reply(incident.id, line))
         return JobResult("escalated", fx, then=lambda: self._assigned(incident.id, assignee))
 
@@ -125,7 +126,8 @@ class Escalation:
         return Effects(), ", ".join(a.name for a in updated.assignees)
 
     def _assigned(self, incident_id: str, assignee: str) -> Effects:
-        """Inside the job's closing transaction: the root shows the new assignee over the state as it is now."""
+        """Inside the job's closing transaction: the root shows the new assignee over the state as it is
+        now."""
         incident = self._store.incident(incident_id)
         if not assignee or incident is None or incident.assignee == assignee:
             return Effects()

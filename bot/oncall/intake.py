@@ -14,7 +14,7 @@ import logging
 from prometheus_client import Counter
 
 from bot import crash
-from bot.oncall.incidents import EVENT_JOB
+from bot.oncall.inbox import EVENT_JOB
 from bot.state import Effects, NewJob, Store, Write
 from integrations.pagerduty_events import INCIDENT_TYPES, Unreadable, envelope, incident_id
 

@@ -53,7 +53,9 @@ def _reorder(members: list[Incident]) -> Effects:
     pointers = [f"incident:{i.id}:announce" for i in members if i.severity == "P0"]
     return Effects.of(
         _where("UPDATE outbox SET priority=?", (DETAIL,), later, "later roots wait"),
-        _where("UPDATE outbox SET state='superseded', error='the storm line stands in'", (), pointers, "pointers"),
+        _where(
+            "UPDATE outbox SET state='superseded', error='the storm line stands in'", (), pointers, "pointers"
+        ),
     )
 
 
