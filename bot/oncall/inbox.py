@@ -9,8 +9,7 @@ import threading
 
 from bot import crash
 from bot.oncall.engine import Incidents
-from bot.state import Effects, JobResult, Store
-from bot.state import incidents as rows
+from bot.state import Effects, JobResult, Store, pd_inbox
 from integrations.errors import IntegrationError
 from integrations.pagerduty_events import IncidentEvent, Unreadable, parse
 
@@ -37,14 +36,14 @@ class Inbox:
     def _apply_row(self, row) -> int:
         try:
             event = self._complete(parse(row.body))
-            step = lambda: self._engine.apply(event) + Effects.of(rows.finish_event(row.seq))  # noqa: E731
+            step = lambda: self._engine.apply(event) + Effects.of(pd_inbox.finish(row.seq))  # noqa: E731
             return int(self._store.run_step(step, self._clock.time())[1] is not None)
         except Unreadable as exc:
             log.error("stored PagerDuty event could not be read", extra={"seq": row.seq, "error": str(exc)})
-            self._store.commit(Effects.of(rows.finish_event(row.seq, "unreadable")), self._clock.time())
+            self._store.commit(Effects.of(pd_inbox.finish(row.seq, "unreadable")), self._clock.time())
         except Exception:  # one event we cannot apply must not hold up every later one
             log.exception("stored PagerDuty event could not be applied", extra={"seq": row.seq})
-            self._store.commit(Effects.of(rows.finish_event(row.seq, "failed")), self._clock.time())
+            self._store.commit(Effects.of(pd_inbox.finish(row.seq, "failed")), self._clock.time())
         return 0
 
     def _lock(self, incident_id: str) -> threading.Lock:

@@ -15,7 +15,7 @@ from prometheus_client import Counter
 
 from bot import crash
 from bot.oncall.inbox import EVENT_JOB
-from bot.state import Effects, NewJob, Store, Write
+from bot.state import Effects, NewJob, Store, pd_inbox
 from integrations.pagerduty_events import INCIDENT_TYPES, Unreadable, envelope, incident_id
 
 log = logging.getLogger(__name__)
@@ -46,15 +46,6 @@ def verify(secrets: list[str], header: str, body: bytes) -> bool:
 
 def _reply(status: int, body: dict) -> Reply:
     return status, JSON, json.dumps(body).encode()
-
-
-def inbox_row(webhook_id: str, incident: str, kind: str, body: bytes, now: float, state: str) -> Write:
-    return Write(
-        "INSERT OR IGNORE INTO pd_inbox (webhook_id, incident_id, event_type, body, state, received_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (webhook_id, incident, kind, body.decode("utf-8", "replace"), state, now),
-        what=f"inbox {webhook_id}",
-    )
 
 
 class WebhookIntake:
@@ -97,7 +88,9 @@ class WebhookIntake:
             return self._store_unreadable(webhook_id, body)
         handled = bool(kind in INCIDENT_TYPES and incident)
         key = webhook_id or _event_id(event) or "sha256:" + hashlib.sha256(body).hexdigest()
-        row = inbox_row(key, incident, kind, body, self._clock.time(), "pending" if handled else "ignored")
+        row = pd_inbox.store(
+            key, incident, kind, body, self._clock.time(), "pending" if handled else "ignored"
+        )
         job = NewJob(EVENT_JOB, {"incident_id": incident}) if handled else None
         fresh = self._store.commit(Effects.of(row, job), self._clock.time()) is not None
         crash.point("intake.after_store")
@@ -107,7 +100,7 @@ class WebhookIntake:
     def _store_unreadable(self, webhook_id: str, body: bytes) -> Reply:
         key = webhook_id or "sha256:" + hashlib.sha256(body).hexdigest()
         self._store.commit(
-            Effects.of(inbox_row(key, "", "unreadable", body, self._clock.time(), "unreadable")),
+            Effects.of(pd_inbox.store(key, "", "unreadable", body, self._clock.time(), "unreadable")),
             self._clock.time(),
         )
         log.error(

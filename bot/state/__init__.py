@@ -10,10 +10,11 @@ from bot.state.commit import Commits, Committed
 from bot.state.effects import NOTHING, CancelTimer, Effects, NewJob, SetTimer, Write
 from bot.state.incidents import Incident, IncidentRows
 from bot.state.index_batches import IndexBatchRows
-from bot.state.kube_problems import KubeProblemRows
 from bot.state.jobs import Job, JobResult, JobRows
+from bot.state.kube_problems import KubeProblemRows
 from bot.state.maintenance import Drain, MaintenanceRows, WindowRow
 from bot.state.outbox import OutboxItem, OutboxRows, Post
+from bot.state.pd_inbox import InboxRows
 from bot.state.requests import RequestRows
 from bot.state.timers import Timer, TimerRows
 
@@ -26,6 +27,7 @@ class Store(
     TimerRows,
     ApprovalRows,
     IncidentRows,
+    InboxRows,
     MaintenanceRows,
     IndexBatchRows,
     RequestRows,

@@ -56,8 +56,8 @@ def _approval(row: dict[str, Any]) -> Approval:
 
 def insert(approval: Approval) -> Write:
     return Write(
-        "INSERT OR IGNORE INTO approvals (id, job_id, command, args, plan, requester, channel, state, required, "
-        "created_at, expires_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+        "INSERT OR IGNORE INTO approvals (id, job_id, command, args, plan, requester, channel, state, "
+        "required, created_at, expires_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
         (
             approval.id,
             approval.job_id,

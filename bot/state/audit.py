@@ -41,7 +41,7 @@ class AuditRows:
         )
 
     def _insert_audit(self, conn, entry: AuditEntry) -> None:
-        # a plain INSERT: sqlite-utils' Table.insert re-reads the schema each call, and this runs on the ack path
+        # a plain INSERT: sqlite-utils' Table.insert re-reads the schema each call (this is the ack path)
         row = entry.model_dump()
         row["at"] = entry.at.isoformat()
         conn.execute(

@@ -26,7 +26,7 @@ class Database:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
         self._db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
-        self.listeners: list = []  # called with each Committed after its transaction (wake the worker, outbox)
+        self.listeners: list = []  # called with each Committed after its transaction (to wake the loops)
         with self._lock:
             self._check_version()
             self._db.execute("PRAGMA journal_mode=WAL")

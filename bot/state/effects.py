@@ -46,7 +46,7 @@ class SetTimer:
 
 @dataclass(frozen=True)
 class CancelTimer:
-    """Cancel the pending timer (kind, key), or every pending one whose key starts with `key` when `prefix`."""
+    """Cancel the pending timer (kind, key), or with `prefix` every pending one whose key starts so."""
 
     kind: str
     key: str

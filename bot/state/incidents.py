@@ -1,7 +1,7 @@
-"""PagerDuty incidents as rows: the webhook inbox (unique on X-Webhook-Id, drained in arrival order
-per incident), one incident row per PagerDuty incident (its state, escalation level, report), its
-timeline, and its checklist ticks. Changes are Writes an engine step returns; status moves are
-compare-and-set, so a duplicate delivery, an echoed webhook or a second click changes nothing twice."""
+"""PagerDuty incidents as rows: one incident row per PagerDuty incident (its state, escalation level,
+report), its timeline, its checklist ticks, and storms (the webhook inbox is bot/state/pd_inbox.py).
+Changes are Writes an engine step returns; status moves are compare-and-set, so a duplicate delivery,
+an echoed webhook or a second click changes nothing twice."""
 
 from __future__ import annotations
 
@@ -12,15 +12,6 @@ from pydantic import BaseModel
 from bot.state.effects import Write
 
 OPEN = ("triggered", "acknowledged")
-
-
-class InboxEvent(BaseModel):
-    seq: int
-    webhook_id: str
-    incident_id: str
-    event_type: str
-    body: str
-    state: str
 
 
 class Incident(BaseModel):
@@ -141,31 +132,8 @@ def storm(key: str, started_at: float, last_at: float) -> Write:
     )
 
 
-def finish_event(seq: int, state: str = "done") -> Write:
-    return Write(
-        "UPDATE pd_inbox SET state=? WHERE seq=? AND state='pending'",
-        (state, seq),
-        what=f"inbox {seq}: {state}",
-    )
-
-
 class IncidentRows:
     def _create(self, db) -> None:
-        db["pd_inbox"].create(
-            {
-                "seq": int,
-                "webhook_id": str,
-                "incident_id": str,
-                "event_type": str,
-                "body": str,
-                "state": str,
-                "received_at": float,
-            },
-            pk="seq",
-            if_not_exists=True,
-        )
-        db["pd_inbox"].create_index(["webhook_id"], unique=True, if_not_exists=True)
-        db["pd_inbox"].create_index(["state", "incident_id", "seq"], if_not_exists=True)
         db["incidents"].create(
             {
                 "id": str,
@@ -211,40 +179,6 @@ class IncidentRows:
             pk=("incident_id", "idx"),
             if_not_exists=True,
         )
-
-    # --- the inbox --------------------------------------------------------------------------
-    def store_webhook(
-        self,
-        webhook_id: str,
-        incident_id: str,
-        event_type: str,
-        body: bytes,
-        now: float,
-        state: str = "pending",
-    ) -> bool:
-        """False when this webhook id was stored before (a retry or duplicate delivery)."""
-        cursor = self._write(
-            "INSERT OR IGNORE INTO pd_inbox (webhook_id, incident_id, event_type, body, state, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (webhook_id, incident_id, event_type, body.decode("utf-8", "replace"), state, now),
-        )
-        return cursor.rowcount == 1
-
-    def pending_events(self, incident_id: str) -> list[InboxEvent]:
-        rows = self._rows(
-            "SELECT * FROM pd_inbox WHERE state='pending' AND incident_id=? ORDER BY seq", (incident_id,)
-        )
-        return [InboxEvent(**{k: r[k] for k in InboxEvent.model_fields}) for r in rows]
-
-    def incidents_with_pending_events(self) -> list[str]:
-        rows = self._rows("SELECT DISTINCT incident_id FROM pd_inbox WHERE state='pending'")
-        return [r["incident_id"] for r in rows]
-
-    def inbox(self) -> list[InboxEvent]:
-        return [
-            InboxEvent(**{k: r[k] for k in InboxEvent.model_fields})
-            for r in self._rows("SELECT * FROM pd_inbox ORDER BY seq")
-        ]
 
     # --- incidents --------------------------------------------------------------------------
     def incident(self, incident_id: str) -> Incident | None:

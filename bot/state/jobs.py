@@ -80,7 +80,8 @@ class JobRows:
             if row is None:
                 return None
             conn.execute(
-                "UPDATE jobs SET state='running', attempts=attempts+1, updated_at=? WHERE id=? AND state='pending'",
+                "UPDATE jobs SET state='running', attempts=attempts+1, updated_at=? "
+                "WHERE id=? AND state='pending'",
                 (now, row[0]),
             )
         return self.job(row[0])

@@ -75,7 +75,9 @@ class MaintenanceRows:
 
     def _create_holds(self, db) -> None:
         db["pagerduty_holds"].create(
-            {"window_key": str, "pd_id": str, "state": str, "opened_at": float}, pk="window_key", if_not_exists=True
+            {"window_key": str, "pd_id": str, "state": str, "opened_at": float},
+            pk="window_key",
+            if_not_exists=True,
         )
 
     # --- windows --------------------------------------------------------------------------------
@@ -123,8 +125,8 @@ def record_drain(window_key: str, counts: dict[str, int], by: str, now: float) -
     """The counts to restore later; while a drain is open, its first counts win (a resumed or repeated
     drain must never record the zeros it left behind)."""
     return Write(
-        "INSERT INTO maintenance_drains (window_key, counts, state, drained_at, by) SELECT ?, ?, 'drained', ?, ? "
-        "WHERE NOT EXISTS (SELECT 1 FROM maintenance_drains WHERE state='drained')",
+        "INSERT INTO maintenance_drains (window_key, counts, state, drained_at, by) "
+        "SELECT ?, ?, 'drained', ?, ? WHERE NOT EXISTS (SELECT 1 FROM maintenance_drains WHERE state='drained')",
         (window_key, json.dumps(counts), now, by),
         expect=None,
         what=f"drain for {window_key}",

@@ -207,7 +207,8 @@ class OutboxRows:
 
     def fail_post(self, item_id: int, error: str, state: str = "failed") -> None:
         self._write(
-            "UPDATE outbox SET state=?, error=?, attempts=attempts+1 WHERE id=? AND state IN ('pending', 'sending')",
+            "UPDATE outbox SET state=?, error=?, attempts=attempts+1 "
+            "WHERE id=? AND state IN ('pending', 'sending')",
             (state, error, item_id),
         )
 
@@ -231,7 +232,7 @@ class OutboxRows:
         return rows[0]["key"] if rows else None
 
     def key_state(self, key: str) -> str | None:
-        """The state of the post that creates the message `key` (pending, sending, sent, failed), if queued."""
+        """The state of the post that creates the message `key` (pending, sending, sent, failed)."""
         rows = self._rows("SELECT state FROM outbox WHERE msg_key=? AND method='chat.postMessage'", (key,))
         return rows[0]["state"] if rows else None
 

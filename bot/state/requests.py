@@ -1,25 +1,50 @@
 """Signed Slack requests already served, by signature, for as long as Slack's five-minute window lets
-a copy pass the signature check: a replayed request is recognised and not acted on twice."""
+a copy pass the signature check: a replayed request is recognised and not acted on twice.
+
+A sighting is one row keyed by a 64-bit hash of the signature (an INTEGER PRIMARY KEY: one b-tree, so
+a sighting dirties one page, where a text key plus a time index dirtied three), written in the same
+transaction as what the request does. Old rows go in 256 slices of the key range, one slice a second,
+so the whole table is swept every 256 s and no sweep holds the store's lock for long."""
 
 from __future__ import annotations
 
+import hashlib
+
+from bot.state.effects import Write
+
 KEEP_SECONDS = 600  # twice the signature window
+SLICES = 256  # a full sweep every 256 s: a sighting lives between KEEP_SECONDS and KEEP_SECONDS + 256 s
+_SLICE = 1 << 56  # 2**64 keys / 256 slices
+_INSERT = "INSERT OR IGNORE INTO seen_signatures (key, at) VALUES (?, ?)"
+_SWEEP = "DELETE FROM seen_signatures WHERE key BETWEEN ? AND ? AND at < ?"
+
+
+def sighting_key(signature: str) -> int:
+    """A signed 64-bit key for `signature`; two different signatures share one with odds of 2**-64."""
+    return int.from_bytes(hashlib.blake2b(signature.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 class RequestRows:
     def _create(self, db) -> None:
-        db["seen_requests"].create({"signature": str, "at": float}, pk="signature", if_not_exists=True)
-        db["seen_requests"].create_index(["at"], if_not_exists=True)
+        db.execute("CREATE TABLE IF NOT EXISTS seen_signatures (key INTEGER PRIMARY KEY, at REAL NOT NULL)")
+        self._swept_at = 0  # the last second whose slice was swept
+
+    def sighting(self, signature: str, now: float) -> tuple[Write, ...]:
+        """The writes that record `signature` as seen, to commit with the request's own effects: the
+        insert is a compare-and-set, so a replay voids the whole step, and a step that fails records
+        nothing (its replay is then the first request that acts)."""
+        insert = Write(_INSERT, (sighting_key(signature), now), what="a replayed Slack request")
+        if int(now) == self._swept_at:
+            return (insert,)
+        self._swept_at = second = int(now)
+        low = (second % SLICES - SLICES // 2) * _SLICE
+        return insert, Write(_SWEEP, (low, low + _SLICE - 1, now - KEEP_SECONDS), expect=None)
 
     def first_sighting(self, signature: str, now: float) -> bool:
-        """True the first time `signature` is seen; forgets sightings older than the window as it goes."""
+        """True the first time `signature` is seen, recorded at once in a transaction of its own."""
+        insert, *sweep = self.sighting(signature, now)
         with self._transaction() as conn:
-            fresh = (
-                conn.execute(
-                    "INSERT OR IGNORE INTO seen_requests (signature, at) VALUES (?, ?)", (signature, now)
-                ).rowcount
-                == 1
-            )
-            if fresh and int(now) % 16 == 0:  # now and then, not on every request
-                conn.execute("DELETE FROM seen_requests WHERE at < ?", (now - KEEP_SECONDS,))
+            fresh = conn.execute(insert.sql, insert.params).rowcount == 1
+            for write in sweep:
+                conn.execute(write.sql, write.params)
         return fresh

@@ -70,8 +70,8 @@ class TimerRows:
             return
         keep_fired = "" if timer.again else " WHERE timers.state != 'fired'"
         conn.execute(
-            "INSERT INTO timers (kind, key, due_at, payload, state, created_at) VALUES (?, ?, ?, ?, 'pending', ?) "
-            "ON CONFLICT(kind, key) DO UPDATE SET due_at=excluded.due_at, payload=excluded.payload, "
+            "INSERT INTO timers (kind, key, due_at, payload, state, created_at) "
+            "VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT(kind, key) DO UPDATE SET due_at=excluded.due_at, payload=excluded.payload, "
             "state='pending', fired_at=NULL" + keep_fired,
             (timer.kind, timer.key, timer.due_at, json.dumps(timer.payload), now),
         )
@@ -79,7 +79,8 @@ class TimerRows:
     def _cancel_timer(self, conn, cancel: CancelTimer) -> None:
         if cancel.prefix:
             conn.execute(
-                "UPDATE timers SET state='cancelled' WHERE kind=? AND key LIKE ? ESCAPE '\\' AND state='pending'",
+                "UPDATE timers SET state='cancelled' "
+                "WHERE kind=? AND key LIKE ? ESCAPE '\\' AND state='pending'",
                 (cancel.kind, _like_prefix(cancel.key)),
             )
         else:
