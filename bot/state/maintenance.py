@@ -126,7 +126,8 @@ def record_drain(window_key: str, counts: dict[str, int], by: str, now: float) -
     drain must never record the zeros it left behind)."""
     return Write(
         "INSERT INTO maintenance_drains (window_key, counts, state, drained_at, by) "
-        "SELECT ?, ?, 'drained', ?, ? WHERE NOT EXISTS (SELECT 1 FROM maintenance_drains WHERE state='drained')",
+        "SELECT ?, ?, 'drained', ?, ? "
+        "WHERE NOT EXISTS (SELECT 1 FROM maintenance_drains WHERE state='drained')",
         (window_key, json.dumps(counts), now, by),
         expect=None,
         what=f"drain for {window_key}",

@@ -71,8 +71,8 @@ class TimerRows:
         keep_fired = "" if timer.again else " WHERE timers.state != 'fired'"
         conn.execute(
             "INSERT INTO timers (kind, key, due_at, payload, state, created_at) "
-            "VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT(kind, key) DO UPDATE SET due_at=excluded.due_at, payload=excluded.payload, "
-            "state='pending', fired_at=NULL" + keep_fired,
+            "VALUES (?, ?, ?, ?, 'pending', ?) ON CONFLICT(kind, key) DO UPDATE SET "
+            "due_at=excluded.due_at, payload=excluded.payload, state='pending', fired_at=NULL" + keep_fired,
             (timer.kind, timer.key, timer.due_at, json.dumps(timer.payload), now),
         )
 
