@@ -6,19 +6,16 @@ row, so after a timeout or a crash it is looked up in Slack before it is ever se
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
-from bot import crash
+from bot import crash, slack_calls
 from bot.metrics import Metrics
-from bot.outbox_lookup import EVENT_TYPE, find_posted
+from bot.outbox_lookup import find_posted
 from bot.state import OutboxItem, Store
 from bot.state.outbox import UNPACED_LANE as UNPACED
 
@@ -26,26 +23,6 @@ log = logging.getLogger(__name__)
 
 
 MAX_BACKOFF_SECONDS = 300.0
-# Slack errors that another attempt cannot fix
-_PERMANENT = {
-    "invalid_blocks",
-    "invalid_blocks_format",
-    "msg_too_long",
-    "no_text",
-    "is_archived",
-    "msg_blocks_too_long",
-    "invalid_auth",
-    "not_authed",
-    "token_revoked",
-    "account_inactive",
-    "missing_scope",
-    "message_not_found",
-    "cant_update_message",
-    "channel_not_found",
-    "not_in_channel",
-    "expired_url",
-    "invalid_metadata_format",
-}
 
 
 class Outbox:
@@ -151,7 +128,7 @@ class Outbox:
             return 0
         crash.point("outbox.before_send")
         try:
-            result = self._send(item)
+            result = slack_calls.send(self._client, item, self._timeout)
         except SlackApiError as exc:
             return self._failed(item, exc)
         except Exception as exc:  # timeout or network: Slack may have taken it
@@ -203,55 +180,22 @@ class Outbox:
             self._store.fail_post(item.id, f"message {key} was never posted")
         return False
 
-    def _send(self, item: OutboxItem) -> dict[str, Any]:
-        body = item.payload["body"]
-        if item.method == "response_url":
-            return self._respond(item.payload["response_url"], body)
-        if item.method == "files.upload":
-            content = base64.b64decode(body["content_b64"]) if "content_b64" in body else body["content"]
-            response = self._client.files_upload_v2(
-                channel=body.get("channel", item.channel),
-                filename=body["filename"],
-                title=body["title"],
-                content=content,
-                thread_ts=body.get("thread_ts"),
-            )
-            return {"file": (response.get("file") or {}).get("id")}
-        if item.method == "chat.postMessage":
-            body = {**body, "metadata": {"event_type": EVENT_TYPE, "event_payload": {"outbox_id": item.id}}}
-        response = self._client.api_call(item.method, json=body)
-        return {"ts": response.get("ts"), "channel": response.get("channel")}
-
-    def _respond(self, url: str | None, body: dict[str, Any]) -> dict[str, Any]:
-        if not url:
-            raise SlackApiError("no response_url", {"ok": False, "error": "expired_url"})
-        response = WebhookClient(url, timeout=int(self._timeout)).send_dict(body)
-        if response.status_code == 429:
-            raise SlackApiError("ratelimited", _Fake429(response.headers))
-        if response.status_code >= 500:
-            raise ConnectionError(f"response_url answered {response.status_code}")
-        if response.status_code != 200:
-            raise SlackApiError("response_url refused", {"ok": False, "error": "expired_url"})
-        return {"status": response.status_code}
-
     def _failed(self, item: OutboxItem, exc: SlackApiError) -> int:
-        response = exc.response
-        error = (response.get("error") if hasattr(response, "get") else None) or "unknown_error"
-        if getattr(response, "status_code", 200) == 429 or error in ("ratelimited", "rate_limited"):
-            retry_after = float(_header(response, "Retry-After") or 1)
+        said = slack_calls.refusal(exc, bool(item.payload.get("response_url")))
+        if said.kind == "ratelimited":
             with self._lock:
-                self._next_slot[item.channel] = self._clock.time() + retry_after
-            self._store.defer_post(item.id, self._clock.time() + retry_after, "ratelimited")
+                self._next_slot[item.channel] = self._clock.time() + said.retry_after
+            self._store.defer_post(item.id, self._clock.time() + said.retry_after, "ratelimited")
             self._metrics.outbox.labels("ratelimited").inc()
             return 0
-        if error in ("not_in_channel", "channel_not_found") and item.payload.get("response_url"):
-            return self._via_response_url(item, error)
-        if error in _PERMANENT:
-            log.error("slack refused a post for good", extra={"outbox_id": item.id, "error": error})
-            self._store.fail_post(item.id, error)
+        if said.kind == "elsewhere":
+            return self._via_response_url(item, said.error)
+        if said.kind == "permanent":
+            log.error("slack refused a post for good", extra={"outbox_id": item.id, "error": said.error})
+            self._store.fail_post(item.id, said.error)
             self._metrics.outbox.labels("failed").inc()
             return 0
-        self._retry(item, error)
+        self._retry(item, said.error)
         return 0
 
     def _via_response_url(self, item: OutboxItem, error: str) -> int:
@@ -260,7 +204,7 @@ class Outbox:
         body.pop("channel", None)
         log.warning("bot not in channel; answering through response_url", extra={"error": error})
         try:
-            result = self._respond(item.payload["response_url"], body)
+            result = slack_calls.respond(item.payload["response_url"], body, self._timeout)
         except Exception as exc:  # the last way to answer failed too
             self._store.fail_post(item.id, f"{error}; response_url: {type(exc).__name__}")
             return 0
@@ -275,20 +219,3 @@ class Outbox:
 
 def lane_of(item: OutboxItem) -> str:
     return UNPACED if item.method == "response_url" else item.channel
-
-
-class _Fake429(dict):
-    """Gives a response_url 429 the shape of a Web API one, so one code path handles both."""
-
-    def __init__(self, headers: dict[str, Any]):
-        super().__init__(ok=False, error="ratelimited")
-        self.headers = headers
-        self.status_code = 429
-
-
-def _header(response: Any, name: str) -> str | None:
-    headers = getattr(response, "headers", None) or {}
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return value[0] if isinstance(value, list) else value
-    return None
