@@ -46,7 +46,7 @@ def test_scale_runs_only_after_a_second_person_approves(bot, sandbox, restore_ra
     assert card["blocks"][0]["text"]["text"] == "🔐 Approval needed: Scale rag-service"
     assert "`deployment/rag-service replicas: 3 → 4`" in card["blocks"][2]["text"]["text"]
     assert [e["action_id"] for e in card["blocks"][-1]["elements"]] == [APPROVE, REJECT]
-    time.sleep(0.3)
+    bot.settle()
     assert replicas(sandbox, "rag-service") == 3  # nothing happens before the click
     assert bot.click(card, APPROVE, "U0OPS2").status_code == 200
     wait_until(lambda: any(m["text"].startswith("✅ rag-service scaled to 4") for m in thread(bot, card)))
@@ -120,7 +120,7 @@ def test_two_approvers_clicking_at_once_execute_the_change_once(sandbox, tmp_pat
     for click in clicks:
         click.join()
     wait_until(lambda: bot.store.approval(1).state == "succeeded")
-    time.sleep(0.5)  # a second execution would have posted by now
+    bot.settle()  # a second execution would have posted by now
     outcomes = [m for m in thread(bot, card) if m["text"].startswith(("✅", "💥"))]
     assert len(outcomes) == 1
     assert [e.outcome for e in bot.store.audit_entries()].count("succeeded") == 1
@@ -134,7 +134,7 @@ def test_a_request_nobody_approves_expires_on_time_and_the_card_says_so(sandbox,
         running.slash("scale rag-service 5")
         card = card_of(running)
         clock.advance(29 * 60)
-        time.sleep(0.7)  # a scheduler tick: nothing may expire before its time
+        running.settle()  # everything due now runs: nothing may expire before its time
         assert running.store.approval(1).state == "pending"
         clock.advance(61)
         wait_until(lambda: running.store.approval(1).state == "expired")
@@ -231,7 +231,7 @@ def test_a_forged_button_click_is_refused(bot):
         f"{bot.url}/slack/events", data=body, headers=signed_headers("wrong-secret", body), timeout=5
     )
     assert response.status_code == 401
-    time.sleep(0.3)
+    bot.settle()
     assert bot.store.approval(1).state == "pending"
 
 
@@ -295,3 +295,26 @@ def test_an_approval_from_an_older_version_without_its_execute_job_runs_after_re
         assert replicas(sandbox, "rag-service") == 4
     finally:
         second.server.stop()
+
+
+@pytest.mark.parametrize("action_id, value", [("approval:delete", "1"), ("approval:approve", str(10**23)),
+                                              ("approval:approve", "²"), ("approval:approve", "-1")])  # fmt: skip
+def test_only_the_exact_button_with_a_real_request_number_does_anything(bot, action_id, value):
+    from sandbox.slack_sender import action_body
+
+    bot.slash("scale rag-service 4")
+    card = card_of(bot)
+    url = bot.sandbox.slack.new_response_url("C0PLATFORM", "U0OPS2")
+    assert bot.sender.post(action_body(action_id, value, "U0OPS2", "C0PLATFORM", card, url)).status_code == 200
+    bot.settle()
+    [reply] = [m["text"] for m in bot.posted() if m["kind"] == "response_url"]
+    assert "nothing changed" in reply and "💥" not in reply
+    assert bot.store.approval(1).state == "pending"
+
+
+def test_a_viewer_clicking_reject_is_told_rejecting_needs_the_approver_role(bot):
+    bot.slash("scale rag-service 5")
+    bot.click(card_of(bot), REJECT, "U0VIEW")
+    [reply] = bot.wait_for_posts(where=lambda m: m["kind"] == "response_url")
+    assert reply["text"] == "Rejecting `/llm scale` needs the approver role (yours: viewer); nothing changed."
+    assert bot.store.approval(1).state == "pending"

@@ -178,6 +178,9 @@ def test_a_canary_abort_runs_without_approval_by_default(fast_bot, sandbox):
     )[0]
     assert abort_card["blocks"][0]["text"]["text"] == "✅ Approved: Abort canary vllm/vllm-openai:v0.4.1"
     wait_until(lambda: sandbox.kube.cluster.get("deployments", NS, "vllm-llama-3-70b-canary") is None)
+    wait_until(lambda: bool(outcome(fast_bot, abort_card)))
+    versions = [m for m in fast_bot.posted("C0PLATFORM") if m["ts"] == abort_card["ts"] and m["ok"]]
+    assert versions[-1]["blocks"][0]["text"]["text"] == "✅ Done: Abort canary vllm/vllm-openai:v0.4.1"
 
 
 def test_a_node_group_is_resized_after_approval(fast_bot, sandbox):

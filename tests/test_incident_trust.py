@@ -177,3 +177,15 @@ def test_a_deeply_nested_signed_body_is_answered_2xx_not_500(bot):
     body = b'{"event": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     assert sender(bot).send(body).status_code == 202
 
+
+
+def test_two_people_ticking_from_the_same_view_keep_both_ticks(bot):
+    incident, parent = page(bot)
+    box = checklist(bot, parent)  # both see the checklist as posted: only "Post in #incident-response"
+    posted = sorted(bot.store.ticks(incident["id"]))
+    shown = [f"{incident['id']}|{i}" for i in posted]
+    tick(bot, box, [*shown, f"{incident['id']}|2"], "U0OPS1")
+    tick(bot, box, [*shown, f"{incident['id']}|3"], "U0OPS2")  # B's view is older than A's tick
+    bot.settle()
+    ticks = bot.store.ticks(incident["id"])
+    assert {2, 3} <= set(ticks) and (ticks[2].ticked_by, ticks[3].ticked_by) == ("@U0OPS1", "@U0OPS2")

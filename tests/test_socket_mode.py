@@ -28,6 +28,7 @@ def test_scale_is_approved_over_the_socket_and_the_bot_reconnects_after_a_refres
         ready = requests.get(f"{running.url}/readyz", timeout=5).json()
         assert ready["info"]["slack_socket"] == "connected"
         assert requests.post(f"{running.url}/slack/events", data=b"x", timeout=5).status_code == 404
+        assert "llmbot_socket_connected 1.0" in requests.get(f"{running.url}/metrics", timeout=5).text
 
         sandbox.slack.socket_disconnect("refresh_requested")
         wait_until(lambda: opened(sandbox) == before + 2 and running.bot.socket.connected())

@@ -21,13 +21,24 @@ from integrations.pagerduty_events import IncidentEvent
 
 log = logging.getLogger(__name__)
 
-_PEOPLE = {"incident.escalated": "⏫ Escalated in PagerDuty to", "incident.reassigned": "↪️ Reassigned to",
-           "incident.delegated": "↪️ Delegated to another escalation policy:"}  # fmt: skip
+_PEOPLE = {
+    "incident.escalated": "⏫ Escalated in PagerDuty to",
+    "incident.reassigned": "↪️ Reassigned to",
+    "incident.delegated": "↪️ Delegated to another escalation policy:",
+}
 
 
 class Incidents:
-    def __init__(self, store: Store, thread: Thread, escalation: Escalation, checklists: Checklists,
-                 chase: ReportChase, storm: Storm, clock):  # fmt: skip
+    def __init__(
+        self,
+        store: Store,
+        thread: Thread,
+        escalation: Escalation,
+        checklists: Checklists,
+        chase: ReportChase,
+        storm: Storm,
+        clock,
+    ):
         self._store, self.thread, self._escalation, self._checklists = store, thread, escalation, checklists
         self._storm, self._clock = storm, clock
         self._status = StatusMoves(thread, escalation, checklists, chase)
@@ -76,25 +87,20 @@ class Incidents:
         )
         storm = self._storm.raging(now)
         observed = self._checklists.observed(incident, "posted", ticks)
+        entry = TimelineEntry(
+            at=event.occurred_at, kind="pagerduty", text=f"Triggered: {incident.title}", who=event.agent
+        )
         fx = (
-            Effects.of(
+            self._storm.opened(incident, now)  # a storm's digest leads: queued before this root
+            + Effects.of(
                 rows.insert(incident),
-                rows.timeline(
-                    incident.id,
-                    TimelineEntry(
-                        at=event.occurred_at,
-                        kind="pagerduty",
-                        text=f"Triggered: {incident.title}",
-                        who=event.agent,
-                    ),
-                ),
+                rows.timeline(incident.id, entry),
                 self.thread.root(incident, storm=storm),
                 self.thread.checklist(incident, ticks),
                 self._escalation.start(incident),
             )
             + observed
             + self._announce(incident, storm)
-            + self._storm.opened(incident, now)
         )
         return incident, fx
 
