@@ -29,3 +29,29 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += timedelta(seconds=seconds)
+
+
+class OffsetClock:
+    """The system clock plus an offset that only grows: the demo's `:advance 15m` moves the bot's time
+    (timers come due, approvals expire) while everything outside keeps real time."""
+
+    def __init__(self, offset_seconds: float = 0.0):
+        self._offset = offset_seconds
+        self._lock = threading.Lock()
+
+    @property
+    def offset(self) -> float:
+        with self._lock:
+            return self._offset
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + timedelta(seconds=self.offset)
+
+    def time(self) -> float:
+        return self.now().timestamp()
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("time only moves forward: timers already fired cannot fire again")
+        with self._lock:
+            self._offset += seconds

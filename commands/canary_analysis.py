@@ -1,13 +1,17 @@
 """Canary analysis in the spirit of Argo Rollouts' AnalysisTemplate and Flagger's metric checks: the
-same PromQL for the canary and the stable version, judged against the `canary:` policy."""
+same PromQL for the canary and the stable version, judged against the `canary:` policy, with no verdict
+before both have served `min_requests` and error rates judged with a confidence test (canary_stats)."""
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Literal
+from statistics import NormalDist
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field, field_validator
 
+from commands.canary_stats import more_needed, ratio_z, wilson_interval
 from integrations.prometheus import PrometheusClient
 
 Verdict = Literal["pass", "fail", "inconclusive"]
@@ -58,7 +62,12 @@ class CanaryPolicy(BaseModel):
     max_p95_latency_seconds: float = Field(3.0, gt=0)
     max_ttft_p95_seconds: float = Field(0.5, gt=0)
     max_error_rate_ratio_to_stable: float = Field(2.0, ge=1, description="ignored while stable is ~0")
-    min_requests: int = Field(100, ge=1, description="canary requests in the window needed for a verdict")
+    min_requests: int = Field(
+        500, ge=1, description="requests in the window each of canary and stable needs before a verdict"
+    )
+    confidence: float = Field(
+        0.99, gt=0.5, lt=1, description="one-sided confidence before an error rate counts as over a limit"
+    )
     window: str = Field("5m", description="PromQL range, e.g. 1m, 5m, 1h30m")
     status_update_seconds: float = Field(
         60, gt=0, description="how often the canary status message is refreshed"
@@ -113,37 +122,47 @@ def measure(prom: PrometheusClient, policy: CanaryPolicy, version: str) -> Versi
 
 
 def judge(canary: VersionMetrics, stable: VersionMetrics, policy: CanaryPolicy) -> CanaryAnalysis:
-    """No or too little canary traffic: inconclusive. Any limit exceeded: fail. A limit that could not
-    be checked for lack of data: inconclusive. Otherwise pass."""
+    """Too little traffic on either side: inconclusive, saying how much more is needed. A limit exceeded
+    beyond chance: fail. An error rate over its limit that could still be chance, or a limited metric
+    without data: inconclusive. Otherwise pass. Latency and TTFT are plain thresholds, but like the
+    error rate they count only once both versions have served `min_requests`."""
 
     def result(verdict: Verdict, reasons: list[str]) -> CanaryAnalysis:
         return CanaryAnalysis(canary=canary, stable=stable, verdict=verdict, reasons=reasons)
 
-    if not canary.requests:
-        return result("inconclusive", [f"no canary traffic in the last {policy.window}"])
-    if canary.requests < policy.min_requests:
-        return result(
-            "inconclusive",
-            [
-                f"only {canary.requests:.0f} canary requests in the last {policy.window}; "
-                f"a verdict needs {policy.min_requests}"
-            ],
-        )
-    failures = _over_limits(canary, policy) + _over_stable(canary, stable, policy)
+    short = [
+        reason for version in ("canary", "stable") if (reason := _short(version, canary, stable, policy))
+    ]
+    if short:
+        return result("inconclusive", short)
+    z = NormalDist().inv_cdf(policy.confidence)
+    limit, ratio = _error_limit(canary, policy, z), _error_ratio(canary, stable, policy, z)
+    failures = _reasons([limit], True) + _over_limits(canary, policy) + _reasons([ratio], True)
     if failures:
         return result("fail", failures)
+    doubts = _reasons([limit, ratio], False)
     missing = [
         f"no canary data for {label}" for field, label in _LIMITED.items() if getattr(canary, field) is None
     ]
-    return result("inconclusive", missing) if missing else result("pass", [])
+    return result("inconclusive", doubts + missing) if doubts or missing else result("pass", [])
 
 
 _LIMITED = {"error_rate": "error rate", "p95_latency_seconds": "p95 latency", "ttft_p95_seconds": "p95 TTFT"}
 
 
+def _short(version: str, canary: VersionMetrics, stable: VersionMetrics, policy: CanaryPolicy) -> str:
+    have = (canary if version == "canary" else stable).requests or 0.0
+    if have >= policy.min_requests:
+        return ""
+    seen = f"{int(have):,}" if have else "none"
+    return (
+        f"need {math.ceil(policy.min_requests - have):,} more {version} requests "
+        f"({seen} in the last {policy.window}; a verdict needs {policy.min_requests:,})"
+    )
+
+
 def _over_limits(canary: VersionMetrics, policy: CanaryPolicy) -> list[str]:
     checks = [
-        ("error rate", canary.error_rate, policy.max_error_rate, _percent),
         ("p95 latency", canary.p95_latency_seconds, policy.max_p95_latency_seconds, _seconds),
         ("p95 TTFT", canary.ttft_p95_seconds, policy.max_ttft_p95_seconds, _seconds),
     ]
@@ -154,16 +173,40 @@ def _over_limits(canary: VersionMetrics, policy: CanaryPolicy) -> list[str]:
     ]
 
 
-def _over_stable(canary: VersionMetrics, stable: VersionMetrics, policy: CanaryPolicy) -> list[str]:
-    if canary.error_rate is None or stable.error_rate is None or stable.error_rate < STABLE_ERROR_RATE_FLOOR:
-        return []
-    ratio, limit = canary.error_rate / stable.error_rate, policy.max_error_rate_ratio_to_stable
-    if ratio <= limit:
-        return []
-    return [
-        f"error rate {_percent(canary.error_rate)} is {ratio:.1f}× stable's {_percent(stable.error_rate)} "
-        f"(limit {limit:g}×)"
-    ]
+class _Excess(NamedTuple):
+    """An error rate over a limit; `confident` when chance is an unlikely explanation."""
+
+    reason: str
+    confident: bool
+
+
+def _reasons(found: list[_Excess | None], confident: bool) -> list[str]:
+    return [excess.reason for excess in found if excess is not None and excess.confident == confident]
+
+
+def _error_limit(canary: VersionMetrics, policy: CanaryPolicy, z: float) -> _Excess | None:
+    rate, n, limit = canary.error_rate, canary.requests, policy.max_error_rate
+    if rate is None or rate <= limit:
+        return None
+    reason = f"error rate {_percent(rate)} is over the {_percent(limit)} limit"
+    if wilson_interval(rate * n, n, z)[0] > limit:
+        return _Excess(reason, True)
+    more = more_needed(n, lambda m: wilson_interval(rate * m, m, z)[0] > limit)
+    return _Excess(f"{reason}, but {rate * n:.0f} errors in {n:,.0f} requests could be chance{more}", False)
+
+
+def _error_ratio(
+    canary: VersionMetrics, stable: VersionMetrics, policy: CanaryPolicy, z: float
+) -> _Excess | None:
+    rc, rs, limit = canary.error_rate, stable.error_rate, policy.max_error_rate_ratio_to_stable
+    if rc is None or rs is None or rs < STABLE_ERROR_RATE_FLOOR or rc / rs <= limit:
+        return None
+    nc, ns = canary.requests, stable.requests
+    reason = f"error rate {_percent(rc)} is {rc / rs:.1f}× stable's {_percent(rs)} (limit {limit:g}×)"
+    if ratio_z(rc, nc, rs, ns, limit) >= z:
+        return _Excess(reason, True)
+    more = more_needed(nc, lambda m: ratio_z(rc, m, rs, ns * m / nc, limit) >= z)
+    return _Excess(f"{reason}, but on {nc:,.0f} canary requests that could be chance{more}", False)
 
 
 def _percent(value: float) -> str:

@@ -1,139 +1,147 @@
-"""`llmbot demo`: the sandbox, `llmbot serve` against it, and a terminal chat in the spirit of
-Hubot's shell adapter. What you type goes to the bot signed, over HTTP, as Slack would send it; what
-the bot posts comes back from the Slack stand-in, rendered as text. Ctrl-D stops everything."""
+"""`llmbot demo`: the sandbox, the bot running in this process on a clock the chat can move
+(`:advance 15m`), and a terminal chat (sandbox.demo_chat). What you type reaches the bot signed, over
+HTTP, as Slack would send it; Alertmanager and PagerDuty reach it the same way. Ctrl-D stops it all."""
 
 from __future__ import annotations
 
-import os
-import subprocess
+import logging
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import requests
-import yaml
 
-from sandbox import blocktext
+from bot import config, logs
+from bot.app import Bot, RunningServer
+from bot.clock import OffsetClock
+from commands.canary_analysis import analyse
+from integrations.errors import IntegrationError
+from sandbox.demo_chat import Chat
+from sandbox.demo_meta import HELP, Commands, Levers
+from sandbox.demo_tour import Tour
 from sandbox.platform import Sandbox
-from sandbox.slack_sender import SlackSender, action_body
+from sandbox.slack_sender import SlackSender
 
-HELP = """Type a slash command as you would in Slack, e.g. /llm status or /llm help.
-  :user U0VIEW       type as another user (U0OPS1 and U0OPS2 are approvers, U0VIEW a viewer)
-  :channel C0INCIDENT   move to #incident-response (C0PLATFORM is #llm-platform)
-  :click N           click button N
-  Enter              show what the bot posted since (long changes keep reporting)
-  :help              this text;  Ctrl-D quits"""
+# Slack allows about one message a second per channel, and the bot keeps to that in production; the
+# demo sends five a second so an incident's root, checklist and replies arrive together.
+PACE_SECONDS = 0.2
+# `:advance` stops at each timer on the way for at most this long; after that (a running canary's
+# minutely refresh over a whole day) the rest fire together, late, as after a restart
+STEPPING_SECONDS = 5.0
+FILES = Path("demo-files")
 
 
-class Chat:
-    def __init__(self, sandbox: Sandbox, sender: SlackSender, user: str, out=sys.stdout):
-        self.sandbox, self.sender, self.user, self.out = sandbox, sender, user, out
-        self.channel = "C0PLATFORM"
-        self.buttons: list[blocktext.Button] = []
-        self.seen = 0
-        self.threads: dict[str, str] = {}
+class Demo:
+    """The bot against `sandbox`, in this process, with the chat wired to both. `overrides` are config
+    sections merged over the sandbox's (tests shorten the canary's window, say)."""
 
-    def say(self, line: str) -> None:
-        line = line.strip()
-        if not line:  # an empty line shows what the bot posted since (a rollout keeps posting)
-            return self.follow(seconds=2.0)
-        if line.startswith(":"):
-            return self._meta(line[1:].split())
-        if not line.startswith("/llm"):
-            return self._print("(only /llm commands reach the bot; :help for more)")
-        url = self.sandbox.slack.new_response_url(self.channel, self.user)
-        response = self.sender.slash(line.removeprefix("/llm").strip(), self.user, self.channel, url)
-        self._show_ack(response)
-        self.follow()
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        workdir: Path,
+        files: Path = FILES,
+        user: str = "U0OPS1",
+        out=sys.stdout,
+        ask: Callable[[str], str] = input,
+        **overrides: dict,
+    ):
+        self.sandbox, self.clock = sandbox, OffsetClock()
+        quiet_pagerduty(sandbox)
+        self.server = RunningServer(Bot(settings(sandbox, workdir, overrides), self.clock)).start()
+        sandbox.route_alerts_to(self.server.url)
+        sender = SlackSender(self.server.url, sandbox.signing_secret)
+        self.chat = Chat(sandbox, sender, user, files, busy=self.busy, out=out)
+        self.chat.seen = max([m["seq"] for m in sandbox.slack.messages()] or [0])
+        tour = Tour(self.chat, ask, self.verdict)
+        self.chat.meta = Commands(self.chat, Levers(sandbox, self.advance, self.server.url, tour.run))
 
-    def click(self, number: int) -> None:
-        button = next((b for b in self.buttons if b.number == number), None)
-        if button is None:
-            return self._print(f"no button {number}")
-        url = self.sandbox.slack.new_response_url(button.channel, self.user)
-        body = action_body(button.action_id, button.value, self.user, button.channel, button.message, url)
-        self._show_ack(self.sender.post(body))
-        self.follow()
+    @property
+    def bot(self) -> Bot:
+        return self.server.bot
 
-    def follow(self, seconds: float = 6.0) -> None:
-        """Print what the bot posts until it has been quiet for a moment."""
-        deadline, quiet_since = time.monotonic() + seconds, None
-        while time.monotonic() < deadline:
-            fresh = self.sandbox.slack.messages(after=self.seen)
-            for message in fresh:
-                self._show(message)
-            if fresh:
-                quiet_since = time.monotonic()
-            elif quiet_since and time.monotonic() - quiet_since > 1.0:
-                return
-            time.sleep(0.1)
+    def advance(self, seconds: float) -> None:
+        """Move the bot's clock on `seconds`, stopping at each timer due on the way until it has fired,
+        so each fires on time, in turn, as if the time had passed (not "late: the bot was down")."""
+        target, store = self.clock.time() + seconds, self.bot.store
+        budget = time.monotonic() + STEPPING_SECONDS
+        while time.monotonic() < budget:
+            due = store.next_due()
+            if due is None or due > target:
+                break
+            self.clock.advance(max(due - self.clock.time(), 0.0))
+            self._fire_due()
+        self.clock.advance(max(target - self.clock.time(), 0.0))
+        self._fire_due()
 
-    def _meta(self, words: list[str]) -> None:
-        if words[:1] == ["user"] and len(words) == 2:
-            self.user = words[1]
-        elif words[:1] == ["channel"] and len(words) == 2:
-            self.channel = words[1]
-        elif words[:1] == ["click"] and len(words) == 2 and words[1].isdigit():
-            self.click(int(words[1]))
-        else:
-            self._print(HELP)
+    def _fire_due(self, patience: float = 10.0) -> None:
+        """Wake the scheduler and wait (a little) until what came due is done: the jobs it started
+        would have had the skipped time to finish."""
+        self.bot.scheduler.poke()
+        deadline = time.monotonic() + patience
+        while self.busy() and time.monotonic() < deadline:
+            time.sleep(0.01)
 
-    def _show_ack(self, response: requests.Response) -> None:
-        if response.status_code != 200:
-            return self._print(f"(HTTP {response.status_code}) {response.text[:200]}")
-        if response.text.strip():
-            body = (
-                response.json()
-                if response.headers.get("content-type", "").startswith("application/json")
-                else {"text": response.text}
-            )
-            self._print_message("(only you) bot", body, self.channel)
+    def busy(self) -> bool:
+        """Work in hand: a timer due, a job waiting or running, a post not yet delivered."""
+        store = self.bot.store
+        due = store.due_timers(self.clock.time(), limit=1)
+        return bool(due or store.jobs("pending") or store.jobs("running") or store.pending_count())
 
-    def _show(self, message: dict) -> None:
-        self.seen = max(self.seen, message["seq"])
-        if not message.get("ok", True):
-            return
-        kind = message.get("kind")
-        who = {"update": "bot (edited)", "ephemeral": "(only you) bot", "file": "bot (file)"}.get(kind, "bot")
-        if kind == "response_url" and message.get("response_type") != "in_channel":
-            who = "(only you) bot"
-        indent = "    " if message.get("thread_ts") else ""
-        self._print_message(who, message, message.get("channel") or self.channel, indent)
+    def verdict(self) -> tuple[str, list[str]]:
+        try:
+            analysis = analyse(self.bot.deps.prom, self.bot.deps.canary)
+        except IntegrationError as exc:
+            return "unknown", [exc.message]
+        return analysis.verdict, analysis.reasons
 
-    def _print_message(self, who: str, message: dict, channel: str, indent: str = "") -> None:
-        self._print(f"{indent}{who}:")
-        for line in blocktext.render(message, channel, self.buttons, indent + "  "):
-            self._print(line)
+    def stop(self) -> None:
+        self.server.stop()
 
-    def _print(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+
+def settings(sandbox: Sandbox, workdir: Path, overrides: dict) -> config.Settings:
+    document = sandbox.config(db=workdir / "llmbot.db")
+    document["slack"] = {**document["slack"], "pace_seconds": PACE_SECONDS}
+    for section, values in overrides.items():
+        document[section] = {**document.get(section, {}), **values}
+    return config.Settings.model_validate(document)
+
+
+def quiet_pagerduty(sandbox: Sandbox) -> None:
+    """The sandbox's PagerDuty opens with incidents the bot never heard of: resolve them, so the demo
+    starts quiet and `/llm incident list` agrees with PagerDuty from the first page on."""
+    pd = sandbox.pagerduty
+    headers = {"Authorization": "Token token=sandbox-pagerduty-token", "From": "ops1@example.com"}
+    listed = requests.get(
+        f"{pd.url}/incidents", params={"statuses[]": ["triggered", "acknowledged"]}, headers=headers,
+        verify=pd.ca_file, timeout=5,
+    )  # fmt: skip
+    for incident in listed.json()["incidents"]:
+        change = {"incident": {"type": "incident_reference", "status": "resolved"}}
+        url = f"{pd.url}/incidents/{incident['id']}"
+        requests.put(url, json=change, headers=headers, verify=pd.ca_file, timeout=5).raise_for_status()
 
 
 def run(user: str = "U0OPS1") -> int:
+    files = FILES.resolve()
     with tempfile.TemporaryDirectory(prefix="llmbot-demo-") as tmp, Sandbox() as sandbox:
-        config = Path(tmp) / "config.yaml"
-        sandbox.write_config(config, db=Path(tmp) / "llmbot.db")
-        port = yaml.safe_load(config.read_text())["server"]["port"]
-        log = open(Path(tmp) / "bot.log", "w")
-        bot = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "--config", str(config), "serve"],
-            stdout=log,
-            stderr=log,
-            env=dict(os.environ),
-        )
-        try:
-            _wait_ready(f"http://127.0.0.1:{port}", bot)
-            chat = Chat(sandbox, SlackSender(f"http://127.0.0.1:{port}", sandbox.signing_secret), user)
-            print(f"llmbot demo: sandbox and bot are up (bot log: {log.name}).\n{HELP}\n")
-            _repl(chat)
-        finally:
-            bot.terminate()
-            bot.wait(timeout=10)
+        log = Path(tmp) / "bot.log"
+        with log.open("w") as stream:
+            logs.configure([], level=logging.INFO, stream=stream)  # the chat stays readable
+            demo = Demo(sandbox, Path(tmp), files, user)
+            try:
+                print(
+                    f"llmbot demo: sandbox and bot are up (bot log: {log}; files the bot uploads: {files}/)."
+                )
+                print(f"{HELP}\n")
+                repl(demo.chat)
+            finally:
+                demo.stop()
     return 0
 
 
-def _repl(chat: Chat) -> None:
+def repl(chat: Chat) -> None:
     while True:
         try:
             line = input(f"{chat.user} #{chat.channel}> ")
@@ -141,17 +149,3 @@ def _repl(chat: Chat) -> None:
             print()
             return
         chat.say(line)
-
-
-def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("llmbot serve exited during start-up; see the bot log")
-        try:
-            if requests.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("llmbot serve did not become ready in time")

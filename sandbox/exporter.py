@@ -1,9 +1,15 @@
 """A synthetic exporter on 127.0.0.1:<free port>: vLLM, DCGM and guardrails metrics from
-sandbox.workload at GET /metrics (Prometheus text format), with switches tests can flip over HTTP:
+sandbox.workload at GET /metrics (Prometheus text format). Given `canary_pods` (see
+exporter_canary.pods_in, wired to the Kubernetes stand-in), it serves a canary (`version="canary"`)
+whenever `<deployment>-canary` has a ready pod, at its pods' share. Switches tests can flip over HTTP:
 
     POST /_sandbox/errors {"ratio": 0.05}                      stable error ratio from now on
     POST /_sandbox/errors {}                                   back to the normal ratio (0.3%)
-    POST /_sandbox/canary {"enabled": true, "error_ratio": 0.01}  serve a canary (~10% extra traffic)
+    POST /_sandbox/canary {"enabled": true, "error_ratio": 0.01, "slow": false}
+                          serve a canary (~10% extra traffic) whatever the cluster says; enabled
+                          false: none. Either way the cluster is no longer followed.
+    POST /_sandbox/canary {"error_ratio": 0.2, "slow": true}   the canary's health from now on (also
+                          for canaries still to come), without enabling or disabling it
     POST /_sandbox/fault  {"status": 503}                      every scrape fails (see httpstub)
 """
 
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sandbox import workload
+from sandbox.exporter_canary import Canary, Health, PodCount, share_of_stable
 from sandbox.httpstub import HasStub, Request, Response, StubServer
 
 Clock = Callable[[], float]
@@ -33,30 +40,36 @@ class ErrorAnchor:
         return self.errors_then + self.ratio * (served_now - self.served_then)
 
 
-@dataclass(frozen=True)
-class Canary:
-    since: float
-    errors: ErrorAnchor
-
-
 class Exporter(HasStub):
     """Serves workload samples for the current time; switches only change the live future."""
 
-    def __init__(self, clock: Clock = time.time):
+    def __init__(self, clock: Clock = time.time, canary_pods: PodCount | None = None):
         self.clock = clock
         self._lock = threading.Lock()
         self._stable_errors: ErrorAnchor | None = None
         self._canary: Canary | None = None
+        self._canary_health = Health()
+        self._canary_pods = canary_pods  # None: only the switch starts a canary
         self.stub = StubServer("exporter")
         self.stub.route("GET", r"/metrics", self._metrics)
         self.stub.route("POST", r"/_sandbox/errors", self._set_errors)
         self.stub.route("POST", r"/_sandbox/canary", self._set_canary)
 
     def samples(self, t: float) -> list[workload.Sample]:
+        pods = self._canary_pods() if self._canary_pods else None
         with self._lock:
-            traffic = [self._stable(t)] + ([self._canary_traffic(t)] if self._canary else [])
-        serving = [sample for one in traffic for sample in workload.serving(one)]
+            canary = self._follow(t, pods) if self._canary_pods else self._canary
+            serving = workload.serving(self._stable(t)) + (canary.samples(t) if canary else [])
         return serving + workload.dcgm(t) + workload.guardrails(t)
+
+    def _follow(self, t: float, pods: tuple[int, int] | None) -> Canary | None:
+        """The canary as the cluster has it: it starts when its first pod is ready, at the share its
+        pods had then, and ends with its Deployment (a new one starts its counters from zero)."""
+        if pods is None:
+            self._canary = None
+        elif self._canary is None:
+            self._canary = Canary.started(t, share_of_stable(*pods), self._canary_health)
+        return self._canary
 
     def _stable(self, t: float) -> workload.Traffic:
         traffic = workload.stable(t)
@@ -64,15 +77,6 @@ class Exporter(HasStub):
             return traffic
         errors = self._stable_errors.errors(traffic.served)
         return workload.Traffic("stable", traffic.served, traffic.weighted, errors, traffic.rps, traffic.load)
-
-    def _canary_traffic(self, t: float) -> workload.Traffic:
-        share, since = workload.CANARY_SHARE, self._canary.since
-        served = share * (workload.requests_served(t) - workload.requests_served(since))
-        weighted = share * (workload.peak_weighted(t) - workload.peak_weighted(since))
-        rps = share * workload.requests_per_second(t)
-        return workload.Traffic(
-            "canary", served, weighted, self._canary.errors.errors(served), rps, workload.load(t)
-        )
 
     def _metrics(self, req: Request) -> Response:
         return Response(body=render(self.samples(self.clock())), content_type="text/plain; version=0.0.4")
@@ -91,22 +95,34 @@ class Exporter(HasStub):
             self._stable_errors = ErrorAnchor(now, current.served, current.errors, ratio)
         return ratio
 
-    def _set_canary(self, req: Request) -> Response:
-        spec = req.json() or {}
+    def tune_canary(self, error_ratio: float | None = None, slow: bool = False) -> None:
+        """The canary errs at `error_ratio` (None: the normal ratio) and answers slowly if `slow`, from
+        now on; a canary still to come starts so."""
+        health = Health(workload.ERROR_RATIO if error_ratio is None else float(error_ratio), slow)
         now = self.clock()
         with self._lock:
-            if not spec.get("enabled"):
-                self._canary = None
-            else:
-                ratio = float(spec.get("error_ratio", workload.ERROR_RATIO))
-                self._canary = self._retuned_canary(now, ratio)
-        return Response(body={"ok": True, "enabled": self._canary is not None})
+            self._canary_health = health
+            if self._canary is not None:
+                self._canary = self._canary.retuned(now, health)
 
-    def _retuned_canary(self, now: float, ratio: float) -> Canary:
-        if self._canary is None:
-            return Canary(now, ErrorAnchor(now, 0.0, 0.0, ratio))
-        current = self._canary_traffic(now)
-        return Canary(self._canary.since, ErrorAnchor(now, current.served, current.errors, ratio))
+    def set_canary(self, enabled: bool) -> None:
+        """Serve a canary at ~10% extra traffic (or none) whatever the cluster says, from now on."""
+        now = self.clock()
+        with self._lock:
+            self._canary_pods = None
+            if not enabled:
+                self._canary = None
+            elif self._canary is None:
+                self._canary = Canary.started(now, workload.CANARY_SHARE, self._canary_health)
+
+    def _set_canary(self, req: Request) -> Response:
+        spec = req.json() or {}
+        if "error_ratio" in spec or "slow" in spec:
+            self.tune_canary(spec.get("error_ratio"), bool(spec.get("slow")))
+        if "enabled" in spec:
+            self.set_canary(bool(spec["enabled"]))
+        with self._lock:
+            return Response(body={"ok": True, "enabled": self._canary is not None})
 
 
 def render(samples: list[workload.Sample]) -> str:

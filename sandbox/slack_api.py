@@ -72,6 +72,11 @@ class SlackApiStub(StubServer):
         with self._lock:
             return [dict(m) for m in self._records if m["seq"] > after and channel in (None, m["channel"])]
 
+    def file_bytes(self, file_id: str) -> bytes | None:
+        """An uploaded file's content exactly as the bot sent it."""
+        with self._lock:
+            return self._upload_bytes.get(file_id)
+
     def rejected(self) -> list[dict[str, Any]]:
         return [m for m in self.messages() if not m["ok"]]
 
@@ -114,6 +119,7 @@ class SlackApiStub(StubServer):
         self._ratelimits: dict[str, list[int]] = {}
         self._response_urls: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
+        self._upload_bytes: dict[str, bytes] = {}  # as sent: records keep text, a PNG needs its bytes
 
     # ---- Socket Mode, Slack's side ----------------------------------------------------------------
     def socket_clients(self) -> int:
@@ -395,6 +401,7 @@ class SlackApiStub(StubServer):
             if upload is None:
                 return Response(404, "not found", content_type="text/plain")
             upload["content"] = req.body.decode("utf-8", errors="replace")
+            self._upload_bytes[upload["id"]] = req.body
         return Response(200, f"OK - {len(req.body)}", content_type="text/plain")
 
     def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
