@@ -34,11 +34,14 @@ from commands.deps import Deps
 from integrations.alertmanager import AlertmanagerClient
 from integrations.aws import AwsClient
 from integrations.eks import EksClient
+from integrations.huggingface import HuggingFaceClient
 from integrations.kube import KubeClient
+from integrations.osv import OsvClient
 from integrations.pagerduty import PagerDutyClient
 from integrations.prometheus import PrometheusClient
 from integrations.qdrant import QdrantClient
 from integrations.rag import RagClient
+from integrations.registry import RegistryClient
 from integrations.s3 import S3Client
 
 log = logging.getLogger(__name__)
@@ -83,8 +86,22 @@ def build_deps(settings: Settings, clock=None, **ports) -> Deps:
         ),
         backups=settings.backups,
         indexing=settings.indexing,
+        cost_filter=a.cost_filter,
+        links=settings.links,
+        **_update_clients(settings),
         **ports,
     )
+
+
+def _update_clients(settings: Settings) -> dict:
+    """The monthly model-update check's clients: image tags, OSV advisories, Hugging Face revisions."""
+    u = settings.updates
+    return {
+        "registry": RegistryClient(str(u.registry_url), u.timeout_seconds),
+        "osv": OsvClient(str(u.osv_url), u.timeout_seconds),
+        "huggingface": HuggingFaceClient(str(u.huggingface_url), None, u.timeout_seconds),
+        "updates": u,
+    }
 
 
 def http_paths(method: str) -> list[str]:

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError
+from pydantic import BaseModel, Field, HttpUrl, PlainSerializer, SecretStr, ValidationError
 
 from commands.calendar_settings import MaintenanceSettings, ReviewThresholds, Schedule, default_schedules
 from commands.canary_analysis import CanaryPolicy
 from commands.data_settings import BackupSettings, IndexingSettings
 from commands.oncall import OnCallPolicy
-from commands.platform import Platform, Queries
+from commands.platform import Links, Platform, Queries  # Links: the commands show them too
 from commands.update_settings import UpdateSettings
+from integrations.aws_models import CostFilter
 
 Role = Literal["viewer", "operator", "approver"]
 
@@ -63,13 +64,6 @@ class AlertmanagerSettings(Section):
     timeout_seconds: float = Field(3.0, gt=0, le=30)
 
 
-class Links(Section):
-    grafana: HttpUrl | None = Field(None, description="the platform's Grafana dashboard")
-    prometheus: HttpUrl | None = Field(None, description="Prometheus's web UI, for links to expressions")
-    cost_explorer: HttpUrl | None = Field(None, description="the AWS Cost Explorer view finance reads")
-    runbook: HttpUrl | None = Field(None, description="the operations manual")
-
-
 class ServerSettings(Section):
     host: str = "0.0.0.0"
     port: int = Field(3000, ge=0, le=65535)
@@ -96,6 +90,10 @@ class PrometheusSettings(Section):
     timeout_seconds: float = Field(2.0, gt=0, le=30)
 
 
+def _as_aws_writes_it(expression: CostFilter | None) -> dict | None:
+    return expression.expression() if expression is not None else None
+
+
 class AwsSettings(Section):
     region: str = "us-west-2"
     endpoint_url: HttpUrl | None = Field(None, description="None: the real AWS endpoints")
@@ -104,6 +102,11 @@ class AwsSettings(Section):
     secret_access_key: SecretStr | None = None
     cluster_name: str = "llm-platform-production"
     timeout_seconds: float = Field(2.0, gt=0, le=30)
+    cost_filter: Annotated[CostFilter | None, PlainSerializer(_as_aws_writes_it)] = Field(
+        None,
+        description="the platform's share of the account (the manual's cost-filter.json, a Cost Explorer "
+        'Expression), e.g. {"Tags": {"Key": "Project", "Values": ["llm-platform"]}}; null: the whole account',
+    )
 
 
 class PagerDutySettings(Section):

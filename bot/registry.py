@@ -28,9 +28,12 @@ from commands import (
     restart,
     restore,
     scale,
+    scale_down,
     schedule_list,
     security,
     status,
+    updates,
+    vulnerabilities,
     waste,
     weekly,
 )
@@ -51,6 +54,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     *deploy.SPECS,
     *canary.SPECS,
     nodes.SPEC,
+    scale_down.SPEC,
     *cost.SPECS,
     waste.SPEC,
     gpu.SPEC,
@@ -72,6 +76,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     logs_pod.SPEC,
     restart.SPEC,
     *guardrails_config.SPECS,
+    updates.SPEC,
+    vulnerabilities.SPEC,
 )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from commands.blockkit import code, context, escape, header, listing, section, when
+from commands.blockkit import button, code, context, escape, header, listing, section, when
 from integrations.alertmanager import FiringAlert, Silence
 from integrations.prometheus import Sample
 
@@ -100,14 +100,7 @@ def _silence_block(silence: Silence) -> dict:
         f"{code(matchers[:500])} until {when(silence.ends_at.timestamp(), '{date_short_pretty} {time}')}\n"
         f"by {escape(silence.created_by[:100])}: {escape(silence.comment[:600])}"
     )
-    button = {
-        "type": "button",
-        "action_id": EXPIRE,
-        "value": silence.id,
-        "text": {"type": "plain_text", "text": "Expire"},
-        "style": "danger",
-    }
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}, "accessory": button}
+    return {**section(text), "accessory": button("Expire", EXPIRE, silence.id, "danger")}
 
 
 def _op(is_regex: bool, is_equal: bool) -> str:

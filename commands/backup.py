@@ -1,5 +1,7 @@
 """`/llm backup qdrant [collection]`: a Qdrant snapshot streamed to S3 and checked against Qdrant's
-sha256 before the upload is completed, then retention. A change with a zero-approval default policy:
+sha256 before the upload is completed; then the snapshot is deleted inside Qdrant (so qdrant-0's disk does
+not fill) and retention runs. Files are named by the date in `backups.zone`. A change with a zero-approval
+default policy:
 it writes to and deletes from the backup bucket, and the approval engine gives it a durable run,
 an audit row and one progress message. Before it runs it re-checks that the collection still exists."""
 
@@ -7,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Iterator
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, field_validator
 
@@ -18,7 +21,7 @@ from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
 from commands.errors import CommandError
 from commands.spec import DRY_RUN, Arg, ChangeRequest, CommandSpec
-from integrations.errors import NotFound, Unavailable
+from integrations.errors import IntegrationError, NotFound, Unavailable
 from integrations.qdrant import SnapshotInfo
 
 COLLECTION = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
@@ -47,7 +50,7 @@ def plan(request: BackupQdrantRequest, deps: Deps) -> ChangePlan:
     settings = deps.backups
     collection = request.collection or settings.collection
     points = collection_points(deps, collection)
-    key = key_for(settings, collection, deps.now().date())
+    key = key_for(settings, collection, backup_day(deps))
     found = backups(deps, collection)
     today = next((b for b in found if b.key == key), None)
     health = [
@@ -108,12 +111,14 @@ def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
         settings.part_size_bytes,
         lambda done: progress(f"Copying {snapshot.name} to S3: {_share(done, snapshot.size)}"),
     )
+    cleaned = tidy_qdrant(deps, collection, snapshot.name)
     removed = expire(deps, collection, key)
     multipart = stored >= settings.multipart_threshold_bytes
     details = [
         f"{points:,} points, Qdrant snapshot {snapshot.name}",
         "sha256 matches Qdrant's" if snapshot.checksum else "Qdrant gave no checksum; size checked only",
         "uploaded in parts" if multipart else "uploaded in one request",
+        cleaned,
     ]
     if removed:
         details.append(
@@ -140,9 +145,26 @@ def verified(chunks: Iterator[bytes], snapshot: SnapshotInfo) -> Iterator[bytes]
         raise Unavailable("qdrant", "the downloaded snapshot does not match Qdrant's sha256")
 
 
+def backup_day(deps: Deps) -> date:
+    """The backup's day: the date in `backups.zone` (a 03:00 Pacific backup is that Pacific day's)."""
+    return deps.now().astimezone(ZoneInfo(deps.backups.zone)).date()
+
+
+def tidy_qdrant(deps: Deps, collection: str, snapshot: str) -> str:
+    """Remove the snapshot from Qdrant's own disk now that S3 holds a verified copy. A failure here
+    leaves a good backup, so it is said, not raised."""
+    try:
+        deps.qdrant.delete_snapshot(collection, snapshot)
+    except NotFound:
+        return "the snapshot was already gone from Qdrant's disk"
+    except IntegrationError as exc:
+        return f"⚠️ could not delete {snapshot} from Qdrant's disk ({exc.message}); delete it by hand"
+    return "snapshot deleted from Qdrant's disk"
+
+
 def expire(deps: Deps, collection: str, keep: str) -> list[str]:
     """Delete this collection's backups older than the retention, never the newest nor `keep`."""
-    cutoff = deps.now().date() - timedelta(days=deps.backups.retention_days)
+    cutoff = backup_day(deps) - timedelta(days=deps.backups.retention_days)
     old = [b for b in backups(deps, collection)[1:] if b.day < cutoff and b.key != keep]
     for backup in old:
         deps.s3.delete(deps.backups.bucket, backup.key)
@@ -156,7 +178,7 @@ def _share(done: int, total: int) -> str:
 SPEC = CommandSpec(
     name="backup qdrant",
     summary="Snapshot a Qdrant collection to S3, checksum-verified (runs without approval by default)",
-    example="/llm backup qdrant documents",
+    example="/llm backup qdrant enterprise_knowledge",
     role="operator",
     changes=True,
     args=(Arg("collection", "the collection; default from backups.collection", required=False),),
@@ -166,6 +188,7 @@ SPEC = CommandSpec(
     plan=plan,
     check=check,
     apply=apply,
-    details="Stored at s3://<backups.bucket>/qdrant/qdrant-YYYYMMDD.snapshot; a transfer that fails leaves "
-    "nothing behind. Afterwards backups older than backups.retention_days go (never the newest).",
+    details="Stored at s3://<backups.bucket>/qdrant/qdrant-YYYYMMDD.snapshot (the date in backups.zone); a "
+    "transfer that fails leaves nothing behind. Afterwards the snapshot is deleted inside Qdrant and backups "
+    "older than backups.retention_days go (never the newest).",
 )

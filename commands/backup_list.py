@@ -3,10 +3,11 @@ out as a file."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from commands.backup import backup_day
 from commands.backup_store import Backup, backups, size
 from commands.blockkit import code
 from commands.deps import Deps
@@ -19,6 +20,7 @@ class BackupList(BaseModel):
     location: str
     backups: list[Backup]  # newest first
     at: datetime
+    today: date | None = None  # the date in backups.zone, which backup names go by
     retention_days: int
     schedule: str
 
@@ -34,13 +36,14 @@ def run(request: BackupsRequest, deps: Deps) -> BackupList:
         location=f"s3://{s.bucket}/{s.prefix}",
         backups=backups(deps),
         at=deps.now(),
+        today=backup_day(deps),
         retention_days=s.retention_days,
         schedule=schedule,
     )
 
 
 def _age(result: BackupList, backup: Backup) -> str:
-    days = (result.at.date() - backup.day).days
+    days = ((result.today or result.at.date()) - backup.day).days
     return "today" if days <= 0 else "1 day old" if days == 1 else f"{days} days old"
 
 

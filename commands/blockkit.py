@@ -74,3 +74,40 @@ def listing(title: str, lines: list[str], limit: int = SECTION_LIMIT) -> dict:
 
 def money(usd: float) -> str:
     return f"${usd:,.0f}" if abs(usd) >= 100 else f"${usd:,.2f}"
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None, confirm: dict | None = None) -> dict:
+    """A button; `style` is "primary" or "danger", `confirm` a Block Kit confirmation dialog."""
+    found: dict = {"type": "button", "action_id": action_id, "value": value}
+    found["text"] = {"type": "plain_text", "text": text[:75]}
+    if style:
+        found["style"] = style
+    if confirm:
+        found["confirm"] = confirm
+    return found
+
+
+def actions(elements: list[dict], block_id: str | None = None) -> dict:
+    block: dict = {"type": "actions", "elements": elements}
+    if block_id:
+        block["block_id"] = block_id[:255]
+    return block
+
+
+def checklist(head: str, texts: list[str], key: str, ticks: dict, action_id: str, block_id: str) -> list[dict]:
+    """A section saying how many of `texts` are done, a checkbox per text (value `key|index`) with the
+    ticked ones (`ticks`: index -> a tick with `ticked_by` and `ticked_at`) ticked for everyone, and a
+    line per tick saying who ticked it and when."""
+    options = [
+        {"text": {"type": "mrkdwn", "text": escape(text)[:75]}, "value": f"{key}|{i}"}
+        for i, text in enumerate(texts)
+    ]
+    box: dict = {"type": "checkboxes", "action_id": action_id, "options": options}
+    ticked = sorted(i for i in ticks if i < len(texts))
+    if ticked:
+        box["initial_options"] = [options[i] for i in ticked]
+    blocks = [section(f"{head} ({len(ticked)}/{len(texts)} done)"), actions([box], block_id)]
+    who = [f"✓ {escape(texts[i])}: {actor(ticks[i].ticked_by)} {when(ticks[i].ticked_at)}" for i in ticked]
+    if who:
+        blocks.append(context("\n".join(who)))
+    return blocks

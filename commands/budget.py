@@ -1,4 +1,5 @@
-"""The manual's budget as a verdict: spend under, within or over the budget ± tolerance."""
+"""The manual's budget as a two-sided verdict: spend within the budget ± tolerance is fine; over it is
+a problem, and far under it is worth a look too (a stopped service, or a budget that no longer fits)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ class Verdict(str, Enum):
 
     @property
     def icon(self) -> str:
-        return "❌" if self is Verdict.OVER else "✅"
+        return {"over": "❌", "within": "✅", "under": "⚠️"}[self.value]
 
 
 class Budget(BaseModel):
@@ -30,5 +31,11 @@ class Budget(BaseModel):
 
     def describe(self, spent: float) -> str:
         verdict = self.judge(spent)
-        words = {Verdict.OVER: "over", Verdict.WITHIN: "within", Verdict.UNDER: "under"}[verdict]
-        return f"{verdict.icon} {money(spent)} is {words} the {money(self.usd)} ±{self.tolerance:.0%} budget"
+        budget = f"{money(self.usd)} ±{self.tolerance:.0%} budget"
+        text = f"{verdict.icon} {money(spent)} is {verdict.value} the {budget}"
+        if verdict is Verdict.WITHIN:
+            return text
+        off = abs(spent - self.usd) / self.usd if self.usd else 0.0
+        return text + (
+            f" ({off:.0%} over)" if verdict is Verdict.OVER else f" ({off:.0%} under: worth a look)"
+        )

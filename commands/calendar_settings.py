@@ -12,7 +12,11 @@ from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
 from commands.recurrence import cron_to_rrule, occurrences
 
 _EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
-ReviewKind = Literal["status", "capacity", "performance", "incidents"]
+# status: the morning check; capacity, performance, incidents: Monday, Wednesday, Friday; handover: the
+# Monday on-call handover; cost, security, updates: the monthly reviews; runbook: the quarterly one
+ReviewKind = Literal[
+    "status", "capacity", "performance", "incidents", "handover", "cost", "security", "updates", "runbook"
+]
 
 
 class _Section(BaseModel):
@@ -61,7 +65,8 @@ class MaintenanceSettings(_Section):
     pagerduty_services: list[str] = Field(
         default_factory=list,
         description="PagerDuty services (ids or names) put in a PagerDuty maintenance window while a window "
-        "is open or the platform drained, so PagerDuty pages nobody meanwhile; empty: PagerDuty is not told")
+        "is open or the platform drained, so PagerDuty pages nobody meanwhile; empty: PagerDuty is not told",
+    )
     metrics_check_minutes: float = Field(30, gt=0, description="the manual's 'monitor for 30 minutes'")
     smoke: SmokeTest = Field(default_factory=SmokeTest)
 
@@ -90,17 +95,26 @@ class Schedule(_Section):
 
 
 def default_schedules() -> dict[str, Schedule]:
-    at_nine = "BYHOUR=9;BYMINUTE=0;BYSECOND=0"
+    """The manual's rhythm, in America/Los_Angeles: daily, weekly, the Monday 09:00 on-call handover,
+    monthly (cost on the first weekday, for the month just closed; security on the first Tuesday; model
+    updates on the second, well before the next first-Saturday window) and quarterly (runbooks, on the
+    first Monday of each quarter)."""
+    at_nine, at_ten = "BYHOUR=9;BYMINUTE=0;BYSECOND=0", "BYHOUR=10;BYMINUTE=0;BYSECOND=0"
     return {
         "morning-check": Schedule(review="status", rrule=f"FREQ=DAILY;{at_nine}"),
-        "capacity-review": Schedule(
-            review="capacity", rrule="FREQ=WEEKLY;BYDAY=MO;BYHOUR=10;BYMINUTE=0;BYSECOND=0"
-        ),
-        "performance-report": Schedule(
-            review="performance", rrule="FREQ=WEEKLY;BYDAY=WE;BYHOUR=10;BYMINUTE=0;BYSECOND=0"
-        ),
+        "oncall-handover": Schedule(review="handover", rrule=f"FREQ=WEEKLY;BYDAY=MO;{at_nine}"),
+        "capacity-review": Schedule(review="capacity", rrule=f"FREQ=WEEKLY;BYDAY=MO;{at_ten}"),
+        "performance-report": Schedule(review="performance", rrule=f"FREQ=WEEKLY;BYDAY=WE;{at_ten}"),
         "incident-review": Schedule(
             review="incidents", rrule="FREQ=WEEKLY;BYDAY=FR;BYHOUR=14;BYMINUTE=0;BYSECOND=0"
+        ),
+        "cost-review": Schedule(
+            review="cost", rrule=f"FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1;{at_ten}"
+        ),
+        "security-audit": Schedule(review="security", rrule=f"FREQ=MONTHLY;BYDAY=+1TU;{at_ten}"),
+        "model-updates": Schedule(review="updates", rrule=f"FREQ=MONTHLY;BYDAY=+2TU;{at_ten}"),
+        "runbook-review": Schedule(
+            review="runbook", rrule=f"FREQ=YEARLY;BYMONTH=1,4,7,10;BYDAY=+1MO;{at_ten}"
         ),
     }
 
@@ -110,4 +124,14 @@ class ReviewThresholds(_Section):
     scale_down_percent: float = Field(40, ge=0, lt=100, description="below this: scale down")
     capacity_deployment: str = Field(
         "vllm-llama-3-70b", description="what the capacity review offers to scale"
+    )
+    checklist_role: Literal["viewer", "operator", "approver"] = Field(
+        "operator", description="role needed to tick a review's action items"
+    )
+    runbook_owner: str = Field(
+        "Platform Engineering Team",
+        description="who updates the runbooks: a name, or a Slack user (U…) or group (S…) id",
+    )
+    runbook_due_days: int = Field(
+        14, ge=1, le=90, description="the quarterly runbook review is due this many days after its reminder"
     )

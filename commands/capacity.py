@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from commands.blockkit import escape
+from commands.blockkit import actions, button, escape
 from commands.calendar_settings import ReviewThresholds
 from commands.deps import Deps
 from integrations.errors import IntegrationError
@@ -83,11 +83,6 @@ def render_text(r: CapacityReview) -> str:
 def render(r: CapacityReview) -> list[dict]:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": render_text(r)}}]
     if r.advice in ("up", "down"):
-        button = {
-            "type": "button",
-            "action_id": SCALE,
-            "value": f"{r.deployment} {r.target}",
-            "text": {"type": "plain_text", "text": f"Scale {r.deployment} to {r.target}"},
-        }
-        blocks.append({"type": "actions", "elements": [button]})
+        scale = button(f"Scale {r.deployment} to {r.target}", SCALE, f"{r.deployment} {r.target}")
+        blocks.append(actions([scale]))
     return blocks

@@ -1,5 +1,6 @@
-"""`/llm cost forecast`: this month's spend so far plus Cost Explorer's forecast for the rest of it,
-against the monthly budget (the daily budget × the month's days)."""
+"""`/llm cost forecast`: the platform's spend this month so far plus Cost Explorer's forecast for the rest
+of it (both narrowed by `aws.cost_filter`), against the monthly budget (the daily budget × the month's
+days), on both sides."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from datetime import timedelta
 
 from pydantic import BaseModel
 
-from commands.blockkit import context, header, money, section
+from commands import cost_scope
+from commands.blockkit import escape, header, money, section
 from commands.budget import Budget
 from commands.deps import Deps
+from commands.platform import PageLink
 from commands.spec import CommandSpec, Request
 
 
@@ -25,6 +28,8 @@ class Forecast(BaseModel):
     low: float | None
     high: float | None
     budget: Budget
+    scope: str = cost_scope.WHOLE_ACCOUNT
+    links: list[PageLink] = []
 
     @property
     def projected(self) -> float:
@@ -36,8 +41,8 @@ def forecast(request: CostForecastRequest, deps: Deps) -> Forecast:
     first = today.replace(day=1)
     days_in_month = calendar.monthrange(today.year, today.month)[1]
     next_month = first + timedelta(days=days_in_month)
-    spent = deps.aws.costs_by_service(first, today).total if today > first else 0.0
-    ahead = deps.aws.cost_forecast(today, next_month)
+    spent = cost_scope.spend(deps, first, today) if today > first else 0.0
+    ahead = cost_scope.forecast(deps, today, next_month)
     budget = Budget(
         usd=deps.platform.daily_budget_usd * days_in_month, tolerance=deps.platform.budget_tolerance
     )
@@ -48,6 +53,8 @@ def forecast(request: CostForecastRequest, deps: Deps) -> Forecast:
         low=ahead.low,
         high=ahead.high,
         budget=budget,
+        scope=cost_scope.scope(deps),
+        links=deps.links.pick("cost_explorer", "runbook"),
     )
 
 
@@ -69,7 +76,11 @@ def render_forecast(result: Forecast) -> list[dict]:
         header(f"AWS cost forecast: {result.month}"),
         section(first),
         section(second),
-        context("Cost Explorer's forecast of unblended cost · monthly budget = daily budget × days in month"),
+        cost_scope.footer(
+            f"Cost Explorer's forecast of the unblended cost of {escape(result.scope)} · "
+            "monthly budget = daily budget × days in month",
+            result.links,
+        ),
     ]
 
 

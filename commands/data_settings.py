@@ -20,7 +20,9 @@ class _Section(BaseModel):
 class BackupSettings(_Section):
     qdrant_url: HttpUrl = HttpUrl("http://qdrant.llm-inference:6333")
     bucket: str = "llm-platform-backups"
-    prefix: str = Field("qdrant/", description="key prefix; backups are <prefix>qdrant-YYYYMMDD.snapshot")
+    prefix: str = Field(
+        "qdrant/", description="key prefix; backups are <prefix>qdrant-YYYYMMDD.snapshot (the date in `zone`)"
+    )
     collection: str = Field(
         "enterprise_knowledge", description="what /llm backup qdrant and the daily backup copy (the manual's)"
     )

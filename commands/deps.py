@@ -4,22 +4,27 @@ root (bot/app.py), never looked up from a global."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
 from commands.canary_analysis import CanaryPolicy
-from commands.platform import Platform, Queries
+from commands.platform import Links, Platform, Queries
 
 if TYPE_CHECKING:
     from commands.data_settings import BackupSettings, IndexingSettings
     from commands.ports import Calendar, IndexLedger
+    from commands.update_settings import UpdateSettings
     from integrations.aws import AwsClient
+    from integrations.aws_models import CostFilter
     from integrations.eks import EksClient
+    from integrations.huggingface import HuggingFaceClient
     from integrations.kube import KubeClient
+    from integrations.osv import OsvClient
     from integrations.prometheus import PrometheusClient
     from integrations.qdrant import QdrantClient
     from integrations.rag import RagClient
+    from integrations.registry import RegistryClient
     from integrations.s3 import S3Client
 
 
@@ -43,3 +48,10 @@ class Deps:
     backups: BackupSettings | None = None
     indexing: IndexingSettings | None = None
     index_ledger: IndexLedger | None = None  # the batches the RAG service took, so /llm index resumes
+    cost_filter: CostFilter | None = None  # aws.cost_filter: the platform's share of the bill
+    links: Links = field(default_factory=Links)  # pages the answers point at (config `links`)
+    # the monthly model-update check (/llm updates): image tags, advisories, model revisions
+    registry: RegistryClient | None = None
+    osv: OsvClient | None = None
+    huggingface: HuggingFaceClient | None = None
+    updates: UpdateSettings | None = None

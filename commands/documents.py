@@ -1,10 +1,14 @@
-"""Reading a JSON or JSONL file of documents for indexing: each document needs a non-empty string
-`id`, a non-empty string `text`, and `metadata` that is an object when given. Bad documents are
-rejected one by one with where they were, so one bad line never sinks the file."""
+"""Reading a file of documents for indexing, in the manual's "CSV/JSON format": a JSON array (bare, as
+the manual's documents.json, or as {"documents": [...]}), JSONL, or CSV (a header row naming `id` and
+`text`; a `metadata` column holds a JSON object, and any other column goes into metadata too). Each
+document needs a non-empty string `id`, a non-empty string `text`, and `metadata` that is an object when
+given. Bad documents are rejected one by one with where they were, so one bad line never sinks the file."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from typing import Any
 
@@ -17,7 +21,7 @@ MAX_ID = 256
 
 
 class Rejection(BaseModel):
-    where: str  # "line 7", "line 7 (id kb-0007)", "id kb-0007"
+    where: str  # "line 7", "line 7 (id kb-0007)", "row 7", "id kb-0007"
     error: str
 
     def __str__(self) -> str:
@@ -34,15 +38,16 @@ def parse(content: bytes, name: str) -> Parsed:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CommandError(f"{code(name)} is not UTF-8 text; expected JSON or JSONL.") from None
+        raise CommandError(f"{code(name)} is not UTF-8 text; expected CSV, JSON or JSONL.") from None
     if not text.strip():
         raise CommandError(f"{code(name)} is empty: there is nothing to index.")
-    items = _items(text)
+    items = _csv_items(text, name) if name.lower().endswith(".csv") else _items(text)
     documents, rejected, seen = [], [], {}
     for where, item in items:
         problem = item.error if isinstance(item, Rejection) else _problem(item, seen)
         if problem is not None:
-            rejected.append(Rejection(where=where + _id_note(item), error=problem))
+            note = item.where if isinstance(item, Rejection) else _id_note(item)
+            rejected.append(Rejection(where=where + note, error=problem))
             continue
         seen[item["id"]] = where
         documents.append({"id": item["id"], "text": item["text"], "metadata": item.get("metadata") or {}})
@@ -65,6 +70,39 @@ def _items(text: str) -> list[tuple[str, Any]]:
         if isinstance(whole, dict):
             return [("document 1", whole)]
     return [(f"line {n}", _line(line)) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def _csv_items(text: str, name: str) -> list[tuple[str, Any]]:
+    """(where, document) per data row, numbered as a spreadsheet numbers them (the header is row 1)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [column.strip() for column in next(reader)]
+        missing = [column for column in ("id", "text") if column not in header]
+        if missing:
+            raise CommandError(
+                f"{code(name)} is CSV without {' or '.join(code(m) for m in missing)} in its header row "
+                f"(it has {', '.join(code(h) for h in header[:8]) or 'nothing'}); the manual's columns are "
+                "`id,text,metadata…`."
+            )
+        return [(f"row {n}", _csv_document(header, row)) for n, row in enumerate(reader, 2) if any(row)]
+    except csv.Error as exc:
+        raise CommandError(f"{code(name)} is not valid CSV at line {reader.line_num} ({exc}).") from None
+
+
+def _csv_document(header: list[str], row: list[str]) -> Any:
+    if len(row) > len(header):
+        return Rejection(where="", error=f"{len(row)} fields, the header names {len(header)}")
+    values = dict(zip(header, row, strict=False))
+    metadata: Any = {}
+    if values.get("metadata", "").strip():
+        try:
+            metadata = json.loads(values["metadata"])
+        except json.JSONDecodeError as exc:
+            return Rejection(where=_id_note(values), error=f"metadata is not JSON ({exc.msg})")
+    if isinstance(metadata, dict):
+        extra = {k: v for k, v in values.items() if k not in ("id", "text", "metadata") and k and v != ""}
+        metadata = {**extra, **metadata}
+    return {"id": values.get("id", ""), "text": values.get("text", ""), "metadata": metadata}
 
 
 def _line(line: str) -> Any:

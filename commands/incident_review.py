@@ -18,6 +18,17 @@ class IncidentLine(BaseModel):
     status: str
     report_done: bool
 
+    @classmethod
+    def of(cls, incident) -> IncidentLine:
+        """The line for an incident row (commands.ports.IncidentHistory's)."""
+        return cls(
+            number=incident.number,
+            title=incident.title,
+            severity=incident.severity,
+            status=incident.status,
+            report_done=bool(incident.report_done),
+        )
+
 
 class IncidentReview(BaseModel):
     since: datetime
@@ -33,19 +44,7 @@ def review(history: IncidentHistory | None, since: datetime) -> IncidentReview:
     week = [
         i for i in rows if i.created_at >= since.timestamp() or i.status != "resolved" or not i.report_done
     ]
-    return IncidentReview(
-        since=since,
-        incidents=[
-            IncidentLine(
-                number=i.number,
-                title=i.title,
-                severity=i.severity,
-                status=i.status,
-                report_done=bool(i.report_done),
-            )
-            for i in week
-        ],
-    )
+    return IncidentReview(since=since, incidents=[IncidentLine.of(i) for i in week])
 
 
 def render_text(r: IncidentReview) -> str:

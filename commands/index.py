@@ -1,4 +1,4 @@
-"""`/llm index <s3://… or https://…>`: documents from a JSON or JSONL file, validated, then sent to
+"""`/llm index <s3://… or https://…>`: documents from a CSV, JSON or JSONL file, validated, then sent to
 the RAG service in batches. A change (it alters what the assistant answers from) with a zero-approval
 default policy, run by the approval engine for its durable run and progress message. Each batch
 sent is a row (the ledger), keyed by the file's sha256, so a retry or a restart resumes where it
@@ -166,18 +166,21 @@ def _batch_count(parsed: Parsed, size: int) -> int:
 
 SPEC = CommandSpec(
     name="index",
-    summary="Index a JSON or JSONL file of documents into the RAG service (runs without approval by default)",
+    summary="Index a CSV, JSON or JSONL file of documents into the RAG service "
+    "(runs without approval by default)",
     example="/llm index s3://llm-platform-uploads/handbook.jsonl",
     role="operator",
     changes=True,
-    args=(Arg("source", "s3://bucket/key.jsonl, or an http(s):// URL of a JSON or JSONL file"),),
+    args=(Arg("source", "s3://bucket/key.jsonl, or an http(s):// URL of a CSV, JSON or JSONL file"),),
     options=(DRY_RUN,),
     request=IndexRequest,
     plan_data=IndexPlan,
     plan=plan,
     check=check,
     apply=apply,
-    details="Each document needs `id` and `text`; `metadata` must be an object. `--dry-run` validates "
+    details="Each document needs `id` and `text`; `metadata` must be an object. JSON is an array (bare or "
+    'as {"documents": [...]}), JSONL one document a line, CSV a header row `id,text,metadata…` (any '
+    "other column goes into metadata). Sent in batches of indexing.batch_size. `--dry-run` validates "
     "the file and sends nothing. Slack file links need the bot token and are not read yet: put the file "
     "in S3.",
 )

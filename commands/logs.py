@@ -29,12 +29,26 @@ _FOLDS = (
 )
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, keep: tuple[str, ...] = ()) -> str:
     """The message's shape: `Request cmpl-4711 timed out after 60s` ->
-    `Request cmpl-<n> timed out after <n>s`."""
+    `Request cmpl-<n> timed out after <n>s`. Names in `keep` (the platform's deployments) stay whole:
+    `vllm-llama-3-70b` is a name, not two numbers."""
+    names = sorted((n for n in keep if n), key=len, reverse=True)
+    if not names:
+        return _fold(text)
+    pieces = re.split("(" + "|".join(re.escape(n) for n in names) + ")", text)
+    return "".join(piece if i % 2 else _fold(piece) for i, piece in enumerate(pieces))
+
+
+def _fold(text: str) -> str:
     for pattern, placeholder in _FOLDS:
         text = pattern.sub(placeholder, text)
     return text
+
+
+def names(deps: Deps) -> tuple[str, ...]:
+    """What error lines name that must not be folded: the deployments and their canaries."""
+    return tuple(n for d in deps.platform.deployments for n in (d, f"{d}-canary"))
 
 
 class Pattern(BaseModel):
@@ -55,10 +69,10 @@ class ErrorReport(BaseModel):
     unread: dict[str, str]
 
 
-def group(lines: list[podlogs.LogLine]) -> list[Pattern]:
+def group(lines: list[podlogs.LogLine], keep: tuple[str, ...] = ()) -> list[Pattern]:
     found: dict[str, list[podlogs.LogLine]] = {}
     for line in lines:
-        found.setdefault(normalise(line.text), []).append(line)
+        found.setdefault(normalise(line.text, keep), []).append(line)
     patterns = [
         Pattern(pattern=p, count=len(ls), first=_edge(ls, min), last=_edge(ls, max), example=ls[0].text)
         for p, ls in found.items()
@@ -116,7 +130,7 @@ def run(request: LogsErrorsRequest, deps: Deps) -> ErrorReport:
         scope=deployment or f"app={DEFAULT_APP}",
         pods=[p.name for p in chosen],
         by_pod=by_pod,
-        patterns=group(errors),
+        patterns=group(errors, names(deps)),
         lines=sorted(errors, key=lambda line: (line.at is None, line.at, line.pod)),
         unread=found.unread,
     )
@@ -144,9 +158,13 @@ def summary(report: ErrorReport) -> str:
     total = len(report.lines)
     head = "⚠️" if total else "✅"
     return (
-        f"{head} {total} ERROR lines in {len(report.patterns)} patterns over the last {report.window} "
-        f"from {len(report.pods)} pods ({escape(report.scope)})"
+        f"{head} {_count(total, 'ERROR line')} in {_count(len(report.patterns), 'pattern')} over the last "
+        f"{report.window} from {_count(len(report.pods), 'pod')} ({escape(report.scope)})"
     )
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def render(report: ErrorReport) -> list[dict]:

@@ -1,13 +1,14 @@
 """`/llm nodes scale <nodegroup> <desired> [--min N] [--max N]`: the manual's `aws eks
 update-nodegroup-config`, validated, approved, re-checked against the sizes it was planned against,
-and followed until EKS reports the update done."""
+and followed until EKS reports the update done and, for a scale-up, until the new nodes are Ready in
+the cluster (the manual's `kubectl wait --for=condition=ready node`), with nodes joining on the
+progress line."""
 
 from __future__ import annotations
 
-import time
-
 from pydantic import BaseModel, field_validator, model_validator
 
+from commands import nodegroup_wait
 from commands.blockkit import code
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
@@ -16,7 +17,6 @@ from commands.spec import DRY_RUN, Arg, ChangeRequest, CommandSpec, Option
 from integrations.eks import NodeGroup, Scaling
 from integrations.errors import NotFound
 
-POLL_SECONDS = 5.0
 SIZES = "Sizes must satisfy 0 ≤ min ≤ desired ≤ max"
 
 
@@ -55,7 +55,7 @@ class NodesScalePlan(BaseModel):
 
 def plan(request: NodesScaleRequest, deps: Deps) -> ChangePlan:
     name, desired = request.nodegroup, request.desired
-    group = _group(deps, name)
+    group = group_of(deps, name)
     low = group.min_size if request.min is None else request.min
     high = group.max_size if request.max is None else request.max
     if not 0 <= low <= desired <= high:
@@ -75,11 +75,11 @@ def plan(request: NodesScaleRequest, deps: Deps) -> ChangePlan:
         title=f"Resize node group {name}",
         changes=changes,
         health=[f"{group.status}, {', '.join(group.instance_types)}"],
-        data=NodesScalePlan(nodegroup=name, desired=desired, min=low, max=high, was=_sizes(group)),
+        data=NodesScalePlan(nodegroup=name, desired=desired, min=low, max=high, was=sizes_of(group)),
     )
 
 
-def _group(deps: Deps, name: str) -> NodeGroup:
+def group_of(deps: Deps, name: str) -> NodeGroup:
     try:
         return deps.eks.nodegroup(deps.cluster, name)
     except NotFound:
@@ -89,14 +89,14 @@ def _group(deps: Deps, name: str) -> NodeGroup:
         ) from None
 
 
-def _sizes(group: NodeGroup) -> tuple[int, int, int]:
+def sizes_of(group: NodeGroup) -> tuple[int, int, int]:
     return group.desired_size, group.min_size, group.max_size
 
 
 def check(plan: ChangePlan, deps: Deps) -> list[str]:
     data: NodesScalePlan = plan.data
     try:
-        now = _sizes(deps.eks.nodegroup(deps.cluster, data.nodegroup))
+        now = sizes_of(deps.eks.nodegroup(deps.cluster, data.nodegroup))
     except NotFound:
         return [f"node group {data.nodegroup} no longer exists"]
     if now in (data.was, (data.desired, data.min, data.max)):
@@ -110,37 +110,46 @@ def check(plan: ChangePlan, deps: Deps) -> list[str]:
 def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:
     d: NodesScalePlan = plan.data
     sizes = f"desired {d.desired} (min {d.min}, max {d.max})"
-    if _sizes(deps.eks.nodegroup(deps.cluster, d.nodegroup)) == (d.desired, d.min, d.max):
-        # a resumed run (or someone else) got there already: EKS would refuse the same update again
-        return ChangeOutcome(
-            ok=True, summary=f"Node group {d.nodegroup} is at {sizes}.", health=after(deps, d)
-        )
-    update_id = deps.eks.resize(deps.cluster, d.nodegroup, d.desired, d.min, d.max)
-    expected = Scaling(desired_size=d.desired, min_size=d.min, max_size=d.max)
-    deadline = time.monotonic() + deps.platform.rollout_timeout_seconds
-    while True:
-        status = deps.eks.update_status(deps.cluster, d.nodegroup, update_id, expected)
-        progress(f"node group {d.nodegroup}: update {status.status}")
-        if status.status == "Successful":
-            return ChangeOutcome(
-                ok=True, summary=f"Node group {d.nodegroup} resized to {sizes}.", health=after(deps, d)
-            )
-        if status.status in ("Failed", "Cancelled") or time.monotonic() > deadline:
+    # at the target already: a resumed run (or someone else); EKS would refuse the same update again
+    if sizes_of(deps.eks.nodegroup(deps.cluster, d.nodegroup)) != (d.desired, d.min, d.max):
+        scaling = Scaling(desired_size=d.desired, min_size=d.min, max_size=d.max)
+        status = nodegroup_wait.resize(deps, d.nodegroup, scaling, progress)
+        if status.status != "Successful":
             return ChangeOutcome(
                 ok=False,
                 summary=f"Node group {d.nodegroup} update {status.status.lower()}.",
                 details=status.errors,
             )
-        time.sleep(POLL_SECONDS)
+    if d.desired > d.was[0]:  # a scale-up is done when the new nodes are Ready, not when EKS says so
+        ready = nodegroup_wait.wait_ready(deps, d.nodegroup, d.desired, progress)
+        if ready is None:
+            return _not_ready(deps, d, sizes)
+    return ChangeOutcome(
+        ok=True, summary=f"Node group {d.nodegroup} resized to {sizes}.", health=after(deps, d.nodegroup)
+    )
 
 
-def after(deps: Deps, d: NodesScalePlan) -> list[str]:
+def _not_ready(deps: Deps, d: NodesScalePlan, sizes: str) -> ChangeOutcome:
+    nodes = nodegroup_wait.members(deps, d.nodegroup)
+    return ChangeOutcome(
+        ok=False,
+        summary=f"Node group {d.nodegroup} was resized to {sizes}, but after "
+        f"{nodegroup_wait.duration(deps.platform.node_ready_timeout_seconds)} only "
+        f"{sum(n.ready for n in nodes)} of {d.desired} nodes are Ready.",
+        details=[f"{n.name}: NotReady" for n in nodes if not n.ready]
+        + ["Check the node group's health in EKS and the new instances' kubelet logs."],
+        health=after(deps, d.nodegroup),
+    )
+
+
+def after(deps: Deps, nodegroup: str) -> list[str]:
     """The node group as EKS reports it now, and its nodes the cluster sees Ready."""
-    group = deps.eks.nodegroup(deps.cluster, d.nodegroup)
-    nodes = [n for n in deps.kube.list_nodes() if n.nodegroup == d.nodegroup]
+    group = deps.eks.nodegroup(deps.cluster, nodegroup)
+    nodes = nodegroup_wait.members(deps, nodegroup)
     ready = sum(n.ready for n in nodes)
     return [
-        f"{group.status}, desired {group.desired_size} (min {group.min_size}, max {group.max_size}); "
+        f"{nodegroup}: {group.status}, desired {group.desired_size} "
+        f"(min {group.min_size}, max {group.max_size}); "
         f"{ready}/{len(nodes)} nodes Ready in the cluster"
     ]
 

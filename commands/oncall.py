@@ -4,10 +4,10 @@ for P3, response checklists and who is who. Loaded from the `oncall` section of 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 Severity = Literal["P0", "P1", "P2", "P3"]
 SEVERITIES: tuple[str, ...] = ("P0", "P1", "P2", "P3")
@@ -23,15 +23,20 @@ class Level(Strict):
 
 
 class Escalation(Strict):
-    levels: list[Level]
+    levels: list[Level] = Field(description="names from `pagerduty_levels`, or {name, pagerduty_level}")
     minutes: float | None = Field(None, gt=0, description="per level; None: next business day")
 
 
 class ChecklistItem(Strict):
     text: str
-    observes: Literal["acknowledged", "posted", "resolved", "report"] | None = None
+    observes: Literal["acknowledged", "posted", "resolved", "report", "weekly"] | None = Field(
+        None, description="what ticks it by itself; weekly: the incident is listed in the Wednesday report"
+    )
     command: str | None = Field(None, description="a /llm command offered as a button, e.g. 'status'")
     monitor_minutes: float | None = Field(None, gt=0, description="ticking it starts a monitoring window")
+    link: Literal["grafana", "prometheus", "runbook"] | None = Field(
+        None, description="a `links` entry shown beside it when configured"
+    )
 
 
 class BusinessHours(Strict):
@@ -50,24 +55,40 @@ class BusinessHours(Strict):
         return datetime.combine(day, self.start, tzinfo=zone)
 
 
-def _level(name: str, number: int) -> Level:
-    return Level(name=name, pagerduty_level=number)
+# who sits at which level of the PagerDuty escalation policy: Manager (P0) and Team Lead (P1/P2) apart
+PAGERDUTY_LEVELS = {"Primary": 1, "Secondary": 2, "Manager": 3, "Team Lead": 4, "CTO": 5}
+# the manual's escalation matrix, by name; names are looked up in `pagerduty_levels`
+MATRIX: dict[str, tuple[tuple[str, ...], float | None]] = {
+    "P0": (("Primary", "Secondary", "Manager", "CTO"), 15),
+    "P1": (("Primary", "Secondary", "Team Lead"), 30),
+    "P2": (("Primary", "Team Lead"), 120),
+    "P3": (("Primary",), None),
+}
 
 
-def _matrix() -> dict[str, Escalation]:
-    primary, secondary, manager, cto, lead = (
-        _level("Primary", 1),
-        _level("Secondary", 2),
-        _level("Manager", 3),
-        _level("CTO", 4),
-        _level("Team Lead", 3),
-    )
-    return {
-        "P0": Escalation(levels=[primary, secondary, manager, cto], minutes=15),
-        "P1": Escalation(levels=[primary, secondary, lead], minutes=30),
-        "P2": Escalation(levels=[primary, lead], minutes=120),
-        "P3": Escalation(levels=[primary], minutes=None),
-    }
+def _matrix() -> dict[str, dict[str, Any]]:
+    return {sev: {"levels": list(names), "minutes": minutes} for sev, (names, minutes) in MATRIX.items()}
+
+
+def _resolved(escalation: Any, levels: dict[str, int]) -> Any:
+    """Level names in the escalation matrix as {name, pagerduty_level}, from `levels`."""
+    if not isinstance(escalation, dict):
+        return escalation
+    out = {}
+    for severity, path in escalation.items():
+        if isinstance(path, dict) and isinstance(path.get("levels"), list):
+            path = {**path, "levels": [_named(level, levels) for level in path["levels"]]}
+        out[severity] = path
+    return out
+
+
+def _named(level: Any, levels: dict[str, int]) -> Any:
+    if not isinstance(level, str):
+        return level
+    if level not in levels:
+        known = ", ".join(levels) or "none"
+        raise ValueError(f"escalation level {level!r} is not in oncall.pagerduty_levels (known: {known})")
+    return {"name": level, "pagerduty_level": levels[level]}
 
 
 def _item(text: str, **extra) -> ChecklistItem:
@@ -87,17 +108,17 @@ def _checklists() -> dict[str, list[ChecklistItem]]:
         ],
         "P1": [
             _item("Acknowledge in PagerDuty", observes="acknowledged"),
-            _item("Check dashboards", command="status"),
+            _item("Check dashboards", command="status", link="grafana"),
             _item("Identify the bottleneck"),
             _item("Scale resources if needed", command="scale"),
             _item("Monitor for 15 minutes", monitor_minutes=15),
-            _item("Document in the weekly report", observes="report"),
+            _item("Document in the weekly report", observes="weekly"),
         ],
         "P2": [
             _item("Acknowledge in PagerDuty", observes="acknowledged"),
-            _item("Check dashboards", command="status"),
+            _item("Check dashboards", command="status", link="grafana"),
             _item("Fix or schedule the fix"),
-            _item("Document in the weekly report", observes="report"),
+            _item("Document in the weekly report", observes="weekly"),
         ],
         "P3": [
             _item("Acknowledge in PagerDuty", observes="acknowledged"),
@@ -108,7 +129,13 @@ def _checklists() -> dict[str, list[ChecklistItem]]:
 
 
 class OnCallPolicy(Strict):
-    escalation: dict[Severity, Escalation] = Field(default_factory=_matrix)
+    pagerduty_levels: dict[str, int] = Field(
+        default_factory=lambda: dict(PAGERDUTY_LEVELS),
+        description="role name -> its level in the PagerDuty escalation policy",
+    )
+    escalation: dict[Severity, Escalation] = Field(
+        default_factory=_matrix, description="per severity: the levels by name, in order"
+    )
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     priorities: dict[str, Severity] = Field(
         default_factory=lambda: {"P0": "P0", "P1": "P1", "P2": "P2", "P3": "P3", "P4": "P3", "P5": "P3"},
@@ -146,6 +173,17 @@ class OnCallPolicy(Strict):
         description="more incidents than this opening within a minute is a "
         "storm: one digest message lists them first",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _levels_by_name(cls, given: Any) -> Any:
+        """The matrix names levels; their numbers come from `pagerduty_levels` (the defaults too)."""
+        if not isinstance(given, dict):
+            return given
+        levels = given.get("pagerduty_levels") or PAGERDUTY_LEVELS
+        if not isinstance(levels, dict):
+            return given
+        return {**given, "escalation": _resolved(given.get("escalation") or _matrix(), levels)}
 
     def severity(self, priority: str | None, urgency: str | None) -> str:
         if priority and priority in self.priorities:

@@ -1,7 +1,9 @@
 """What the operations manual says a healthy platform is: names, budget, limits and the PromQL
-behind each number. Loaded from the `platform` and `queries` sections of the config."""
+behind each number. Loaded from the `platform`, `queries` and `links` sections of the config."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, HttpUrl
+
+from commands.blockkit import link
 
 
 class Queries(BaseModel):
@@ -15,6 +17,8 @@ class Queries(BaseModel):
     )
     throughput_rps: str = "sum(rate(vllm_requests_total[5m]))"
     gpu_utilization_percent: str = "avg(DCGM_FI_DEV_GPU_UTIL)"
+    # alerts that fired in the last 24 h, by name and severity (the value: how many of each)
+    alerts_fired_24h: str = 'count by (alertname, severity) (max_over_time(ALERTS{alertstate="firing"}[24h]))'
 
 
 class Platform(BaseModel):
@@ -44,4 +48,55 @@ class Platform(BaseModel):
         default_factory=lambda: ["vllm/", "ghcr.io/example/", "qdrant/"],
         description="image prefixes the security audit accepts",
     )
-    iam_policy_name: str = Field("llm-platform-policy", description="the platform's IAM policy, audited")
+    spot_price_ratio: float = Field(
+        3.0, ge=1, description="on-demand price ÷ spot price, for /llm cost spot's saving estimate"
+    )
+    vllm_deployment: str = Field("vllm-llama-3-70b", description="what /llm scale-down drains")
+    gpu_nodegroup: str = Field("a100-node-group", description="the EKS node group /llm scale-down shrinks")
+    scale_down_replicas: int = Field(1, ge=0, description="/llm scale-down's default replica count")
+    node_ready_timeout_seconds: float = Field(
+        600, gt=0, description="how long a node group scale-up waits for its nodes to be Ready"
+    )
+    drain_timeout_seconds: float = Field(
+        300, gt=0, description="how long /llm scale-down waits for drained pods to terminate"
+    )
+    iam_policy_name: str = Field(
+        "LLM-Platform-Policy", description="the platform's IAM policy, audited (the manual's name)"
+    )
+
+
+LINK_LABELS = {
+    "grafana": "Grafana",
+    "prometheus": "Prometheus",
+    "cost_explorer": "Cost Explorer",
+    "runbook": "Runbook",
+}
+
+
+class PageLink(BaseModel):
+    label: str
+    url: str
+
+
+class Links(BaseModel):
+    """The `links` section: pages the manual points at, shown where it points at them."""
+
+    model_config = {"extra": "forbid"}
+
+    grafana: HttpUrl | None = Field(None, description="the platform's Grafana dashboard")
+    prometheus: HttpUrl | None = Field(None, description="Prometheus's web UI, for links to expressions")
+    cost_explorer: HttpUrl | None = Field(None, description="the AWS Cost Explorer view finance reads")
+    runbook: HttpUrl | None = Field(None, description="the operations manual")
+
+    def pick(self, *names: str) -> list[PageLink]:
+        """The configured ones of `names`, in that order."""
+        return [
+            PageLink(label=LINK_LABELS[name], url=str(getattr(self, name)))
+            for name in names
+            if getattr(self, name) is not None
+        ]
+
+
+def linked(links: list[PageLink]) -> str:
+    """mrkdwn: the links side by side ("" when none is configured)."""
+    return " · ".join(link(page.url, page.label) for page in links)

@@ -1,12 +1,14 @@
 """`/llm audit security`: what an attacker or an auditor would look at first: LoadBalancer services
 in any namespace, the last 30 days' guardrail violations (high risk first), wildcards in the
-platform's IAM policy, and container images from outside the allowed registries."""
+platform's IAM policy, container images from outside the allowed registries, and the critical and
+high vulnerabilities the Trivy Operator found in the images the platform runs. The monthly security
+audit posts it with the manual's action items as a checklist (ACTIONS)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from commands import guardrails
+from commands import guardrails, vulnerabilities
 from commands.blockkit import code, context, escape, header, listing, section
 from commands.deps import Deps
 from commands.images import allowed as from_allowed
@@ -15,6 +17,7 @@ from commands.spec import CommandSpec, Request
 from integrations.aws_models import PolicyVersion
 
 ICONS = {"fail": "❌", "warn": "⚠️", "ok": "✅", "unknown": "❔"}
+ACTIONS = ("Address high-severity findings", "Update security policies", "Brief security team")
 
 
 class Part(BaseModel):
@@ -116,11 +119,22 @@ def images(deps: Deps) -> Part:
     )
 
 
+def image_vulnerabilities(deps: Deps) -> Part:
+    found = vulnerabilities.scan(deps)
+    return Part(
+        title="Image vulnerabilities",
+        state=found.state,
+        summary=vulnerabilities.summary(found),
+        findings=[vulnerabilities.image_line(i) for i in found.images if i.state != "ok"],
+    )
+
+
 PARTS = (
     ("LoadBalancer services", load_balancers),
     ("Guardrail violations", violations),
     ("IAM policy", iam),
     ("Container images", images),
+    ("Image vulnerabilities", image_vulnerabilities),
 )
 
 
@@ -157,7 +171,7 @@ def render(audit: Audit) -> list[dict]:
     return blocks + [
         context(
             "Namespace-wide pods; services in every namespace; guardrails over 30 days; "
-            "the IAM policy's default version"
+            "the IAM policy's default version; the Trivy Operator's reports"
         )
     ]
 
@@ -172,7 +186,8 @@ def render_text(audit: Audit) -> str:
 
 SPEC = CommandSpec(
     name="audit security",
-    summary="LoadBalancer services, guardrail violations, IAM wildcards and images from unknown registries",
+    summary="LoadBalancer services, guardrail violations, IAM wildcards, images from unknown registries "
+    "and image vulnerabilities",
     example="/llm audit security",
     details="Allowed registries: platform.allowed_registries; the policy: platform.iam_policy_name.",
     request=AuditSecurityRequest,

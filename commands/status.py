@@ -13,16 +13,19 @@ from pydantic import BaseModel
 from commands.blockkit import escape
 from commands.deps import Deps
 from commands.parts import SYSTEMS
+from commands.platform import PageLink, linked
 from commands.spec import CommandSpec, Request
 from commands.status_checks import CHECKS, Line, State
 from integrations.errors import IntegrationError
 
 log = logging.getLogger(__name__)
+LINKS = ("grafana", "prometheus", "runbook")
 
 
 class StatusReport(BaseModel):
     at: datetime
     lines: list[Line]
+    links: list[PageLink] = []  # where the manual sends you from the morning check
 
     @property
     def healthy(self) -> bool:
@@ -39,7 +42,7 @@ def run(request: StatusRequest, deps: Deps) -> StatusReport:
     futures = [(key, title, deps.pool.submit(check, deps)) for key, title, check in CHECKS]
     wait([f for _, _, f in futures], timeout=deadline)
     lines = [_line(key, title, future, deadline, deps) for key, title, future in futures]
-    return StatusReport(at=deps.now(), lines=lines)
+    return StatusReport(at=deps.now(), lines=lines, links=deps.links.pick(*LINKS))
 
 
 def _line(key: str, title: str, future: Future, deadline: float, deps: Deps) -> Line:
@@ -83,7 +86,8 @@ def render(report: StatusReport) -> list[dict]:
             text += "\n" + "\n".join(f"• {escape(d)}" for d in line.details[:10])
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}})
     stamp = report.at.strftime("%Y-%m-%d %H:%M %Z").strip()
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Checked {stamp}"}]})
+    footer = " · ".join(part for part in (f"Checked {stamp}", linked(report.links)) if part)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
     return blocks
 
 
@@ -93,6 +97,7 @@ def render_text(report: StatusReport) -> str:
     for line in report.lines:
         out.append(f"{line.state.icon} {line.title}: {escape(line.text)}")
         out.extend(f"     - {escape(d)}" for d in line.details)
+    out.extend(f"{page.label}: {page.url}" for page in report.links)
     return "\n".join(out)
 
 

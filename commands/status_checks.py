@@ -8,6 +8,8 @@ from enum import Enum
 
 from pydantic import BaseModel
 
+from commands import alert_history, cost_scope
+from commands.budget import Budget, Verdict
 from commands.deps import Deps
 
 
@@ -63,9 +65,17 @@ def nodes(deps: Deps) -> Line:
 
 
 def alerts(deps: Deps) -> Line:
+    """The manual's criterion (no critical alert firing now), with the last 24 h as context."""
     firing = deps.prom.firing_alerts(severity="critical")
+    history, past = alert_history.last_day(deps)
     if not firing:
-        return Line(key="alerts", title="Critical alerts", state=State.OK, text="none firing")
+        return Line(
+            key="alerts",
+            title="Critical alerts",
+            state=State.OK,
+            text=f"none firing now; {history}",
+            details=past,
+        )
     now = deps.now()
     details = [
         f"{a.name}"
@@ -74,14 +84,20 @@ def alerts(deps: Deps) -> Line:
         for a in firing
     ]
     return Line(
-        key="alerts", title="Critical alerts", state=State.FAIL, text=f"{len(firing)} firing", details=details
+        key="alerts",
+        title="Critical alerts",
+        state=State.FAIL,
+        text=f"{len(firing)} firing; {history}",
+        details=details + past,
     )
 
 
 def cost(deps: Deps) -> Line:
+    """Yesterday's platform cost (aws.cost_filter) against the daily budget, on both sides: over is a
+    failure, far under is worth a look."""
     yesterday = deps.now().date() - timedelta(days=1)
-    figure = deps.aws.cost_on(yesterday)
-    budget, tolerance = deps.platform.daily_budget_usd, deps.platform.budget_tolerance
+    figure = deps.aws.cost_on(yesterday, deps.cost_filter)
+    budget = Budget(usd=deps.platform.daily_budget_usd, tolerance=deps.platform.budget_tolerance)
     if figure is None:
         return Line(
             key="cost",
@@ -89,9 +105,18 @@ def cost(deps: Deps) -> Line:
             state=State.UNKNOWN,
             text=f"Cost Explorer has no figure for {yesterday} yet",
         )
-    limit = budget * (1 + tolerance)
-    text = f"${figure.usd:,.0f} on {yesterday} against ${budget:,.0f} ±{tolerance:.0%} budget"
-    return Line(key="cost", title="Cost", state=State.OK if figure.usd <= limit else State.FAIL, text=text)
+    verdict = budget.judge(figure.usd)
+    text = f"${figure.usd:,.0f} on {yesterday} against ${budget.usd:,.0f} ±{budget.tolerance:.0%} budget"
+    off = abs(figure.usd - budget.usd) / budget.usd
+    text += {
+        Verdict.WITHIN: "",
+        Verdict.OVER: f", {off:.0%} over",
+        Verdict.UNDER: f", {off:.0%} under: worth a look",
+    }[verdict]
+    state = {Verdict.WITHIN: State.OK, Verdict.OVER: State.FAIL, Verdict.UNDER: State.WARN}[verdict]
+    return Line(
+        key="cost", title="Cost", state=state, text=text, details=[f"counted: {cost_scope.scope(deps)}"]
+    )
 
 
 def error_rate(deps: Deps) -> Line:

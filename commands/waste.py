@@ -1,5 +1,6 @@
-"""`/llm cost waste`: money spent on nothing: unattached EBS volumes, snapshots older than 90 days,
-load balancers without a healthy target and running spot instances, each with a monthly estimate."""
+"""`/llm cost waste`: money spent on nothing (unattached EBS volumes, snapshots older than 90 days, load
+balancers with nothing registered behind them), each with a monthly estimate. A load balancer whose targets
+are all unhealthy is an outage, reported apart with ELB's reason codes; spot is savings (`/llm cost spot`)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,20 @@ VOLUME_GB_MONTH = {
 SNAPSHOT_GB_MONTH = 0.05
 LB_HOUR = {"application": 0.0225, "network": 0.0225, "gateway": 0.0125}
 SNAPSHOT_MAX_AGE = timedelta(days=90)
+OUTAGE_TITLE = "🚨 Load balancers with no healthy target (an outage, not waste)"
 
 
 class Item(BaseModel):
     name: str
     detail: str
     monthly_usd: float
+
+
+class Outage(BaseModel):
+    name: str
+    kind: str
+    targets: int
+    reasons: list[str]
 
 
 class Part(BaseModel):
@@ -42,6 +51,7 @@ class Part(BaseModel):
 
 class WasteReport(BaseModel):
     parts: list[Part]
+    outages: list[Outage] = []  # load balancers with targets, none healthy: not waste, reported apart
 
     @property
     def monthly_usd(self) -> float:
@@ -72,34 +82,26 @@ def snapshots(deps: Deps, now: datetime) -> list[Item]:
     ]
 
 
-def load_balancers(deps: Deps) -> list[Item]:
-    idle = [lb for lb in deps.aws.load_balancers() if lb.healthy == 0]
-    return [
+def load_balancers(deps: Deps) -> tuple[list[Item], list[Outage]]:
+    """Unused balancers (nothing registered: waste) and those serving errors (none healthy: an outage)."""
+    found = deps.aws.load_balancers()
+    unused = [
         Item(
             name=lb.name,
-            detail=f"{lb.kind}, {'no targets' if not lb.targets else f'0/{lb.targets} healthy'}",
+            detail=f"{lb.kind}, no targets",
             monthly_usd=LB_HOUR.get(lb.kind, 0.0225) * HOURS_PER_MONTH,
         )
-        for lb in idle
+        for lb in found
+        if lb.unused
     ]
-
-
-def spot_instances(deps: Deps) -> list[Item]:
-    return [
-        Item(
-            name=r.instance_id or r.id,
-            detail=f"{r.instance_type} spot, pays up to ${r.max_price_usd_hour:.4f}/h",
-            monthly_usd=r.max_price_usd_hour * HOURS_PER_MONTH,
-        )
-        for r in deps.aws.active_spot_requests()
-    ]
+    down = [Outage(name=b.name, kind=b.kind, targets=b.targets, reasons=b.reasons) for b in found if b.outage]
+    return unused, down
 
 
 TITLES = {
     "volumes": "Unattached EBS volumes",
     "snapshots": "Snapshots older than 90 days",
-    "load_balancers": "Load balancers without healthy targets",
-    "spot": "Active spot instances",
+    "load_balancers": "Load balancers with no targets",
 }
 
 
@@ -115,17 +117,18 @@ def run(request: CostWasteRequest, deps: Deps) -> WasteReport:
             "volumes": lambda: volumes(deps),
             "snapshots": lambda: snapshots(deps, now),
             "load_balancers": lambda: load_balancers(deps),
-            "spot": lambda: spot_instances(deps),
         },
     )
-    return WasteReport(
-        parts=[
-            Part(title=TITLES[key], missing=value.reason)
-            if isinstance(value, Missing)
-            else Part(title=TITLES[key], items=value)
-            for key, value in found.items()
-        ]
-    )
+    outages: list[Outage] = []
+    if not isinstance(found["load_balancers"], Missing):
+        found["load_balancers"], outages = found["load_balancers"]
+    return WasteReport(parts=[_part(key, value) for key, value in found.items()], outages=outages)
+
+
+def _part(key: str, value) -> Part:
+    if isinstance(value, Missing):
+        return Part(title=TITLES[key], missing=value.reason)
+    return Part(title=TITLES[key], items=value)
 
 
 def _lines(part: Part) -> list[str]:
@@ -140,11 +143,24 @@ def _summary(report: WasteReport) -> str:
     count = sum(len(p.items) for p in report.parts)
     unread = [p.title for p in report.parts if p.missing]
     text = f"{count} item(s) costing about {money(report.monthly_usd)} a month"
+    if report.outages:
+        text += f"; {len(report.outages)} load balancer(s) down (below)"
     return text + (f"; could not check: {', '.join(unread)}" if unread else "")
 
 
+def _outage_lines(report: WasteReport) -> list[str]:
+    return [
+        f"• {code(o.name)}: {escape(o.kind)}, 0/{o.targets} targets healthy"
+        + (f" ({', '.join(code(r) for r in o.reasons)})" if o.reasons else "")
+        for o in report.outages
+    ]
+
+
 def render(report: WasteReport) -> list[dict]:
-    blocks = [header("AWS waste"), section(("⚠️ " if report.monthly_usd else "✅ ") + _summary(report))]
+    blocks = [
+        header("AWS waste"),
+        section(("⚠️ " if report.monthly_usd or report.outages else "✅ ") + _summary(report)),
+    ]
     blocks += [
         listing(
             f"{p.title}" + (f" · {money(sum(i.monthly_usd for i in p.items))}/month" if p.items else ""),
@@ -152,10 +168,13 @@ def render(report: WasteReport) -> list[dict]:
         )
         for p in report.parts
     ]
+    if report.outages:
+        blocks.append(listing(OUTAGE_TITLE, _outage_lines(report)))
     return blocks + [
         context(
             "Estimates from list prices: gp3 $0.08 and gp2 $0.10 per GB-month, snapshots $0.05 "
-            "per GB-month of source volume, load balancers $0.0225/h, spot at its maximum price"
+            "per GB-month of source volume, load balancers $0.0225/h. Spot instances are savings: "
+            "`/llm cost spot`"
         )
     ]
 
@@ -164,12 +183,15 @@ def render_text(report: WasteReport) -> str:
     out = [f"AWS waste: {_summary(report)}"]
     for part in report.parts:
         out += [part.title + ":"] + [f"  {line.lstrip('• ')}" for line in _lines(part)]
+    if report.outages:
+        out += [OUTAGE_TITLE + ":"] + [f"  {line.lstrip('• ')}" for line in _outage_lines(report)]
     return "\n".join(out)
 
 
 SPEC = CommandSpec(
     name="cost waste",
-    summary="Unattached volumes, old snapshots, idle load balancers and spot instances, with monthly cost",
+    summary="Unattached volumes, old snapshots and unused load balancers, with monthly cost; "
+    "load balancers that are down, apart",
     example="/llm cost waste",
     request=CostWasteRequest,
     run=run,

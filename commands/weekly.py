@@ -1,6 +1,8 @@
 """The weekly performance report: P95 latency, throughput, error rate and cost per inference, this
 week against last, with the daily series charted. With only a few days of history, last week reads
-"n/a" and says where history starts. Also `/llm report weekly` and `llmbot report weekly` (Markdown)."""
+"n/a" and says where history starts. Also `/llm report weekly` and `llmbot report weekly` (Markdown).
+The Wednesday post also lists the week's incidents the checklists say to document here (P1, P2: the
+incident store is passed in) and is uploaded as the manual's `week-NN.md`."""
 
 from __future__ import annotations
 
@@ -8,10 +10,13 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
+from commands import cost_scope
 from commands.blockkit import escape
 from commands.charts import line_chart
 from commands.deps import Deps
+from commands.incident_review import IncidentLine
 from commands.spec import CommandSpec, FileOut, Request
+from commands.weekly_incidents import incident_lines, which
 from integrations.errors import IntegrationError
 
 WEEK = timedelta(days=7)
@@ -35,6 +40,8 @@ class WeeklyReport(BaseModel):
     history_start: datetime | None
     daily: dict[str, list[tuple[datetime, float]]]  # "P95 latency" -> daily averages over 14 days
     notes: list[str] = []
+    incidents: list[IncidentLine] | None = None  # the week's incidents to document; None: not read
+    severities: list[str] = []  # which severities the report documents
 
 
 class ReportWeeklyRequest(Request):
@@ -83,7 +90,7 @@ def _cost_row(deps: Deps, today: date, throughput: tuple, history_start, notes: 
         if not rps:
             return None
         try:
-            cost = sum(day.usd for day in deps.aws.daily_costs(start, start + WEEK))
+            cost = cost_scope.spend(deps, start, start + WEEK)  # the platform's share (aws.cost_filter)
         except IntegrationError as exc:
             deps.on_backend_error(exc.system)
             notes.append(f"Cost Explorer did not answer ({exc.message}).")
@@ -105,6 +112,12 @@ def _show(fmt: str, value: float | None, history_start: datetime | None) -> str:
     return f"n/a, history starts {history_start:%Y-%m-%d}" if history_start else "n/a, no history"
 
 
+def with_incidents(
+    report: WeeklyReport, incidents: list[IncidentLine], severities: list[str]
+) -> WeeklyReport:
+    return report.model_copy(update={"incidents": incidents, "severities": severities})
+
+
 def render_text(report: WeeklyReport) -> str:
     lines = [
         f"# Weekly performance report ({report.at:%Y-%m-%d})",
@@ -113,6 +126,9 @@ def render_text(report: WeeklyReport) -> str:
         "|---|---|---|",
     ]
     lines += [f"| {r.name} | {r.this_week} | {r.last_week} |" for r in report.rows]
+    if report.incidents is not None:
+        lines += ["", f"## {which(report.severities)} incidents this week", ""]
+        lines += [line.removeprefix("• ") for line in incident_lines(report.incidents)] or ["None."]
     return "\n".join(lines + [""] + [f"_{escape(n)}_" for n in report.notes])
 
 
@@ -122,15 +138,25 @@ def render(report: WeeklyReport) -> list[dict]:
         {"type": "header", "text": {"type": "plain_text", "text": "Weekly performance report"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": table}},
     ]
+    if report.incidents is not None:
+        lines = incident_lines(report.incidents) or [f"No {which(report.severities)} incidents this week."]
+        text = f"*{which(report.severities)} incidents this week*\n" + "\n".join(lines)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}})
     if report.notes:
         notes = " ".join(escape(n) for n in report.notes)
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": notes}]})
     return blocks
 
 
+def week_file(report: WeeklyReport) -> FileOut:
+    """The manual's `reports/week-$(date +%V).md`: the ISO week number."""
+    week = report.at.isocalendar().week
+    return FileOut(f"week-{week:02d}.md", f"Weekly performance report, week {week:02d}", render_text(report))
+
+
 def files(report: WeeklyReport) -> list[FileOut]:
     split = report.at - WEEK
-    out = []
+    out = [week_file(report)]
     for name, _, unit, _ in METRICS[:2]:
         points = report.daily.get(name, [])
         series = {

@@ -5,6 +5,8 @@ Explorer daily figures (moto's; the bot asks sandbox/cost_explorer.py, which can
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import random
@@ -31,7 +33,10 @@ OLD_SNAPSHOT_DAYS = 200
 SPOT_PRICE = "1.2120"  # USD an hour, the most the spot request pays
 IDLE_LOAD_BALANCER = "old-demo-ui"
 OUTAGE_LOAD_BALANCER = "rag-internal"  # for add_load_balancer(..., "stopped"): targets, none healthy
-POLICY_NAME = "llm-platform-policy"
+DOWN_LOAD_BALANCER = (
+    "llm-admin-ui"  # seeded: its only target is stopped, so /llm cost waste reports an outage
+)
+POLICY_NAME = "LLM-Platform-Policy"  # as the manual names it
 POLICY_V1 = {
     "Version": "2012-10-17",
     "Statement": [
@@ -132,8 +137,10 @@ class SandboxAws:
         )
 
     def _seed_elb(self) -> None:
-        """One load balancer left behind with no targets at all: waste."""
+        """One load balancer left behind with no targets at all (waste), and one whose only target is
+        stopped (an outage: not waste, reported apart)."""
         aws_elb.add_load_balancer(self, IDLE_LOAD_BALANCER, "none")
+        aws_elb.add_load_balancer(self, DOWN_LOAD_BALANCER, "stopped")
 
     def add_load_balancer(self, name: str, targets: aws_elb.Targets) -> None:
         """Another load balancer: no targets (unused), a running target (healthy) or a stopped one
@@ -179,9 +186,26 @@ def _allow_small_parts() -> None:
 SECTIONS = ("Morning Checks", "Scaling", "Canary Deployments", "Backup and Restore", "Incident Response")
 
 
+# the manual's "CSV/JSON format": id, text, a metadata column of JSON, and a column that joins metadata
+FAQ_ROWS = [
+    ("id", "text", "metadata", "owner"),
+    ("faq-001", "How do I restore Qdrant? /llm restore qdrant latest.", '{"topic": "backups"}', "platform"),
+    ("faq-002", "Who approves a scale-up? An approver who did not ask.", '{"topic": "scaling"}', "platform"),
+    ("faq-003", "What is the daily budget? $3,500, within 10% either way.", "", "finance"),
+    ("faq-004", "", '{"topic": "empty"}', "platform"),
+]
+
+
+def _csv(rows: list[tuple[str, ...]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
 def upload_files() -> dict[str, bytes]:
     """handbook.jsonl: 2,500 runbook passages (three batches of 1,000); malformed.jsonl: good lines
-    among bad JSON, a missing id, empty text, metadata that is not an object and a repeated id."""
+    among bad JSON, a missing id, empty text, metadata that is not an object and a repeated id;
+    faq.csv: the manual's CSV, one row without text."""
     lines = [
         json.dumps(
             {
@@ -203,6 +227,7 @@ def upload_files() -> dict[str, bytes]:
         json.dumps({"id": "mf-7", "text": "Restore Qdrant from the newest verified snapshot."}),
     ]
     return {
+        "faq.csv": _csv(FAQ_ROWS),
         "handbook.jsonl": ("\n".join(lines) + "\n").encode(),
         "malformed.jsonl": ("\n".join(malformed) + "\n").encode(),
         "empty.jsonl": b"",

@@ -37,6 +37,9 @@ Test-only admin routes (POST, JSON bodies); problems emit the Events the real co
   /_sandbox/nodes/{name}/remove            the node leaves (deleted); its pods are deleted and replaced
   /_sandbox/nodes/{name}/restore           a removed node joins again, Ready
   /_sandbox/nodes/{name}/fix               Ready and no pressure
+  /_sandbox/nodegroups/{group}/size       {"size": 3}: the EKS node group's nodes brought to that count, as
+      its autoscaling group does (new ones Ready, cloned from a member; a shrink removes the emptiest,
+      newest first). sandbox/eks_bridge.py calls it when the group's desired size changes in moto.
   /_sandbox/metrics/nodes/{name}           {"cpu": "90000m", "memory": "1000Gi"}
   /_sandbox/metrics/pods/{ns}/{name}       {"cpu": "7850m", "memory": "148Gi"} for each container
   /_sandbox/settle                         fast-forward: every healthy pod ready, rollouts finished

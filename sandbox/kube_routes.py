@@ -8,7 +8,15 @@ from __future__ import annotations
 from functools import partial
 from typing import Callable
 
-from sandbox import kube_admin, kube_apps, kube_break, kube_break_nodes, kube_configmaps, kube_core
+from sandbox import (
+    kube_admin,
+    kube_apps,
+    kube_break,
+    kube_break_nodes,
+    kube_configmaps,
+    kube_core,
+    kube_nodegroups,
+)
 from sandbox.httpstub import Request, Response
 from sandbox.kube_cluster import Cluster
 from sandbox.kube_events import as_events_v1, events_v1_field
@@ -58,6 +66,7 @@ def admin_routes(cluster: Cluster) -> tuple[Route, ...]:
         ("POST", f"{node}/remove", partial(kube_break_nodes.remove_node, cluster)),
         ("POST", f"{node}/restore", partial(kube_break_nodes.restore_node, cluster)),
         ("POST", f"{node}/fix", partial(kube_break_nodes.fix_node, cluster)),
+        ("POST", f"{ADMIN}/nodegroups/(?P<group>[^/]+)/size", partial(kube_nodegroups.set_size, cluster)),
         ("POST", f"{ADMIN}/metrics/nodes{NAME}", partial(kube_admin.set_node_usage, cluster)),
         ("POST", f"{ADMIN}/metrics/pods{IN_NS}{NAME}", partial(kube_admin.set_pod_usage, cluster)),
         ("POST", f"{ADMIN}/settle", partial(kube_admin.fast_forward, cluster)),

@@ -18,7 +18,8 @@ PEOPLE = [
     ("PUSER01", "Olivia Ops", "ops1@example.com", 1, "LLM Primary"),
     ("PUSER02", "Oscar Ops", "ops2@example.com", 2, "LLM Secondary"),
     ("PUSER03", "Mia Manager", "manager@example.com", 3, "Engineering Managers"),
-    ("PUSER04", "Chris CTO", "cto@example.com", 4, None),
+    ("PUSER05", "Tara Lead", "lead@example.com", 4, "LLM Team Leads"),  # P1/P2's last stop, apart from P0's
+    ("PUSER04", "Chris CTO", "cto@example.com", 5, None),
     ("PUSERBOT", "llmbot", "llmbot@example.com", None, None),
 ]
 LEVELS = {level: pid for pid, _, _, level, _ in PEOPLE if level}

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import yaml
 
-from sandbox import aws
+from sandbox import aws, cost_data
 from sandbox.alertmanager import AlertmanagerMissing, SandboxAlertmanager
 from sandbox.cost_explorer import CostExplorerStub
+from sandbox.eks_bridge import EksBridge
 from sandbox.exporter import Exporter
+from sandbox.exporter_canary import pods_in
 from sandbox.huggingface import LLAMA, PINNED_REVISION, HuggingFaceStub
 from sandbox.inference import InferenceStub
 from sandbox.kube_api import KubeApiServer, write_kubeconfig
@@ -59,7 +61,7 @@ class Sandbox:
         self._tmp = None if workdir else tempfile.mkdtemp(prefix="llmbot-sandbox-")
         self.workdir = Path(workdir or self._tmp)
         self.kube = KubeApiServer(step_seconds=kube_step_seconds)
-        self.exporter = Exporter()
+        self.exporter = Exporter(canary_pods=pods_in(self.kube.cluster))  # a canary Deployment gets traffic
         self.prometheus = SandboxPrometheus(self.workdir / "prometheus", "") if with_prometheus else None
         self.alertmanager = SandboxAlertmanager(self.workdir / "alertmanager") if with_alertmanager else None
         self.aws = aws.SandboxAws()
@@ -97,6 +99,9 @@ class Sandbox:
             part.start()
             self._started.append(part)
         write_kubeconfig(str(self.kubeconfig), self.kube.url)
+        self.eks_bridge = EksBridge(self.aws, self.kube.url)  # EKS resizes add and remove stand-in nodes
+        self.eks_bridge.start()
+        self._started.append(self.eks_bridge)
         self.alertmanager_url = self._start_alertmanager()  # first: Prometheus' config names it
         self.prometheus_url = self._start_prometheus()
         return self
@@ -168,6 +173,7 @@ class Sandbox:
                 "cluster_name": aws.CLUSTER,
                 "timeout_seconds": 2.0,
                 "endpoints": {"ce": self.cost_explorer.url},
+                "cost_filter": {"Tags": {"Key": cost_data.PROJECT_TAG, "Values": [cost_data.PLATFORM]}},
             },
             "pagerduty": {
                 "api_url": self.pagerduty.url,

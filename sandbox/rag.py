@@ -1,4 +1,5 @@
-"""RAG service stand-in: idempotent document ingestion by id, a word-overlap query, and a fault that
+"""RAG service stand-in: idempotent document ingestion by id (`POST /v1/documents` with a bare JSON array,
+as the manual sends documents.json, or {"documents": [...]}), a word-overlap query, and a fault that
 fails the next ingestion batch so retry and resume logic can be tested."""
 
 from __future__ import annotations
@@ -52,9 +53,14 @@ class RagStub(StubServer):
             self._reject_status = status
 
     def _ingest(self, req: Request) -> Response:
-        documents = (req.json() or {}).get("documents")
+        """The manual's bare JSON array (`curl -d @documents.json`) or {"documents": [...]}."""
+        try:
+            body = req.json()
+        except ValueError:
+            body = None
+        documents = body.get("documents") if isinstance(body, dict) else body
         if not isinstance(documents, list):
-            return Response(422, {"detail": 'body must be {"documents": [...]}'})
+            return Response(422, {"detail": 'body must be a JSON array of documents or {"documents": [...]}'})
         with self._lock:
             if self._reject_status:
                 status, self._reject_status = self._reject_status, None

@@ -108,15 +108,18 @@ def settle_all() -> None:
             running.settle()
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 20) -> None:
+def wait_until(predicate: Callable[[], bool], timeout: float = 30, clock=None) -> None:
     """Settle the running bots, then poll `predicate` until it holds; the timeout covers real outside
-    processes (the Kubernetes stand-in rolling a deployment out), never the bot's own timers."""
+    processes (the Kubernetes stand-in rolling a deployment out), never the bot's own timers. A manual
+    `clock` moves a second a round, so the outbox's per-channel pacing lets posts out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         settle_all()
         if predicate():
             return
         time.sleep(0.05)
+        if clock is not None:
+            clock.advance(1)
     raise AssertionError("condition not met in time")
 
 

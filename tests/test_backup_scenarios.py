@@ -1,6 +1,7 @@
 """`/llm backup qdrant`, `/llm backups` and `/llm restore qdrant` end to end over signed HTTP against
 the sandbox (Qdrant stand-in, moto S3), with Qdrant dying mid-transfer and S3 refusing or absent."""
 
+import hashlib
 from datetime import datetime, timezone
 
 import pytest
@@ -48,20 +49,19 @@ def test_backup_streams_a_checksum_verified_snapshot_to_s3_in_parts(march_bot, s
         done["text"]
         == "✅ Backed up enterprise_knowledge: 300.0 KiB at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot."
     )
-    head = sandbox.aws.client("s3").head_object(
+    stored = sandbox.aws.client("s3").get_object(
         Bucket=aws.BACKUP_BUCKET, Key="qdrant/qdrant-20250301.snapshot"
     )
-    [snapshot] = sandbox.qdrant.snapshots("enterprise_knowledge")[-1:]
-    assert head["Metadata"] == {
+    body = stored["Body"].read()
+    name = stored["Metadata"]["qdrant-snapshot"]
+    assert stored["Metadata"] == {
         "collection": "enterprise_knowledge",
         "points": "48213",
-        "sha256": snapshot["checksum"],
-        "qdrant-snapshot": snapshot["name"],
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "qdrant-snapshot": name,
     }
-    assert head["ContentLength"] == 300 * 1024
-    assert (
-        progress_texts(march_bot)[-1] == f"▶️ Copying {snapshot['name']} to S3: 300.0 KiB of 300.0 KiB (100%)"
-    )
+    assert len(body) == 300 * 1024
+    assert progress_texts(march_bot)[-1] == f"▶️ Copying {name} to S3: 300.0 KiB of 300.0 KiB (100%)"
     assert "uploaded in parts" in text_of(done)
     assert sandbox.slack.rejected() == []
 
@@ -213,3 +213,40 @@ def test_a_collection_name_that_is_not_a_name_is_refused_before_any_backend_call
 def test_restore_refuses_a_key_that_is_not_a_backup_name_in_the_ack(bot):
     said = bot.slash("restore qdrant ../secrets/dump").json()["text"]
     assert "`../secrets/dump` is not a backup name" in said and bot.store.jobs("pending") == []
+
+
+def test_after_a_verified_upload_the_snapshot_is_deleted_inside_qdrant(march_bot, sandbox):
+    march_bot.slash("backup qdrant")
+    done = outcome(march_bot)
+    name = sandbox.aws.client("s3").head_object(
+        Bucket=aws.BACKUP_BUCKET, Key="qdrant/qdrant-20250301.snapshot"
+    )["Metadata"]["qdrant-snapshot"]
+    assert name not in [x["name"] for x in sandbox.qdrant.snapshots("enterprise_knowledge")]  # disk kept free
+    deleted = [c for c in sandbox.qdrant.calls() if c["method"] == "DELETE"]
+    assert deleted[-1] == {
+        "method": "DELETE",
+        "path": f"/collections/enterprise_knowledge/snapshots/{name}",
+        "status": 200,
+    }
+    assert "snapshot deleted from Qdrant's disk" in text_of(done)
+
+
+def test_a_download_that_breaks_off_leaves_the_snapshot_inside_qdrant(march_bot, sandbox):
+    before = {x["name"] for x in sandbox.qdrant.snapshots("enterprise_knowledge")}
+    sandbox.qdrant.fail_download_after(200_000)
+    march_bot.slash("backup qdrant")
+    outcome(march_bot)
+    after = {x["name"] for x in sandbox.qdrant.snapshots("enterprise_knowledge")}
+    assert len(after - before) == 1  # S3 has no copy, so Qdrant's is not deleted
+
+
+def test_daily_files_are_named_by_the_configured_zones_date(sandbox, tmp_path):
+    # 23:30 on 1 March in Los Angeles is already 2 March in UTC: the file is named for 1 March
+    clock = RunningClock(datetime(2025, 3, 2, 7, 29, 58, tzinfo=timezone.utc))
+    running = start_bot(sandbox, tmp_path / "db.sqlite", clock, backups={"daily_at": "23:30"})
+    try:
+        done = outcome(running)
+    finally:
+        running.server.stop()
+    assert done["text"].endswith("at s3://llm-platform-backups/qdrant/qdrant-20250301.snapshot.")
+    assert backup_keys(sandbox) == ["qdrant/qdrant-20250301.snapshot"]

@@ -256,8 +256,9 @@ def test_oncall_names_who_holds_each_level(bot):
         "*On call now* (from PagerDuty)",
         "• Level 1 (Primary): <@U0OPS1> (Olivia Ops)",
         "• Level 2 (Secondary): <@U0OPS2> (Oscar Ops)",
-        "• Level 3 (Manager / Team Lead): Mia Manager",
-        "• Level 4 (CTO): Chris CTO",
+        "• Level 3 (Manager): Mia Manager",
+        "• Level 4 (Team Lead): Tara Lead",
+        "• Level 5 (CTO): Chris CTO",
     ]
 
 

@@ -5,6 +5,7 @@ rejecting a batch and a run stopped and resumed."""
 import json
 
 import pytest
+import requests
 
 from sandbox.httpstub import Response, StubServer
 from tests.data_helpers import outcome, progress_texts
@@ -172,3 +173,30 @@ def test_a_url_the_http_library_reads_differently_is_refused_and_the_other_serve
     )
     assert list(decoy.seen) == [] and list(listed.seen) == []
     assert "planted-1" not in sandbox.rag.documents()
+
+
+def test_a_csv_file_is_indexed_with_its_extra_columns_as_metadata(bot, sandbox):
+    bot.slash("index s3://llm-platform-uploads/faq.csv")
+    done = outcome(bot)
+    assert text_of(done) == (
+        "✅ Indexed faq.csv: 3 accepted, 1 rejected (1 batch).\n• row 5 (id faq-004): missing or empty text"
+    )
+    assert sandbox.rag.documents()["faq-001"] == {
+        "text": "How do I restore Qdrant? /llm restore qdrant latest.",
+        "metadata": {"owner": "platform", "topic": "backups"},
+    }
+    assert sandbox.rag.documents()["faq-003"]["metadata"] == {"owner": "finance"}
+
+
+def test_the_rag_service_takes_the_manuals_bare_json_array_as_well_as_the_wrapper(sandbox):
+    docs = [{"id": "bare-1", "text": "Backups run at 03:00 Pacific."}, {"id": "bare-2", "text": " "}]
+    bare = requests.post(f"{sandbox.rag.url}/v1/documents", json=docs, timeout=5)
+    wrapped = requests.post(f"{sandbox.rag.url}/v1/documents", json={"documents": docs[:1]}, timeout=5)
+    refused = requests.post(f"{sandbox.rag.url}/v1/documents", json={"docs": docs}, timeout=5)
+    assert bare.json() == {
+        "accepted": 1,
+        "duplicates": 0,
+        "rejected": [{"id": "bare-2", "error": "empty text"}],
+    }
+    assert wrapped.json() == {"accepted": 0, "duplicates": 1, "rejected": []}
+    assert refused.status_code == 422

@@ -1,7 +1,6 @@
 """Maintenance from chat against the sandbox: window verbs, the drain and restore with a restart
 between them, a failing smoke test, and the metrics check half an hour after the restore."""
 
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -9,7 +8,7 @@ import requests
 
 from bot.changes.card import APPROVE
 from bot.clock import ManualClock
-from tests.support import settle_all, start_bot
+from tests.support import start_bot, wait_until
 
 NS = "llm-inference"
 RESTING = {"vllm-llama-3-70b": 2, "rag-service": 3}
@@ -30,18 +29,6 @@ def restore_platform(sandbox):
             timeout=5,
         )
 
-
-def wait_until(predicate, timeout=30, clock=None):
-    """Poll; a manual clock moves a second per poll so the outbox's per-channel pacing lets posts out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        settle_all()
-        if predicate():
-            return
-        time.sleep(0.05)
-        if clock is not None:
-            clock.advance(1)
-    raise AssertionError("condition not met in time")
 
 
 def posts_starting(bot, prefix):

@@ -39,8 +39,18 @@ def test_guardrails_export_uploads_the_rag_services_safety_violation_lines(bot, 
     lines = upload["file"]["content"].splitlines()
     assert f"{pod} {marker}" in lines and all("Safety violation" in line for line in lines)
     pods = len(pod_names(sandbox, "rag-service"))
-    assert re.search(rf"📎 {len(lines)} safety violation lines from {pods} rag-service pods", text_of(answer))
+    assert re.search(
+        rf"📎 {len(lines)} safety violation lines in the last 7 days from {pods} rag-service pods",
+        text_of(answer),
+    )
     assert upload["thread_ts"] == answer["ts"]
+    assert re.fullmatch(r"safety-violations-\d{8}\.log", upload["file"]["name"])
+
+
+def test_guardrails_export_for_24_hours_says_so_in_the_answer_and_the_file_name(bot, sandbox):
+    answer, [upload] = ask(bot, "guardrails export 24h", files=1)
+    assert re.search(r"📎 \d+ safety violation lines in the last 24 hours from ", text_of(answer))
+    assert re.fullmatch(r"safety-violations-\d{8}-24h\.log", upload["file"]["name"])
 
 
 def test_guardrails_says_prometheus_is_unavailable(sandbox, tmp_path):
@@ -92,6 +102,18 @@ def test_logs_errors_groups_vllm_error_lines_by_pod_and_pattern(bot, sandbox):
     assert sandbox.slack.rejected() == []
 
 
+def test_logs_errors_keep_deployment_names_whole_in_their_patterns(bot, sandbox):
+    pod = pod_names(sandbox, "rag-service")[0]
+    line = "2099-01-02T00:00:00Z ERROR rag.llm: upstream vllm-llama-3-70b refused the connection (try 3)"
+    requests.post(
+        f"{sandbox.kube.url}/_sandbox/pods/{NS}/{pod}/logs", json={"lines": [line]}, timeout=5
+    ).raise_for_status()
+    answer, _ = ask(bot, "logs errors 1h rag-service")
+    text = text_of(answer)
+    assert "`rag.llm: upstream vllm-llama-3-70b refused the connection (try &lt;n&gt;)`" in text
+    assert "vllm-llama-&lt;n&gt;" not in text
+
+
 def test_logs_errors_for_one_deployment_reads_only_its_pods(bot, sandbox):
     answer, _ = ask(bot, "logs errors rag-service")
     text = text_of(answer)
@@ -125,11 +147,13 @@ def test_security_audit_flags_the_public_load_balancer_iam_wildcards_in_backtick
     assert (
         "• `monitoring/grafana-public` ports 80 at a1b2c3d4e5-1234567890.us-east-1.elb.amazonaws.com" in text
     )
-    assert "*❌ IAM policy: `llm-platform-policy` version v2: 2 wildcard statement(s)*\n" in text
+    assert "*❌ IAM policy: `LLM-Platform-Policy` version v2: 2 wildcard statement(s)*\n" in text
     assert "• ❌ Debugging: wildcard action `ec2:*` on `*`" in text
     assert "• ⚠️ CostReports: `ce:GetCostAndUsage`, `ce:GetCostForecast` on every resource (`*`)" in text
     assert re.search(r"⚠️ Guardrail violations: [\d,]+ in the last 30 days, \d+ high risk\*\n• high ", text)
     assert re.search(r"✅ Container images: all \d+ pods use `vllm/`, `ghcr.io/example/`, `qdrant/`", text)
+    assert re.search(r"\*❌ Image vulnerabilities: \d+ critical and \d+ high across \d+ image\(s\)", text)
+    assert "• ❌ `vllm/vllm-openai:v0.3.0`: 1 critical, 2 high" in text
     assert sandbox.slack.rejected() == []
 
 
@@ -164,4 +188,4 @@ def test_security_audit_keeps_the_other_parts_when_kubernetes_and_prometheus_fai
         "failed (503)*" in text
     )
     assert "*❔ Guardrail violations: Prometheus: refused the connection*" in text
-    assert "❌ IAM policy: `llm-platform-policy` version v2" in text
+    assert "❌ IAM policy: `LLM-Platform-Policy` version v2" in text

@@ -2,7 +2,6 @@
 demand with its charts, the Monday capacity review whose button opens the scale approval, the daily
 morning check, and the Friday incident review of incidents that came in as signed webhooks."""
 
-import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -11,22 +10,12 @@ from bot.oncall.card import REPORT_DONE
 from commands.status_checks import CHECKS
 from sandbox import pagerduty_sender as pd
 from tests.incident_support import sender
-from tests.support import settle_all, start_bot
+from tests.support import start_bot, wait_until
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 # the default schedules only: no daily backup and no maintenance notices in the minutes moved
 QUIET = {"backups": {"daily": False}, "maintenance": {"window": {"enabled": False}}}
 
-
-def wait_until(predicate, clock, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        settle_all()
-        if predicate():
-            return
-        time.sleep(0.05)
-        clock.advance(1)
-    raise AssertionError("condition not met in time")
 
 
 def test_the_weekly_report_has_real_numbers_this_week_and_says_where_history_starts(sandbox, tmp_path):
@@ -34,7 +23,7 @@ def test_the_weekly_report_has_real_numbers_this_week_and_says_where_history_sta
     bot = start_bot(sandbox, tmp_path / "db", clock)
     try:
         bot.slash("report weekly")
-        wait_until(lambda: len([m for m in bot.posted("C0PLATFORM") if m["kind"] == "file"]) == 2, clock)
+        wait_until(lambda: len([m for m in bot.posted("C0PLATFORM") if m["kind"] == "file"]) == 3, clock=clock)
         [report] = [
             m for m in bot.posted("C0PLATFORM") if "Weekly performance report" in (m.get("text") or "")
         ]
@@ -49,6 +38,14 @@ def test_the_weekly_report_has_real_numbers_this_week_and_says_where_history_sta
         assert all("n/a, history starts" in r.split(" | ")[2] for r in rows)
         files = [m for m in bot.posted("C0PLATFORM") if m["kind"] == "file"]
         assert all(f["thread_ts"] == report["ts"] for f in files)
+        week = clock.now().isocalendar().week
+        assert sorted(f["file"]["name"] for f in files) == [
+            f"week-{week:02d}.md",
+            "weekly-p95-latency.png",
+            "weekly-throughput.png",
+        ]
+        [markdown] = [f for f in files if f["file"]["name"].endswith(".md")]
+        assert markdown["file"]["content"].splitlines()[:4] == report["text"].splitlines()[:4]
     finally:
         bot.server.stop()
 
@@ -68,7 +65,7 @@ def test_the_capacity_review_posts_on_schedule_and_its_button_opens_an_approval(
     try:
         clock.advance(180)
         wait_until(
-            lambda: any("capacity review" in (m.get("text") or "") for m in bot.posted("C0PLATFORM")), clock
+            lambda: any("capacity review" in (m.get("text") or "") for m in bot.posted("C0PLATFORM")), clock=clock
         )
         [review] = [m for m in bot.posted("C0PLATFORM") if "capacity review" in (m.get("text") or "")]
         assert "scale vllm-llama-3-70b up to 3 replicas" in review["text"]
@@ -80,7 +77,7 @@ def test_the_capacity_review_posts_on_schedule_and_its_button_opens_an_approval(
                 in m["blocks"][0].get("text", {}).get("text", "")
                 for m in bot.posted("C0PLATFORM")
             ),
-            clock,
+            clock=clock,
         )
     finally:
         bot.server.stop()
@@ -105,7 +102,7 @@ def test_the_morning_check_posts_the_status_lines_in_the_platform_channel_at_nin
     clock = ManualClock(nine - timedelta(minutes=1))
     bot = start_bot(sandbox, tmp_path / "db", clock, **QUIET)
     try:
-        wait_until(lambda: morning_checks(bot), clock)
+        wait_until(lambda: morning_checks(bot), clock=clock)
         for _ in range(60):  # ten more minutes of the bot's time: nothing posts twice
             clock.advance(10)
             bot.settle()
@@ -148,10 +145,10 @@ def seed_week(bot, clock, friday: datetime) -> None:
             and all(e.state == "done" for e in bot.store.inbox())
             and report_summary(bot, 101)
         ),
-        clock,
+        clock=clock,
     )
     bot.click(report_summary(bot, 101), REPORT_DONE, "U0OPS1")
-    wait_until(lambda: bot.store.incident("PINC101").report_done, clock)
+    wait_until(lambda: bot.store.incident("PINC101").report_done, clock=clock)
 
 
 def report_summary(bot, number: int):
@@ -169,7 +166,7 @@ def test_the_friday_incident_review_lists_the_weeks_incidents_with_their_report_
         seed_week(bot, clock, friday)
         assert reviews(bot) == []  # seeding took less than the hour left before the review
         clock.advance((friday - clock.now()).total_seconds() - 1)
-        wait_until(lambda: reviews(bot), clock)
+        wait_until(lambda: reviews(bot), clock=clock)
         [review] = reviews(bot)
     finally:
         bot.server.stop()
@@ -187,3 +184,72 @@ def reviews(bot):
     return [
         m for m in bot.posted("C0PLATFORM") if (m.get("text") or "").startswith("*Weekly incident review*")
     ]
+
+
+WEDNESDAY = datetime(2024, 5, 15, 17, 0, tzinfo=timezone.utc)  # 10:00 in Los Angeles
+DOCUMENTED = (  # days before the report, incident, number, title, priority
+    (10, "PINC201", 201, "Latency spike the week before", "P1"),  # not this week's: neither listed nor ticked
+    (3, "PINC202", 202, "vLLM p95 latency above 3s", "P1"),
+    (2, "PINC203", 203, "Inference down", "P0"),  # a P0 is written up in its own report, not here
+    (1, "PINC204", 204, "Qdrant disk 85% full", "P2"),
+)
+
+
+def seed_documented(bot, clock) -> None:
+    send = sender(bot)
+    for days, incident, number, title, priority in DOCUMENTED:
+        opened = WEDNESDAY - timedelta(days=days)
+        data = pd.incident_data(incident, number, title, priority=priority, created=opened)
+        send.send(pd.event("incident.triggered", data, at=opened, agent=None))
+    wait_until(lambda: len(bot.store.incidents()) == len(DOCUMENTED), clock=clock)
+
+
+def weekly_item(bot, incident: str) -> int:
+    items = bot.bot.settings.oncall.checklists[bot.store.incident(incident).severity]
+    return next(i for i, item in enumerate(items) if item.observes == "weekly")
+
+
+def test_the_wednesday_report_lists_the_weeks_p1_and_p2_incidents_and_ticks_their_checklist_item(
+    sandbox, tmp_path
+):
+    sandbox.pagerduty.reset()
+    clock = ManualClock(WEDNESDAY - timedelta(hours=1))
+    schedule = {"performance-report": {"review": "performance", "rrule": "FREQ=WEEKLY;BYDAY=WE;BYHOUR=10"}}
+    bot = start_bot(sandbox, tmp_path / "db", clock, schedules=schedule, **QUIET)
+    try:
+        seed_documented(bot, clock)
+        before = {i: set(bot.store.ticks(i)) for i in ("PINC201", "PINC202", "PINC204")}
+        clock.advance((WEDNESDAY - clock.now()).total_seconds() - 1)
+        wait_until(lambda: _posted(bot, "# Weekly performance report") and _posted(bot, "week-20.md"), clock=clock)
+        [report], [upload] = _posted(bot, "# Weekly performance report"), _posted(bot, "week-20.md")
+        ticks = {i: bot.store.ticks(i) for i in ("PINC201", "PINC202", "PINC204")}
+        items = {i: weekly_item(bot, i) for i in ("PINC201", "PINC202", "PINC204")}
+        checklists = [m for m in bot.posted("C0INCIDENT") if "checklist" in (m.get("text") or "")]
+    finally:
+        bot.server.stop()
+    listed = [
+        "#202 [P1] vLLM p95 latency above 3s: triggered",
+        "#204 [P2] Qdrant disk 85% full: triggered",
+    ]
+    assert report["text"].split("## P1/P2 incidents this week\n\n")[1].splitlines()[:2] == listed
+    assert "#201" not in report["text"] and "#203" not in report["text"]
+    assert all(line in upload["file"]["content"] for line in listed)
+    assert all(items[i] not in before[i] for i in before)  # nobody ticked them before the report
+    assert (ticks["PINC202"][items["PINC202"]].ticked_by, ticks["PINC204"][items["PINC204"]].ticked_by) == (
+        "llmbot",
+        "llmbot",
+    )
+    assert items["PINC201"] not in ticks["PINC201"]
+    assert any(
+        m["kind"] == "update" and "✓ Document in the weekly report: llmbot" in str(m["blocks"])
+        for m in checklists
+    )
+
+
+def _posted(bot, starts: str) -> list[dict]:
+    found = []
+    for m in bot.posted("C0PLATFORM"):
+        name = (m.get("file") or {}).get("name", "")
+        if (m["kind"] == "post" and (m.get("text") or "").startswith(starts)) or name == starts:
+            found.append(m)
+    return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.state.alerts import AlertGroup
-from commands.blockkit import SECTION_LIMIT, actor, context, escape, link, section, when
+from commands.blockkit import SECTION_LIMIT, actor, button, context, escape, link, section, when
 
 SILENCE_1H, SILENCE_4H = "alert:silence_1h", "alert:silence_4h"
 SILENCE_WINDOW, UNSILENCE = "alert:silence_window", "alert:unsilence"
@@ -127,22 +127,15 @@ def _links(group: AlertGroup, grafana: str) -> str:
 
 def _buttons(group: AlertGroup, silenced: bool, window_end: float | None) -> list[dict]:
     if silenced:
-        return [_button("Unsilence", UNSILENCE, group.id)]
+        return [button("Unsilence", UNSILENCE, group.id)]
     if group.state != "firing":
         return []
-    found = [_button("Silence 1 h", SILENCE_1H, group.id), _button("Silence 4 h", SILENCE_4H, group.id)]
+    found = [button("Silence 1 h", SILENCE_1H, group.id), button("Silence 4 h", SILENCE_4H, group.id)]
     if window_end is not None:
-        found.append(_button("Silence until the maintenance window ends", SILENCE_WINDOW, group.id))
+        found.append(button("Silence until the maintenance window ends", SILENCE_WINDOW, group.id))
     return found
 
 
-def _button(text: str, action_id: str, value: str) -> dict:
-    return {
-        "type": "button",
-        "action_id": action_id,
-        "value": value,
-        "text": {"type": "plain_text", "text": text},
-    }
 
 
 def _scope(group: AlertGroup) -> str:

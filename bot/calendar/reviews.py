@@ -1,22 +1,22 @@
 """The recurring reviews: each schedule in config keeps one timer for its next occurrence; firing
 claims the occurrence once (a row), starts the review's job and arms the next occurrence, all in one
 commit. An occurrence missed while the bot was down fires once on start: posted late with a note,
-or skipped by policy. The job reads the backends and posts the review."""
+or skipped by policy. The job reads the backends and posts the review (bot/calendar/review_posts.py),
+with its action items as a checklist in its thread when it has some (bot/calendar/checklist.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
+from typing import Callable
 
 from bot import messages
-from bot.interactions import Click
+from bot.calendar.checklist import ReviewChecklists
+from bot.calendar.review_posts import CHECKLISTS, Built
 from bot.state import Effects, Job, JobResult, NewJob, SetTimer, Store
 from bot.state import maintenance as rows
 from bot.state.outbox import BULK
-from commands import capacity, incident_review, status, weekly
-from commands.calendar_settings import MaintenanceSettings, ReviewThresholds, Schedule
-from commands.deps import Deps
+from commands.calendar_settings import MaintenanceSettings, Schedule
 from commands.recurrence import occurrences
-from commands.spec import FileOut
 
 OCCURRENCE = "schedule.occurrence"
 REVIEW_JOB = "review"
@@ -25,6 +25,11 @@ TITLES = {
     "capacity": "📊 Capacity review",
     "performance": "📈 Performance report",
     "incidents": "🚨 Incident review",
+    "handover": "🔁 On-call handover",
+    "cost": "💰 Cost optimisation review",
+    "security": "🔒 Security audit",
+    "updates": "🆕 Model update check",
+    "runbook": "📚 Runbook review",
 }
 
 
@@ -45,13 +50,14 @@ class Reviews:
         store: Store,
         schedules: dict[str, Schedule],
         maintenance: MaintenanceSettings,
-        thresholds: ReviewThresholds,
         channel: str,
-        deps: Deps,
         clock,
+        build: Callable[[str], Built],
+        checklist_role: str = "operator",
     ):
         self._store, self._schedules, self._late = store, schedules, maintenance
-        self._thresholds, self._channel, self._deps, self._clock = thresholds, channel, deps, clock
+        self._channel, self._clock, self._build = channel, clock, build
+        self.checklists = ReviewChecklists(store, channel, clock, checklist_role, self.items_of)
 
     def arm(self, now: datetime | None = None) -> Effects:
         """Every enabled schedule has a pending timer for an occurrence (idempotent)."""
@@ -91,8 +97,9 @@ class Reviews:
 
     # --- the worker job ----------------------------------------------------------------------------
     def run_job(self, job: Job) -> JobResult:
-        review, key = job.payload["review"], f"review:{job.payload['name']}:{int(job.payload['due'])}"
-        blocks, text, files = self._build(review)
+        review, key = job.payload["review"], review_key(job.payload["name"], job.payload["due"])
+        built = self._build(review)
+        blocks = built.blocks
         if job.payload.get("late"):
             due = datetime.fromtimestamp(job.payload["due"], timezone.utc)
             note = f"⏱ Posted late: due {due:%Y-%m-%d %H:%M} UTC while the bot was down."
@@ -100,34 +107,16 @@ class Reviews:
         head = [
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{TITLES[review]} (scheduled)"}]}
         ]
-        post = messages.post(self._channel, text[:3000], head + blocks, key=key, priority=BULK)
-        return JobResult("ok", Effects.of(post, *[messages.file_post(self._channel, f, key) for f in files]))
+        post = messages.post(self._channel, built.text[:3000], head + blocks, key=key, priority=BULK)
+        files = [messages.file_post(self._channel, f, key) for f in built.files]
+        return JobResult("ok", Effects.of(post, *files, self.checklists.post(key)), then=built.then)
 
-    def _build(self, review: str) -> tuple[list[dict], str, list[FileOut]]:
-        if review == "status":
-            report = status.run(status.StatusRequest(), self._deps)
-            return status.render(report), status.render_text(report), []
-        if review == "capacity":
-            result = capacity.review(self._deps, self._thresholds)
-            return capacity.render(result), capacity.render_text(result), []
-        if review == "performance":
-            report = weekly.run(weekly.ReportWeeklyRequest(), self._deps)
-            return weekly.render(report), weekly.render_text(report), weekly.files(report)
-        result = incident_review.review(self._store, self._clock.now() - timedelta(days=7))
-        return incident_review.render(result), incident_review.render_text(result), []
+    def items_of(self, key: str) -> tuple[str, tuple[str, ...]] | None:
+        """The action items a review's post carries, from its key `review:<name>:<due>`."""
+        name = key.removeprefix("review:").rpartition(":")[0]
+        schedule = self._schedules.get(name)
+        return CHECKLISTS.get(schedule.review) if schedule is not None else None
 
-    # --- the capacity review's button ------------------------------------------------------------
-    def on_click(self, click: Click, request_change) -> Effects:
-        deployment, _, replicas = click.value.partition(" ")
-        if deployment not in self._deps.platform.deployments or not (
-            replicas.isascii() and replicas.isdigit()
-        ):
-            return Effects(
-                reply="That button carries no valid deployment and replica count; nothing changed."
-            )
-        return request_change(
-            click,
-            "scale",
-            {"deployment": deployment, "replicas": int(replicas)},
-            f"scale {deployment} {replicas}",
-        )
+
+def review_key(name: str, due: float) -> str:
+    return f"review:{name}:{int(due)}"

@@ -5,7 +5,7 @@ when, and a change whose world moved offers a fresh request. Action ids are cons
 from __future__ import annotations
 
 from bot.state import Approval, Vote
-from commands.blockkit import code, escape, mention, when
+from commands.blockkit import actions, button, code, escape, mention, section, when
 from commands.change import ChangeOutcome, ChangePlan, describe
 
 APPROVE = "approval:approve"
@@ -71,11 +71,9 @@ def outcome_blocks(outcome: ChangeOutcome) -> tuple[str, list[dict]]:
     text = f"{icon} {escape(outcome.summary)}"
     details = "\n".join(f"• {escape(d)}" for d in outcome.details[:20])
     body = text + ("\n" + details if details else "")
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": body[:2900]}}]
+    blocks = [section(body)]
     if outcome.rollback:
-        button = {"type": "button", "action_id": ROLLBACK, "value": outcome.rollback, "style": "danger",
-                  "text": {"type": "plain_text", "text": f"Roll back {outcome.rollback}"[:75]}}  # fmt: skip
-        blocks.append({"type": "actions", "elements": [button]})
+        blocks.append(actions([button(f"Roll back {outcome.rollback}", ROLLBACK, outcome.rollback, "danger")]))
     return text, blocks
 
 
@@ -123,15 +121,10 @@ def _buttons(approval_id: int) -> dict:
                "text": {"type": "mrkdwn", "text": "It runs in production as soon as enough people approve."},
                "confirm": {"type": "plain_text", "text": "Approve"},
                "deny": {"type": "plain_text", "text": "Cancel"}}  # fmt: skip
-    return {"type": "actions", "block_id": f"approval-{approval_id}", "elements": [
-        {"type": "button", "action_id": APPROVE, "value": value, "style": "primary",
-         "text": {"type": "plain_text", "text": "Approve"}, "confirm": confirm},
-        {"type": "button", "action_id": REJECT, "value": value, "style": "danger",
-         "text": {"type": "plain_text", "text": "Reject"}},
-    ]}  # fmt: skip
+    approve = button("Approve", APPROVE, value, "primary", confirm)
+    return actions([approve, button("Reject", REJECT, value, "danger")], f"approval-{approval_id}")
 
 
 def _renew(approval_id: int) -> dict:
-    return {"type": "actions", "block_id": f"approval-{approval_id}", "elements": [
-        {"type": "button", "action_id": RENEW, "value": str(approval_id),
-         "text": {"type": "plain_text", "text": "Ask again with today's state"}}]}  # fmt: skip
+    again = button("Ask again with today's state", RENEW, str(approval_id))
+    return actions([again], f"approval-{approval_id}")

@@ -29,7 +29,7 @@ from bot.rbac import role_allows
 from bot.state import Effects, Incident, NewJob, Store
 from commands.blockkit import code
 from commands.deps import Deps
-from commands.spec import Arg, CommandSpec
+from commands.spec import Arg, CommandSpec, Option
 
 ROUTES = (("POST", "/pagerduty/webhook"),)
 NUMBER = Arg("number", "the PagerDuty incident number, e.g. 4211", kind="int", minimum=1)
@@ -53,7 +53,12 @@ SPECS = (
         role="operator",
         args=(NUMBER, Arg("text", "the note; the rest of the line", rest=True)),
     ),
-    CommandSpec(name="oncall", summary="Who holds each escalation level now", example="/llm oncall"),
+    CommandSpec(
+        name="oncall",
+        summary="Who holds each escalation level now",
+        example="/llm oncall --public",
+        options=(Option("public", "answer in the channel for everyone, not just you"),),
+    ),
 )
 
 
@@ -69,7 +74,7 @@ def wire(
     find: Callable[[str], CommandSpec | None],
 ) -> Plugs:
     policy, s = settings.oncall, settings.slack
-    thread = Thread(policy, s.incident_channel, s.platform_channel)
+    thread = Thread(policy, s.incident_channel, s.platform_channel, settings.links)
     people = People(policy.pagerduty_emails, slack)
     escalation = Escalation(store, thread, clock, pagerduty, settings.pagerduty.from_email, people, held)
     monitoring = Monitoring(thread, clock, deps)

@@ -6,8 +6,10 @@ Action ids are constants, matched exactly."""
 from __future__ import annotations
 
 from bot.state.incidents import Incident, Tick
-from commands.blockkit import actor, escape, link, when
+from commands.blockkit import actor, button, escape, link, when
+from commands.blockkit import checklist as checkboxes
 from commands.oncall import ChecklistItem
+from commands.platform import Links
 
 ACK, RESOLVE, NOTE = "incident:ack", "incident:resolve", "incident:note"
 ESCALATE, TAKE = "incident:escalate", "incident:take"  # PagerDuty cannot un-acknowledge: these can
@@ -75,16 +77,16 @@ def _by(who: str) -> str:
 
 
 def _buttons(incident: Incident) -> dict:
-    first = [_button("Acknowledge", ACK, incident.id, "primary")] if incident.status == "triggered" else []
+    first = [button("Acknowledge", ACK, incident.id, "primary")] if incident.status == "triggered" else []
     return {
         "type": "actions",
         "block_id": f"incident-{incident.id}",
         "elements": [
             *first,
-            _button("Escalate", ESCALATE, incident.id),
-            _button("Reassign to me", TAKE, incident.id),
-            _button("Resolve", RESOLVE, incident.id, "danger"),
-            _button("Add note", NOTE, incident.id),
+            button("Escalate", ESCALATE, incident.id),
+            button("Reassign to me", TAKE, incident.id),
+            button("Resolve", RESOLVE, incident.id, "danger"),
+            button("Add note", NOTE, incident.id),
         ],
     }
 
@@ -94,20 +96,8 @@ def _diagnostics(incident: Incident) -> dict:
     return {
         "type": "actions",
         "block_id": f"incident-diagnose-{incident.id}",
-        "elements": [_button(label, action_id, incident.id) for action_id, (label, _) in DIAGNOSE.items()],
+        "elements": [button(label, action_id, incident.id) for action_id, (label, _) in DIAGNOSE.items()],
     }
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    button = {
-        "type": "button",
-        "action_id": action_id,
-        "value": value,
-        "text": {"type": "plain_text", "text": text},
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def announcement(incident: Incident, channel: str) -> tuple[str, list[dict]]:
@@ -116,37 +106,38 @@ def announcement(incident: Incident, channel: str) -> tuple[str, list[dict]]:
 
 
 def checklist(
-    incident: Incident, items: list[ChecklistItem], ticks: dict[int, Tick], scale_target: str = ""
+    incident: Incident,
+    items: list[ChecklistItem],
+    ticks: dict[int, Tick],
+    scale_target: str = "",
+    links: Links | None = None,
 ) -> tuple[str, list[dict]]:
-    options = [
-        {"text": {"type": "mrkdwn", "text": escape(item.text)[:75]}, "value": f"{incident.id}|{i}"}
-        for i, item in enumerate(items)
-    ]
-    box: dict = {"type": "checkboxes", "action_id": TICK, "options": options}
-    ticked = [options[i] for i in sorted(ticks) if i < len(options)]
-    if ticked:
-        box["initial_options"] = ticked
+    texts = [item.text for item in items]
+    head = f"*{incident.severity} response checklist*"
+    blocks = checkboxes(head, texts, incident.id, ticks, TICK, f"checklist-{incident.id}")
     done = sum(1 for i in ticks if i < len(items))
-    head = f"*{incident.severity} response checklist* ({done}/{len(items)} done)"
-    blocks: list[dict] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": head}},
-        {"type": "actions", "block_id": f"checklist-{incident.id}", "elements": [box]},
-    ]
-    if ticks:
-        lines = [
-            f"✓ {escape(items[i].text)}: {actor(t.ticked_by)} {when(t.ticked_at)}"
-            for i, t in sorted(ticks.items())
-            if i < len(items)
-        ]
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "\n".join(lines)[:2900]}]})
+    pages = _links(items, links)
+    if pages:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": pages}]})
     runs = [
-        _button(_run_label(item, scale_target), RUN, f"{incident.id}|{i}")
+        button(_run_label(item, scale_target), RUN, f"{incident.id}|{i}")
         for i, item in enumerate(items)
         if item.command
     ]
     if runs and incident.status != "resolved":
         blocks.append({"type": "actions", "block_id": f"checklist-run-{incident.id}", "elements": runs[:5]})
     return f"{incident.severity} response checklist for #{incident.number} ({done}/{len(items)} done)", blocks
+
+
+def _links(items: list[ChecklistItem], links: Links | None) -> str:
+    """The configured pages the items point at ("Check dashboards" -> links.grafana), one line."""
+    labels = {"grafana": "Grafana dashboards", "prometheus": "Prometheus", "runbook": "the runbook"}
+    found = {}
+    for item in items:
+        url = getattr(links, item.link, None) if links is not None and item.link else None
+        if url:
+            found.setdefault(item.link, f"📊 {escape(item.text)}: {link(str(url), labels[item.link])}")
+    return " · ".join(found.values())
 
 
 def _run_label(item: ChecklistItem, scale_target: str) -> str:
@@ -161,7 +152,7 @@ def report_blocks(incident: Incident, text: str) -> list[dict]:
         blocks.append(
             {
                 "type": "actions",
-                "elements": [_button("Mark report done", REPORT_DONE, incident.id, "primary")],
+                "elements": [button("Mark report done", REPORT_DONE, incident.id, "primary")],
             }
         )
     return blocks

@@ -1,6 +1,7 @@
 """The on-call worker jobs that read backends: the incident report draft (Markdown and a PNG chart per
-metric into the thread), who is on call now (`/llm oncall`), and the checklist's "scale +1" button,
-which becomes a scale request from the clicker through the approval engine."""
+metric into the thread), who is on call now (`/llm oncall`, to the asker alone or with `--public` to the
+channel), and the checklist's "scale +1" button, which becomes a scale request from the clicker through
+the approval engine."""
 
 from __future__ import annotations
 
@@ -79,9 +80,11 @@ class Reports:
                 "• nobody configured"
             ]
         source = "PagerDuty" if people else "the bot's config (PagerDuty did not answer)"
-        return JobResult(
-            "ok", Effects.of(messages.ephemeral(p, f"*On call now* (from {source})\n" + "\n".join(lines)))
-        )
+        text = f"*On call now* (from {source})\n" + "\n".join(lines)
+        if p.get("args", {}).get("public"):  # `/llm oncall --public`: for the whole channel
+            blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]
+            return JobResult("ok", Effects.of(messages.answer(p, blocks, text, key=f"job:{job.id}:answer")))
+        return JobResult("ok", Effects.of(messages.ephemeral(p, text)))
 
     def _mention(self, oncall) -> str:
         user = self._people.user_of(oncall.email)

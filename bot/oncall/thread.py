@@ -10,6 +10,7 @@ from bot.state import Incident, Post
 from bot.state.incidents import Tick
 from bot.state.outbox import DETAIL, PAGE
 from commands.oncall import ChecklistItem, OnCallPolicy
+from commands.platform import Links
 
 URGENT = ("P0", "P1")
 
@@ -23,8 +24,9 @@ def checklist_key(incident_id: str) -> str:
 
 
 class Thread:
-    def __init__(self, policy: OnCallPolicy, channel: str, platform_channel: str):
+    def __init__(self, policy: OnCallPolicy, channel: str, platform_channel: str, links: Links | None = None):
         self.policy, self.channel, self.platform = policy, channel, platform_channel
+        self.links = links or Links()  # pages checklist items point at (links.grafana beside "dashboards")
 
     def level_name(self, incident: Incident) -> str:
         levels = self.policy.escalation[incident.severity].levels
@@ -65,4 +67,4 @@ class Thread:
         return messages.post(self.channel, text, blocks, key=key, thread_key=root_key(incident_id))
 
     def _checklist(self, incident: Incident, ticks: dict[int, Tick]):
-        return card.checklist(incident, self.items(incident), ticks, self.policy.scale_deployment)
+        return card.checklist(incident, self.items(incident), ticks, self.policy.scale_deployment, self.links)

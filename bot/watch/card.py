@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.state.kube_problems import KubeProblem
 from bot.watch.problems import REASONS, Reason
-from commands.blockkit import code, context, escape, section, when
+from commands.blockkit import actions, button, code, context, escape, section, when
 
 LOGS, EVENTS, DESCRIBE = "kube-problem:logs", "kube-problem:events", "kube-problem:describe"
 SHOWN_PODS = 8
@@ -64,11 +64,4 @@ def _buttons(problem: KubeProblem) -> dict:
     targets = [("Events", EVENTS), ("Describe", DESCRIBE)]
     if problem.kind != "Node":
         targets.insert(0, ("Logs", LOGS))
-    return {
-        "type": "actions",
-        "elements": [
-            {"type": "button", "action_id": action, "value": value(problem),
-             "text": {"type": "plain_text", "text": label}}
-            for label, action in targets
-        ],
-    }  # fmt: skip
+    return actions([button(label, action, value(problem)) for label, action in targets])

@@ -2,6 +2,7 @@
 skipped by policy, and the capacity advice follows the 80% / 40% thresholds."""
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -9,8 +10,9 @@ from bot.calendar.reviews import OCCURRENCE, Reviews
 from bot.clock import ManualClock
 from bot.scheduler import Scheduler
 from bot.state import Store
-from commands.calendar_settings import MaintenanceSettings, ReviewThresholds, Schedule
+from commands.calendar_settings import MaintenanceSettings, ReviewThresholds, Schedule, default_schedules
 from commands.capacity import decide
+from commands.recurrence import occurrences
 from commands.weekly import _show
 
 DAILY = {"morning-check": Schedule(review="status", rrule="FREQ=DAILY;BYHOUR=9;BYMINUTE=0;BYSECOND=0")}
@@ -26,7 +28,7 @@ class Running:
     def __init__(self, db, clock, **late):
         self.store = Store(db)
         self.reviews = Reviews(
-            self.store, DAILY, MaintenanceSettings(**late), ReviewThresholds(), "C0PLATFORM", None, clock
+            self.store, DAILY, MaintenanceSettings(**late), "C0PLATFORM", clock, build=None
         )
         self.scheduler = Scheduler(self.store, {OCCURRENCE: self.reviews.on_occurrence}, clock)
         self.store.run_step(self.reviews.arm, clock.time())
@@ -98,3 +100,42 @@ def test_an_empty_week_reads_not_available_with_where_history_starts():
     assert _show("{:.2f} s", None, utc(2025, 3, 1, 4)) == "n/a, history starts 2025-03-01"
     assert _show("{:.2f} s", None, None) == "n/a, no history"
     assert _show("{:.2f} s", 1.234, None) == "1.23 s"
+
+
+PACIFIC = "America/Los_Angeles"
+
+
+@pytest.mark.parametrize(
+    "name, after, due",
+    [  # Pacific wall clock of the next three occurrences after the first of January 2025
+        (
+            "oncall-handover",
+            utc(2025, 1, 1),
+            ["Mon 2025-01-06 09:00", "Mon 2025-01-13 09:00", "Mon 2025-01-20 09:00"],
+        ),
+        (
+            "cost-review",
+            utc(2025, 1, 1),
+            ["Wed 2025-01-01 10:00", "Mon 2025-02-03 10:00", "Mon 2025-03-03 10:00"],
+        ),
+        (
+            "security-audit",
+            utc(2025, 1, 1),
+            ["Tue 2025-01-07 10:00", "Tue 2025-02-04 10:00", "Tue 2025-03-04 10:00"],
+        ),
+        (
+            "model-updates",
+            utc(2025, 1, 1),
+            ["Tue 2025-01-14 10:00", "Tue 2025-02-11 10:00", "Tue 2025-03-11 10:00"],
+        ),
+        (
+            "runbook-review",
+            utc(2025, 1, 1),
+            ["Mon 2025-01-06 10:00", "Mon 2025-04-07 10:00", "Mon 2025-07-07 10:00"],
+        ),
+    ],
+)
+def test_the_default_rhythm_handover_monthly_and_quarterly_reviews_fall_on_the_manuals_days(name, after, due):
+    schedule = default_schedules()[name]
+    found = occurrences(schedule.rule, schedule.zone, after, 3)
+    assert [f"{w.astimezone(ZoneInfo(PACIFIC)):%a %Y-%m-%d %H:%M}" for w in found] == due

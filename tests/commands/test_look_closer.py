@@ -24,9 +24,11 @@ def text(blocks) -> str:
 
 @pytest.fixture
 def oom_pod(sandbox, deps):
-    """One rag-service pod OOMKilled (and restarting), with a hostile line in its log."""
+    """One rag-service pod OOMKilled (and restarting), with a hostile line in a log longer than a message
+    holds (whatever earlier tests did to the pod's own history)."""
     name = deps.kube.pods(NS, "rag-service")[0].name
-    admin(sandbox, f"pods/{NS}/{name}/logs", {"lines": [f"ERROR app: {EVIL}"]})
+    served = [f"INFO app: request {i} served in 412 ms" for i in range(300)]
+    admin(sandbox, f"pods/{NS}/{name}/logs", {"lines": [*served, f"ERROR app: {EVIL}"]})
     admin(sandbox, f"pods/{NS}/{name}/break", {"mode": "oom"})
     try:
         yield name

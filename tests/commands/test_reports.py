@@ -29,6 +29,31 @@ def test_numbers_ids_and_hex_fold_so_similar_lines_share_a_pattern():
     )
 
 
+def test_the_platforms_deployment_names_are_kept_whole_while_other_numbers_fold():
+    keep = ("vllm-llama-3-70b", "vllm-llama-3-70b-canary", "rag-service")
+    assert (
+        logs.normalise("upstream vllm-llama-3-70b-canary timed out after 30s (cmpl-4711)", keep)
+        == "upstream vllm-llama-3-70b-canary timed out after <n>s (cmpl-<n>)"
+    )
+    assert (
+        logs.normalise("upstream vllm-llama-3-70b timed out", keep) == "upstream vllm-llama-3-70b timed out"
+    )
+
+
+def test_one_error_line_reads_in_the_singular():
+    line = podlogs.parse_line("vllm-0", "2024-05-01T10:00:00Z ERROR api: Request cmpl-1 timed out after 60s")
+    report = logs.ErrorReport(
+        window="1h",
+        scope="app=vllm",
+        pods=["vllm-0"],
+        by_pod={"vllm-0": 1},
+        patterns=logs.group([line]),
+        lines=[line],
+        unread={},
+    )
+    assert logs.summary(report) == "⚠️ 1 ERROR line in 1 pattern over the last 1h from 1 pod (app=vllm)"
+
+
 def test_lines_are_grouped_by_pattern_most_frequent_first_with_first_and_last_seen():
     raw = [
         "2024-05-01T10:00:00Z ERROR api: Request cmpl-1 timed out after 60s",

@@ -24,7 +24,7 @@ def accepts(annotation, kind: str, choices: tuple[str, ...]) -> bool:
 
 
 def camel(name: str) -> str:
-    return "".join(word.capitalize() for word in name.split()) + "Request"
+    return "".join(word.capitalize() for word in name.replace("-", " ").split()) + "Request"
 
 
 @pytest.mark.parametrize("spec", COMMANDS, ids=lambda s: s.name)
@@ -80,7 +80,7 @@ def test_the_requester_is_a_field_and_unknown_arguments_are_refused():
         (
             "cost",
             {"period": "decade"},
-            "&lt;period&gt;: Input should be 'today', 'yesterday', '7d' or 'month'",
+            "&lt;period&gt;: Input should be 'today', 'yesterday', '7d' or 'mtd'",
         ),
     ],
 )

@@ -82,13 +82,14 @@ def test_a_note_is_added_to_the_incident(pd, pd_stub):
     )
 
 
-def test_oncalls_list_four_levels_for_the_policy(pd):
+def test_oncalls_list_five_levels_for_the_policy(pd):
     oncalls = pd.list_all("oncalls", params={"escalation_policy_ids": ["PEPLLM1"], "include": ["users"]})
     assert [(o["escalation_level"], o["user"]["email"]) for o in oncalls] == [
         (1, "ops1@example.com"),
         (2, "ops2@example.com"),
         (3, "manager@example.com"),
-        (4, "cto@example.com"),
+        (4, "lead@example.com"),
+        (5, "cto@example.com"),
     ]
 
 
