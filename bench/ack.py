@@ -27,7 +27,9 @@ TARGET_RSS_MB = 200.0
 THREADS = 8  # the bot's default server.threads; the bare apps on thread pools get the same
 BOT_ANSWER, BARE_ANSWER = b"llmbot commands", b"ok"
 REPLAY_ANSWER = b'{"response_type":"ephemeral","text":""}'
-DEFAULT_BARE = "waitress,uvicorn-starlette-async,uvicorn-asgi-sync,granian-wsgi"
+# the bot's old server, the bot's server, and the fastest of the others in trials (bare_app.SERVERS has more);
+# bjoern needs libev (apt-get install libev-dev; pip install bjoern) and is skipped when missing
+DEFAULT_BARE = "waitress,llmbot-asyncio,uvicorn-starlette-async,granian-wsgi,bjoern"
 
 
 def main() -> int:
@@ -35,17 +37,33 @@ def main() -> int:
     with Sandbox(with_prometheus=args.with_prometheus) as sb:
         work, secret = Path(sb.workdir), sb.signing_secret
         bot_port = free_port()
-        bot = serving.start_bot(sb.write_config(work / "bot.yaml", port=bot_port), work / "bot.log")
+        bot = serving.start_bot(
+            sb.write_config(work / "bot.yaml", port=bot_port), work / "bot.log", args.bot_on
+        )
         targets = {"bot": (f"http://127.0.0.1:{bot_port}", bot, BOT_ANSWER)}
+        print(f"bot pid {bot.pid} (py-spy record --pid {bot.pid} while it runs)", flush=True)
         for name in args.bare.split(","):
             port = free_port()
             process = serving.start_bare_app(
-                name, port, secret, THREADS, sb.slack.api_url, BOT_TOKEN, work / f"{name}.log"
+                name,
+                port,
+                secret,
+                THREADS,
+                sb.slack.api_url,
+                BOT_TOKEN,
+                work / f"{name}.log",
+                args.bare_bytes,
             )
             targets[name] = (f"http://127.0.0.1:{port}", process, BARE_ANSWER)
         try:
-            for name, (url, process, _) in targets.items():
-                serving.wait_until_answering(f"{url}/readyz" if name == "bot" else f"{url}/", process)
+            for name, (url, process, _) in list(targets.items()):
+                try:
+                    serving.wait_until_answering(f"{url}/readyz" if name == "bot" else f"{url}/", process)
+                except RuntimeError as exc:
+                    if name == "bot":
+                        raise
+                    print(f"skipped {name}: {exc} (see its log; is it installed?)")
+                    del targets[name]
             _check_answers(targets, secret)
             idle_mb = serving.memory_mb(bot.pid)
             closed = _closed_loop(args, targets, secret)
@@ -62,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=10.0, help="load time per measurement")
     parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections")
     parser.add_argument("--bare", default=DEFAULT_BARE, help=f"bare Bolt servers, of: {', '.join(SERVERS)}")
+    parser.add_argument("--bare-bytes", type=int, default=0, help='pad the bare apps\' "ok" to this size')
+    parser.add_argument("--bot-on", default="", help="serve the bot with bench/bot_on_<this>.py (bjoern)")
     parser.add_argument("--rates", default="0.5,0.8", help="open-loop rates, as fractions of the bot's req/s")
     parser.add_argument("--clients", default="raw", help="raw (selectors) and/or requests (threads)")
     parser.add_argument("--warmup", type=float, default=1.0, help="unrecorded load before each measurement")
@@ -80,7 +100,9 @@ def _check_answers(targets: dict, secret: str) -> None:
             if answers[1].status_code != 200 or answers[1].content != REPLAY_ANSWER:
                 raise SystemExit(f"the bot did not answer a replay as one: {answers[1].text[:200]}")
         if answers[0].status_code != 200 or expected not in answers[0].content:
-            raise SystemExit(f"{name} did not ack /llm help: {answers[0].status_code} {answers[0].text[:200]}")
+            raise SystemExit(
+                f"{name} did not ack /llm help: {answers[0].status_code} {answers[0].text[:200]}"
+            )
 
 
 def _measure(args, target: tuple, secret: str, client: str, count: int, rate: float | None = None) -> dict:
@@ -99,11 +121,17 @@ def _closed_loop(args, targets: dict, secret: str) -> list[dict]:
         for name, target in targets.items():
             url, _, expected = target
             warm = loadgen.run(
-                client, f"{url}/slack/events", slash_requests(secret, 30_000), expected,
-                args.connections, args.warmup,
-            )  # fmt: skip
+                client,
+                f"{url}/slack/events",
+                slash_requests(secret, 30_000),
+                expected,
+                args.connections,
+                args.warmup,
+            )
             count = int(warm.per_second * args.seconds * 1.6) + 2_000  # enough, judging by the warm-up
-            results.append({"client": client, "server": name, **_measure(args, target, secret, client, count)})
+            results.append(
+                {"client": client, "server": name, **_measure(args, target, secret, client, count)}
+            )
             time.sleep(0.5)
     return results
 
@@ -120,8 +148,9 @@ def _open_loop(args, targets: dict, secret: str, closed: list[dict]) -> list[dic
         rate = round(bot_rate * fraction, -1)
         for name in ("bot", fastest):
             count = int(rate * args.seconds) + 10
-            results.append({"client": "raw", "server": name, **_measure(args, targets[name], secret, "raw",
-                                                                        count, rate)})  # fmt: skip
+            results.append(
+                {"client": "raw", "server": name, **_measure(args, targets[name], secret, "raw", count, rate)}
+            )
             time.sleep(0.5)
     return results
 
@@ -133,7 +162,8 @@ def _fastest_bare(results: list[dict]) -> dict:
 def _report(args, closed: list[dict], opened: list[dict], idle_mb: dict, bot_mb: dict) -> None:
     print(
         f"\n/llm help acks, each request signed once: {args.connections} keep-alive connections, "
-        f"{args.seconds:g} s each, bot waitress threads={THREADS}, {len(os.sched_getaffinity(0))} cores"
+        f"{args.seconds:g} s each, bot on {args.bot_on or 'bot/http_server.py'}, "
+        f"{len(os.sched_getaffinity(0))} cores"
     )
     _table("closed loop (saturation)", closed)
     if opened:
@@ -154,8 +184,10 @@ def _report(args, closed: list[dict], opened: list[dict], idle_mb: dict, bot_mb:
         print(f"[open {r['rate']:.0f}/s] bot p99 {p99:.2f} ms ({_verdict(p99 <= TARGET_P99_MS)} <= 10 ms)")
     bad = [r for r in closed + opened if r["load"].errors or r["load"].wrong or r["load"].ran_out]
     for r in bad:
-        print(f"!! {r['server']} {r['client']}: {r['load'].errors} errors, {r['load'].wrong} wrong answers, "
-              f"ran out: {r['load'].ran_out}; last answer {r['load'].sample[:120]!r}")  # fmt: skip
+        print(
+            f"!! {r['server']} {r['client']}: {r['load'].errors} errors, {r['load'].wrong} wrong answers, "
+            f"ran out: {r['load'].ran_out}; last answer {r['load'].sample[:120]!r}"
+        )
     print(
         f"bot RSS: {idle_mb['VmRSS']:.0f} MB before load, {bot_mb['VmRSS']:.0f} MB after, peak "
         f"{bot_mb['VmHWM']:.0f} MB ({_verdict(bot_mb['VmHWM'] < TARGET_RSS_MB)} < {TARGET_RSS_MB:g} MB); "
@@ -175,7 +207,8 @@ def _table(title: str, results: list[dict]) -> None:
             f"{r['client']:7} {r['server']:24} {r['rate'] or 0:6.0f} {count:8d} {load.per_second:7.0f} "
             f"{load.percentile(50):7.2f} {load.percentile(99):7.2f} {max(load.latencies_ms):7.2f} "
             f"{load.errors + load.wrong:6d} {1000 * r['server_cpu'] / max(count, 1):10.3f} "
-            f"{100 * r['server_cpu'] / load.seconds:12.0f} {100 * load.client_cpu_seconds / load.seconds:12.0f}"
+            f"{100 * r['server_cpu'] / load.seconds:12.0f} "
+            f"{100 * load.client_cpu_seconds / load.seconds:12.0f}"
         )
 
 

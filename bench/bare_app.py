@@ -19,10 +19,16 @@ SERVERS = {
     "uvicorn-asgi-async": ("uvicorn", "async", "asgi"),
     "uvicorn-asgi-sync": ("uvicorn", "sync", "asgi"),
     "granian-wsgi": ("granian", "sync", "wsgi"),
+    "bjoern": ("bjoern", "sync", "wsgi"),  # C, libev, one thread
     "granian-asgi-async": ("granian", "async", "asgi"),
     "granian-asgi-sync": ("granian", "sync", "asgi"),
 }
 ENV = ("BARE_SECRET", "BARE_API_URL", "BARE_TOKEN")
+
+
+def answer() -> str:
+    """ "ok", or "ok" padded to BARE_ANSWER_BYTES (to send as much as the bot's `/llm help` does)."""
+    return "ok".ljust(int(os.environ.get("BARE_ANSWER_BYTES", "0")), ".")
 
 
 def sync_bolt():
@@ -37,9 +43,11 @@ def sync_bolt():
         token_verification_enabled=False,
     )
 
+    text = answer()
+
     @app.command("/llm")
     def on_llm(ack):
-        ack("ok")
+        ack(text)
 
     return app
 
@@ -55,9 +63,11 @@ def async_bolt():
         process_before_response=True,  # (AsyncApp never calls auth.test at start-up)
     )
 
+    text = answer()
+
     @app.command("/llm")
     async def on_llm(ack):
-        await ack("ok")
+        await ack(text)
 
     return app
 
@@ -108,7 +118,11 @@ def serve(name: str, port: int, threads: int) -> None:
     elif server == "llmbot":
         from bot.http_server import main_server
 
-        main_server(web_app(name), "127.0.0.1", port, threads).run()
+        main_server(web_app(name), "127.0.0.1", port).run()
+    elif server == "bjoern":
+        import bjoern
+
+        bjoern.run(web_app(name), "127.0.0.1", port)
     elif server == "uvicorn":
         import uvicorn
 

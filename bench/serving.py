@@ -16,22 +16,34 @@ BARE_APP = Path(__file__).with_name("bare_app.py")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def start_bot(config: Path, log: Path) -> subprocess.Popen:
-    """`llmbot --config CONFIG serve`, logs to a file so a full pipe never stalls the server."""
+def start_bot(config: Path, log: Path, on: str = "") -> subprocess.Popen:
+    """`llmbot --config CONFIG serve`, logs to a file so a full pipe never stalls the server; with `on`
+    ("bjoern"), bench/bot_on_<on>.py serves the same bot instead (a diagnostic)."""
+    command = [str(LLMBOT), "--config", str(config), "serve"]
+    if on:
+        command = [sys.executable, str(Path(__file__).with_name(f"bot_on_{on}.py")), str(config)]
     with log.open("ab") as out:
-        return subprocess.Popen([str(LLMBOT), "--config", str(config), "serve"], stdout=out, stderr=out)
+        return subprocess.Popen(command, stdout=out, stderr=out)
 
 
 def start_bare_app(
-    server: str, port: int, secret: str, threads: int, slack_api_url: str, token: str, log: Path
+    server: str,
+    port: int,
+    secret: str,
+    threads: int,
+    slack_api_url: str,
+    token: str,
+    log: Path,
+    answer_bytes: int = 0,
 ) -> subprocess.Popen:
-    """bench/bare_app.py on `server` (one of bare_app.SERVERS)."""
+    """bench/bare_app.py on `server` (one of bare_app.SERVERS), acking "ok" padded to `answer_bytes`."""
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, str(BARE_APP), server, str(port), secret, str(threads), slack_api_url, token],
             stdout=out,
             stderr=out,
-        )
+            env={**os.environ, "BARE_ANSWER_BYTES": str(answer_bytes)},
+        )  # fmt: skip
 
 
 def wait_until_answering(url: str, process: subprocess.Popen, timeout: float = 30) -> None:

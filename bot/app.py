@@ -132,6 +132,8 @@ class Bot:
             self.clock,
             calendar=self.calendar,
             index_ledger=self.store,
+            incidents=self.store,
+            documented=tuple(settings.oncall.weekly_severities),
             on_backend_error=lambda system: self.metrics.backend_errors.labels(system).inc(),
         )
         pd = settings.pagerduty
@@ -204,7 +206,7 @@ class Bot:
                 self._escalation_held,
                 find,
             ),
-            calendar.wire(self.store, settings, self.calendar, self.deps, self.clock, ask, self.pagerduty),
+            calendar.wire(self.store, settings, self.calendar, self.deps, self.clock, ask, self.pagerduty, find),
             rbac_groups.wire(self.store, self.rbac, self.slack, self.clock),
             housekeeping.wire(self.store, settings.state.keep_days, self.clock),
             watch.wire(self.store, settings, find),
@@ -278,7 +280,7 @@ class RunningServer:
 
     def __init__(self, bot: Bot, host: str = "127.0.0.1", port: int = 0):
         self.bot = bot
-        self.server = main_server(bot.http, host, port, bot.settings.server.threads)
+        self.server = main_server(bot.http, host, port)
         self.url = f"http://{host}:{self.server.effective_port}"
         health = bot.settings.server.health_port
         self.health = None if health is None else HealthServer(host, health, bot.http.probes())

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, HttpUrl, PlainSerializer, SecretStr, Vali
 from commands.calendar_settings import MaintenanceSettings, ReviewThresholds, Schedule, default_schedules
 from commands.canary_analysis import CanaryPolicy
 from commands.data_settings import BackupSettings, IndexingSettings
-from commands.oncall import OnCallPolicy
+from commands.oncall_policy import OnCallPolicy
 from commands.platform import Links, Platform, Queries  # Links: the commands show them too
 from commands.update_settings import UpdateSettings
 from integrations.aws_models import CostFilter
@@ -67,7 +67,8 @@ class AlertmanagerSettings(Section):
 class ServerSettings(Section):
     host: str = "0.0.0.0"
     port: int = Field(3000, ge=0, le=65535)
-    threads: int = Field(8, ge=1, le=64)
+    threads: int = Field(8, ge=1, le=64, description="unused: acks run on the HTTP loop's own thread; "
+                         "accepted so older config files still load")
     workers: int = Field(4, ge=1, le=32, description="threads running commands after the ack")
     health_port: int | None = Field(
         3001, ge=0, le=65535, description="a listener of its own for /healthz and /readyz (the kubelet's probes); "

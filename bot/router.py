@@ -4,6 +4,7 @@ says what was wrong and how the command is used. Pure: no Slack, no I/O, so it i
 from __future__ import annotations
 
 import difflib
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ _NORMALISE = str.maketrans(
         "\u202f": " ",
     }
 )
+_NOT_PLAIN = re.compile(r"['\"\\]|[^\S \t\r\n]")  # a quote, a backslash, or a space shlex does not split at
 _DASHES = ("\u2014", "\u2013", "\u2012", "\u2212")  # Slack turns "--" into a long dash as you type
 
 
@@ -60,8 +62,9 @@ def normalise(text: str) -> str:
 def parse(text: str, registry: Registry) -> Invocation:
     if len(text) > MAX_TEXT:
         raise UsageError(f"That is {len(text):,} characters; commands are at most {MAX_TEXT:,}.")
-    try:
-        words = shlex.split(normalise(text))
+    text = normalise(text)
+    try:  # no quote, backslash or unusual space: shlex would split at the spaces, and so does str.split
+        words = shlex.split(text) if _NOT_PLAIN.search(text) else text.split()
     except ValueError:
         raise UsageError("A quote is not closed.") from None
     if not words:

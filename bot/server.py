@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 from bot import slack_signature
 from bot.logs import new_request_id, request_id
 from bot.metrics import Metrics
-from bot.slack import dispatch
+from bot.slack import dispatch, slash_command
 from bot.state import Store
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,12 @@ class HttpApp:
         metrics: Metrics,
         signing_secret: str,
         routes: Mapping[tuple[str, str], Route],
-        ready: Callable[[], dict[str, str]] = dict, slack_over_http: bool = True,
+        ready: Callable[[], dict[str, str]] = dict,
+        slack_over_http: bool = True,
     ):
         self._bolt, self._store, self._metrics, self._secret = bolt_app, store, metrics, signing_secret
         self._ready = ready  # what else /readyz reports without failing on it (the Slack token, the socket)
+        self._counters: dict[tuple[str, str], object] = {}  # the requests counter's children, looked up once
         self.routes: dict[tuple[str, str], Route] = {
             ("GET", "/healthz"): self.healthz,
             ("GET", "/readyz"): self.readyz,
@@ -55,9 +57,10 @@ class HttpApp:
         new_request_id()
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
         status, headers, body = self._route(method, path, environ)
-        self._metrics.requests.labels(
-            path if (method, path) in self.routes else "other", f"{status // 100}xx"
-        ).inc()
+        key = (path if (method, path) in self.routes else "other", f"{status // 100}xx")
+        if key not in self._counters:
+            self._counters[key] = self._metrics.requests.labels(*key)
+        self._counters[key].inc()
         start_response(
             f"{status} {HTTPStatus(status).phrase}", headers + [("Content-Length", str(len(body)))]
         )
@@ -90,12 +93,20 @@ class HttpApp:
             log.warning("Slack request refused", extra={"reason": reason, "bytes": len(body)})
             self._metrics.slack_rejected.labels(reason).inc()
             return _json(401, {"error": "invalid request"})
-        if not self._store.first_sighting(signature, time.time()):
+        bolt_headers, now = {k: [v] for k, v in headers.items()}, time.time()
+        command = slash_command(self._bolt, body, bolt_headers)
+        if command is not None:  # the signature is recorded with the command's own effects
+            response = self._bolt.answer_slash(
+                command, request_id.get(), self._store.sighting(signature, now)
+            )
+        elif self._store.first_sighting(signature, now):
+            response = dispatch(self._bolt, body, "", bolt_headers, request_id.get())
+        else:
+            response = None
+        if response is None:
             log.warning("Slack request replayed; answered without acting")
             self._metrics.slack_rejected.labels("replay").inc()
             return 200, [("Content-Type", "application/json")], b'{"response_type":"ephemeral","text":""}'
-        bolt_headers = {k: [v] for k, v in headers.items()}
-        response = dispatch(self._bolt, body, "", bolt_headers, request_id.get())
         out = [
             (k, v) for k, values in response.headers.items() for v in values if k.lower() != "content-length"
         ]

@@ -13,7 +13,7 @@ from commands.platform import Links, Platform, Queries
 
 if TYPE_CHECKING:
     from commands.data_settings import BackupSettings, IndexingSettings
-    from commands.ports import Calendar, IndexLedger
+    from commands.ports import Calendar, IncidentHistory, IndexLedger
     from commands.update_settings import UpdateSettings
     from integrations.aws import AwsClient
     from integrations.aws_models import CostFilter
@@ -55,3 +55,5 @@ class Deps:
     osv: OsvClient | None = None
     huggingface: HuggingFaceClient | None = None
     updates: UpdateSettings | None = None
+    incidents: IncidentHistory | None = None  # the on-call engine's incidents, for the weekly report
+    documented: tuple[str, ...] = ()  # the severities the weekly report lists (oncall checklists)

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from commands.blockkit import context, escape, header, mention, section
 from commands.incident_review import IncidentLine
-from commands.oncall import OnCallPolicy
+from commands.oncall_policy import OnCallPolicy
 from commands.ports import IncidentHistory
 from integrations.pagerduty_models import OnCall
 

@@ -16,7 +16,7 @@ from commands.charts import line_chart
 from commands.deps import Deps
 from commands.incident_review import IncidentLine
 from commands.spec import CommandSpec, FileOut, Request
-from commands.weekly_incidents import incident_lines, which
+from commands.weekly_incidents import documented, incident_lines, which
 from integrations.errors import IntegrationError
 
 WEEK = timedelta(days=7)
@@ -65,7 +65,11 @@ def run(request: ReportWeeklyRequest, deps: Deps) -> WeeklyReport:
         for name, _, _, fmt in METRICS
     ]
     rows.append(_cost_row(deps, now.date(), averages["Throughput"], history_start, notes))
-    return WeeklyReport(at=now, rows=rows, history_start=history_start, daily=daily, notes=notes)
+    report = WeeklyReport(at=now, rows=rows, history_start=history_start, daily=daily, notes=notes)
+    if deps.incidents is None:
+        return report
+    severities = list(deps.documented)
+    return with_incidents(report, documented(deps.incidents, now - WEEK, severities), severities)
 
 
 def _avg(deps: Deps, rule: str, offset: str) -> float | None:

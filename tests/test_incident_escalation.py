@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from bot.clock import ManualClock
-from commands.oncall import BusinessHours
+from commands.oncall_policy import BusinessHours
 from sandbox import pagerduty_sender as pd
 from tests.incident_support import pump, replies, root, sender
 from tests.support import start_bot

@@ -5,7 +5,7 @@ moves it everywhere it is used, and the sandbox's PagerDuty policy has someone o
 import pytest
 from pydantic import ValidationError
 
-from commands.oncall import PAGERDUTY_LEVELS, OnCallPolicy
+from commands.oncall_policy import PAGERDUTY_LEVELS, OnCallPolicy
 from sandbox.pagerduty_data import LEVELS, PEOPLE
 
 

@@ -246,6 +246,24 @@ def test_the_wednesday_report_lists_the_weeks_p1_and_p2_incidents_and_ticks_thei
     )
 
 
+def test_the_weekly_report_on_demand_lists_the_same_incidents_as_the_wednesday_post(sandbox, tmp_path):
+    sandbox.pagerduty.reset()
+    clock = ManualClock(WEDNESDAY)
+    bot = start_bot(sandbox, tmp_path / "db", clock, **QUIET)
+    try:
+        seed_documented(bot, clock)
+        assert bot.slash("report weekly").status_code == 200
+        wait_until(lambda: _posted(bot, "# Weekly performance report"), clock=clock)
+        [report] = _posted(bot, "# Weekly performance report")
+    finally:
+        bot.server.stop()
+    section = report["text"].split("## P1/P2 incidents this week\n\n")[1].splitlines()
+    assert section[:2] == [
+        "#202 [P1] vLLM p95 latency above 3s: triggered",
+        "#204 [P2] Qdrant disk 85% full: triggered",
+    ]
+
+
 def _posted(bot, starts: str) -> list[dict]:
     found = []
     for m in bot.posted("C0PLATFORM"):

@@ -13,7 +13,7 @@ def post_raw(bot, body: bytes, headers: dict) -> requests.Response:
 
 
 def assert_nothing_happened(bot):
-    time.sleep(0.3)  # give a wrongly started job the chance to show itself
+    bot.settle()  # a wrongly started job would run and post now
     assert bot.store.audit_entries() == []
     assert bot.posted() == []
 
@@ -60,6 +60,24 @@ def test_signed_garbage_body_is_not_a_server_error(bot):
     response = post_raw(bot, body, signed_headers(bot.sandbox.signing_secret, body))
     assert response.status_code < 500
     assert "Traceback" not in response.text
+
+
+def test_signed_bodies_that_are_no_slack_payload_get_400_and_change_nothing(bot):
+    secret = bot.sandbox.signing_secret
+    junk = [
+        (b"payload=notjson", "application/x-www-form-urlencoded"),
+        (b"payload=%5B1%5D", "application/x-www-form-urlencoded"),  # a JSON list, not an object
+        (b"payload=1", "application/x-www-form-urlencoded"),
+        (b'{"a":', "application/json"),
+        (b"[1, 2]", "application/json"),
+        (b'"just a string"', "application/json"),
+    ]
+    for body, content_type in junk:
+        headers = {**signed_headers(secret, body), "Content-Type": content_type}
+        response = post_raw(bot, body, headers)
+        assert (response.status_code, response.json()) == (400, {"error": "unreadable Slack payload"}), body
+    assert_nothing_happened(bot)
+    assert bot.slash("help").status_code == 200  # and the next real request is answered
 
 
 def test_help_is_answered_inside_the_ack_and_lists_every_command(bot):

@@ -17,11 +17,16 @@ from tests.kube_support import NS
 from tests.support import start_bot, wait_until
 
 SYSTEM_NODE = "ip-10-0-2-21.ec2.internal"
-GPU_NODE = "ip-10-0-1-12.ec2.internal"
 
 
 def admin(sandbox, path: str, body: dict | None = None) -> None:
     requests.post(f"{sandbox.kube.url}/_sandbox/{path}", json=body or {}, timeout=5).raise_for_status()
+
+
+def gpu_node(sandbox) -> str:
+    """A GPU node as the cluster is now (scaling tests before this one may have replaced the seeded ones)."""
+    nodes = sandbox.kube.cluster.items("nodes", "")
+    return next(n["metadata"]["name"] for n in nodes if int(n["status"]["capacity"].get("nvidia.com/gpu", 0)))
 
 
 def restarts(sandbox, deployment: str = "rag-service") -> int:
@@ -128,12 +133,13 @@ def test_a_node_not_ready_is_posted_and_resolved_when_it_is_ready_again(sandbox,
 
 def test_a_gpu_node_leaving_is_posted_and_resolved_when_it_joins_again(sandbox, watcher):
     assert about(look(watcher), "GPU node") == []  # the bot now knows the GPU nodes
+    node = gpu_node(sandbox)
     try:
-        admin(sandbox, f"nodes/{GPU_NODE}/remove")
+        admin(sandbox, f"nodes/{node}/remove")
         [message] = about(look(watcher), "GPU node left")
-        assert message["text"] == f"🚫 GPU node left the cluster: node {GPU_NODE}"
+        assert message["text"] == f"🚫 GPU node left the cluster: node {node}"
     finally:
-        admin(sandbox, f"nodes/{GPU_NODE}/restore")
+        admin(sandbox, f"nodes/{node}/restore")
     [resolved] = about(look(watcher), "GPU node left", "update")
     assert resolved["ts"] == message["ts"] and "the node joined again" in str(resolved["blocks"])
 

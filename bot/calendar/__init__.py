@@ -22,7 +22,6 @@ from bot.calendar.windows import Calendar, windows
 from bot.config import Settings
 from bot.oncall.thread import Thread
 from bot.plugs import Plugs
-from bot.registry import COMMANDS
 from bot.state import Store
 from commands import capacity, smoke, updates
 from commands.deps import Deps
@@ -40,10 +39,10 @@ def build(store: Store, settings: Settings, clock) -> Calendar:
 
 
 def wire(
-    store: Store, settings: Settings, calendar: Calendar, deps: Deps, clock, request_change, pagerduty
+    store: Store, settings: Settings, calendar: Calendar, deps: Deps, clock, request_change, pagerduty, find
 ) -> Plugs:
+    """`find`: a verb's CommandSpec, for the commands the reviews run or their buttons start."""
     channel = settings.slack.platform_channel
-    find = {spec.name: spec for spec in COMMANDS}.get  # the commands the reviews run or their buttons start
     # the incident checklists the Wednesday report ticks
     thread = Thread(settings.oncall, settings.slack.incident_channel, channel, settings.links)
     posts = ReviewPosts(store, deps, clock, settings.reviews, thread, pagerduty, find)

@@ -14,13 +14,6 @@ BOT = "llmbot"
 ALL = ("triggered", "acknowledged", "resolved")
 
 
-def severities(thread: Thread) -> list[str]:
-    """The severities whose checklist says to document the incident in the weekly report."""
-    return [
-        sev for sev, items in thread.policy.checklists.items() if any(i.observes == "weekly" for i in items)
-    ]
-
-
 def tick_documented(store: Store, thread: Thread, numbers: set[int], since: float, now: float) -> Effects:
     fx = Effects()
     for incident in store.incidents(ALL, since=since):

@@ -23,7 +23,6 @@ from commands import (
     status,
     updates,
     weekly,
-    weekly_incidents,
 )
 from commands.calendar_settings import ReviewThresholds
 from commands.deps import Deps
@@ -85,12 +84,8 @@ class ReviewPosts:
 
     def _performance(self) -> Built:
         """The weekly report, the week's incidents its checklists document, and `week-NN.md`."""
-        report, since = (
-            weekly.run(weekly.ReportWeeklyRequest(), self._deps),
-            self._clock.now() - timedelta(days=7),
-        )
-        which = documented.severities(self._thread)
-        report = weekly.with_incidents(report, weekly_incidents.documented(self._store, since, which), which)
+        report = weekly.run(weekly.ReportWeeklyRequest(), self._deps)  # lists the incidents it documents
+        since = report.at - weekly.WEEK
         numbers = {i.number for i in report.incidents or []}
         then = partial(
             documented.tick_documented,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.state.incidents import Incident, Tick
 from commands.blockkit import actor, button, escape, link, when
 from commands.blockkit import checklist as checkboxes
-from commands.oncall import ChecklistItem
+from commands.oncall_policy import ChecklistItem
 from commands.platform import Links
 
 ACK, RESOLVE, NOTE = "incident:ack", "incident:resolve", "incident:note"

@@ -9,7 +9,7 @@ from bot.oncall import card
 from bot.state import Incident, Post
 from bot.state.incidents import Tick
 from bot.state.outbox import DETAIL, PAGE
-from commands.oncall import ChecklistItem, OnCallPolicy
+from commands.oncall_policy import ChecklistItem, OnCallPolicy
 from commands.platform import Links
 
 URGENT = ("P0", "P1")

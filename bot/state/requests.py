@@ -9,14 +9,22 @@ so the whole table is swept every 256 s and no sweep holds the store's lock for 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 
 from bot.state.effects import Write
 
 KEEP_SECONDS = 600  # twice the signature window
 SLICES = 256  # a full sweep every 256 s: a sighting lives between KEEP_SECONDS and KEEP_SECONDS + 256 s
 _SLICE = 1 << 56  # 2**64 keys / 256 slices
-_INSERT = "INSERT OR IGNORE INTO seen_signatures (key, at) VALUES (?, ?)"
+_INSERT = "INSERT INTO seen_signatures (key, at) VALUES (?, ?)"  # a replay fails it: see replayed()
 _SWEEP = "DELETE FROM seen_signatures WHERE key BETWEEN ? AND ? AND at < ?"
+
+
+def replayed(error: BaseException) -> bool:
+    """Whether `error` is a sighting's insert failing because the signature was seen before. It fails
+    loudly rather than as a missed compare-and-set, so the step is rolled back without a "state moved
+    first" log line and the caller can tell a replay from any other conflict."""
+    return isinstance(error, sqlite3.IntegrityError) and "seen_signatures.key" in str(error)
 
 
 def sighting_key(signature: str) -> int:
@@ -30,10 +38,10 @@ class RequestRows:
         self._swept_at = 0  # the last second whose slice was swept
 
     def sighting(self, signature: str, now: float) -> tuple[Write, ...]:
-        """The writes that record `signature` as seen, to commit with the request's own effects: the
-        insert is a compare-and-set, so a replay voids the whole step, and a step that fails records
-        nothing (its replay is then the first request that acts)."""
-        insert = Write(_INSERT, (sighting_key(signature), now), what="a replayed Slack request")
+        """The writes that record `signature` as seen, to commit with the request's own effects: on a
+        replay the insert raises (see replayed()) and the whole step is rolled back; a step that fails
+        records nothing (its replay is then the first request that acts)."""
+        insert = Write(_INSERT, (sighting_key(signature), now), what="a Slack request's signature")
         if int(now) == self._swept_at:
             return (insert,)
         self._swept_at = second = int(now)
@@ -42,9 +50,13 @@ class RequestRows:
 
     def first_sighting(self, signature: str, now: float) -> bool:
         """True the first time `signature` is seen, recorded at once in a transaction of its own."""
-        insert, *sweep = self.sighting(signature, now)
-        with self._transaction() as conn:
-            fresh = conn.execute(insert.sql, insert.params).rowcount == 1
-            for write in sweep:
-                conn.execute(write.sql, write.params)
-        return fresh
+        writes = self.sighting(signature, now)
+        try:
+            with self._transaction() as conn:
+                for write in writes:
+                    conn.execute(write.sql, write.params)
+        except sqlite3.IntegrityError as error:
+            if replayed(error):
+                return False
+            raise
+        return True

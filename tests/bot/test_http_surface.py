@@ -74,7 +74,7 @@ def tiny():
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [str(len(body)).encode()]
 
-    server = main_server(app, "127.0.0.1", 0, 4, request_seconds=0.5, idle_seconds=1)
+    server = main_server(app, "127.0.0.1", 0, request_seconds=0.5, idle_seconds=1)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
