@@ -101,11 +101,17 @@ class Siege:
     def __init__(self, host: str, port: int, stalled: int, drippers: int, chunked: int):
         self._selector = selectors.DefaultSelector()
         self.rows = [
-            {"kind": kind, "sock": socket.create_connection((host, port)), "sent": 0, "status": None,
-             "answered": None, "closed": None}
+            {
+                "kind": kind,
+                "sock": socket.create_connection((host, port)),
+                "sent": 0,
+                "status": None,
+                "answered": None,
+                "closed": None,
+            }
             for kind, count in (("stalled", stalled), ("dripper", drippers), ("chunked", chunked))
             for _ in range(count)
-        ]  # fmt: skip
+        ]
         self._thread = threading.Thread(target=self._drive, daemon=True)
         self._stop = False
 
@@ -168,7 +174,11 @@ def grouped(rows: list[dict]) -> list[tuple[str, list[float], list[float], int]]
         groups.setdefault(outcome, []).append(row)
     nan = float("nan")
     return [
-        (outcome, sorted(r["answered"] or r["closed"] or nan for r in rows),
-         sorted(r["closed"] or nan for r in rows), sum(r["sent"] for r in rows))
+        (
+            outcome,
+            sorted(r["answered"] or r["closed"] or nan for r in rows),
+            sorted(r["closed"] or nan for r in rows),
+            sum(r["sent"] for r in rows),
+        )
         for outcome, rows in groups.items()
-    ]  # fmt: skip
+    ]

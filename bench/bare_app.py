@@ -126,15 +126,30 @@ def serve(name: str, port: int, threads: int) -> None:
     elif server == "uvicorn":
         import uvicorn
 
-        uvicorn.run(web_app(name), host="127.0.0.1", port=port, loop="uvloop", http="httptools",
-                    log_level="warning", access_log=False)  # fmt: skip
+        uvicorn.run(
+            web_app(name),
+            host="127.0.0.1",
+            port=port,
+            loop="uvloop",
+            http="httptools",
+            log_level="warning",
+            access_log=False,
+        )
     else:
         from granian import Granian
 
         wsgi = SERVERS[name][2] == "wsgi"  # granian runs ASGI on one blocking thread
-        Granian("bare_app:granian_factory", factory=True, address="127.0.0.1", port=port, workers=1,
-                interface="wsgi" if wsgi else "asgi", blocking_threads=threads if wsgi else 1,
-                working_dir=Path(__file__).parent, log_level="warning").serve()  # fmt: skip
+        Granian(
+            "bare_app:granian_factory",
+            factory=True,
+            address="127.0.0.1",
+            port=port,
+            workers=1,
+            interface="wsgi" if wsgi else "asgi",
+            blocking_threads=threads if wsgi else 1,
+            working_dir=Path(__file__).parent,
+            log_level="warning",
+        ).serve()
 
 
 if __name__ == "__main__":

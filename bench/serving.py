@@ -43,7 +43,7 @@ def start_bare_app(
             stdout=out,
             stderr=out,
             env={**os.environ, "BARE_ANSWER_BYTES": str(answer_bytes)},
-        )  # fmt: skip
+        )
 
 
 def wait_until_answering(url: str, process: subprocess.Popen, timeout: float = 30) -> None:

@@ -63,20 +63,26 @@ def _report(args, rounds: dict, outcomes: dict, storm: dict) -> None:
             row = f"{len(s.ms):5d} {s.p(50):7.2f} {s.p(99):7.2f} {max(s.ms):7.2f} {s.failed:6d}"
             print(f"{phase:7} {what:21} {row}")
     print(f"\nthe attack: {args.stalled} stalled bodies, {args.drippers} drippers, {args.chunked} chunked")
-    print(f"{'kind':8} {'count':>5} {'outcome':18} {'answer/close s: first':>21} {'median':>7} {'last':>6} "
-          f"{'closed, last s':>14} {'sent kB':>8}")  # fmt: skip
+    print(
+        f"{'kind':8} {'count':>5} {'outcome':18} {'answer/close s: first':>21} {'median':>7} {'last':>6} "
+        f"{'closed, last s':>14} {'sent kB':>8}"
+    )
     for kind, rows in outcomes.items():
         for outcome, times, closes, sent in attack.grouped(rows):
-            print(f"{kind:8} {len(times):5d} {outcome:18} {times[0]:21.3f} {times[len(times) // 2]:7.3f} "
-                  f"{times[-1]:6.3f} {closes[-1]:14.3f} {sent / 1024:8.1f}")  # fmt: skip
+            print(
+                f"{kind:8} {len(times):5d} {outcome:18} {times[0]:21.3f} {times[len(times) // 2]:7.3f} "
+                f"{times[-1]:6.3f} {closes[-1]:14.3f} {sent / 1024:8.1f}"
+            )
     print(
         f"\njunk: {args.junk} of each kind on one keep-alive connection (a new one after the server closes)"
     )
     print(f"{'kind':24} {'statuses':16} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} {'log lines/req':>13}")
     for kind, row in storm.items():
         statuses = ", ".join(f"{n}×{code}" for code, n in sorted(row["statuses"].items()))
-        print(f"{kind:24} {statuses:16} {row['samples'].p(50):7.2f} {row['samples'].p(99):7.2f} "
-              f"{row['cpu_ms']:10.3f} {row['log_lines']:13.2f}")  # fmt: skip
+        print(
+            f"{kind:24} {statuses:16} {row['samples'].p(50):7.2f} {row['samples'].p(99):7.2f} "
+            f"{row['cpu_ms']:10.3f} {row['log_lines']:13.2f}"
+        )
 
 
 def _verdicts(rounds: dict, outcomes: dict, storm: dict) -> bool:

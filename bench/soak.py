@@ -29,7 +29,10 @@ def plan(sandbox: Sandbox, incidents: int, events: int, seed: int = 11) -> tuple
     """Per sender, its deliveries (incident id, webhook id, body) in per-incident order, with duplicates;
     and the status each incident must end in."""
     rng, unique = random.Random(seed), round(events * 0.7)
-    paged = [sandbox.pagerduty.page(rng.choice(["P0", "P1", "P2", "P3"]), f"soak alert {i}") for i in range(incidents)]
+    paged = [
+        sandbox.pagerduty.page(rng.choice(["P0", "P1", "P2", "P3"]), f"soak alert {i}")
+        for i in range(incidents)
+    ]
     queues: list[list] = [[] for _ in range(8)]
     expected: dict[str, str] = {}
     for n in range(unique):
@@ -61,7 +64,9 @@ def send_all(bot: BotProcess, queues: list[list], accepted: dict[str, float]) ->
             while True:  # PagerDuty retries an unanswered delivery until it gets a 2xx
                 try:
                     headers = pd.headers(list(PAGERDUTY_WEBHOOK_SECRETS), body, webhook_id)
-                    answer = session.post(f"{bot.url}/pagerduty/webhook", data=body, headers=headers, timeout=5)
+                    answer = session.post(
+                        f"{bot.url}/pagerduty/webhook", data=body, headers=headers, timeout=5
+                    )
                     if answer.ok:
                         with lock:
                             accepted.setdefault(incident_id, time.time())
@@ -85,15 +90,25 @@ def killer(bot: BotProcess, kills: int, every: float, done: threading.Event) -> 
         bot.start()
 
 
-def report(sandbox: Sandbox, bot: BotProcess, since: int, accepted: dict[str, float], expected: dict[str, str]) -> int:
+def report(
+    sandbox: Sandbox, bot: BotProcess, since: int, accepted: dict[str, float], expected: dict[str, str]
+) -> int:
     store = Store(bot.db)
     rows = {i.id: i for i in store.incidents(("triggered", "acknowledged", "resolved"))}
-    stuck = len(store.jobs("pending") + store.jobs("running") + store.posts("pending") + store.posts("sending"))
+    stuck = len(
+        store.jobs("pending") + store.jobs("running") + store.posts("pending") + store.posts("sending")
+    )
     stuck += sum(e.state == "pending" for e in store.inbox())
     store.close()
-    messages = [m for m in sandbox.slack.messages(channel="C0INCIDENT", after=since) if m["ok"] and m["kind"] == "post"]
+    messages = [
+        m
+        for m in sandbox.slack.messages(channel="C0INCIDENT", after=since)
+        if m["ok"] and m["kind"] == "post"
+    ]
     roots = [m for m in messages if not m.get("thread_ts") and "soak alert" in (m["text"] or "")]
-    per_incident = {i: [m for m in roots if f"#{row.number} " in m["text"]] for i, row in rows.items() if i in accepted}
+    per_incident = {
+        i: [m for m in roots if f"#{row.number} " in m["text"]] for i, row in rows.items() if i in accepted
+    }
     lost = sum(1 for i, status in expected.items() if i not in rows or rows[i].status != status)
     lost += sum(1 for found in per_incident.values() if not found)
     duplicated = sum(len(found) - 1 for found in per_incident.values() if len(found) > 1)
@@ -111,9 +126,15 @@ def main() -> int:
     parser.add_argument("--incidents", type=int, default=150)
     parser.add_argument("--events", type=int, default=600)
     parser.add_argument("--kills", type=int, default=3)
-    parser.add_argument("--every", type=float, default=0.5, help="seconds between kills (0.5: while senders send)")
-    parser.add_argument("--pace", type=float, default=0.0,
-                        help="slack.pace_seconds; 0 measures the bot, Slack's real pace (1 s) the queue")
+    parser.add_argument(
+        "--every", type=float, default=0.5, help="seconds between kills (0.5: while senders send)"
+    )
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="slack.pace_seconds; 0 measures the bot, Slack's real pace (1 s) the queue",
+    )
     args = parser.parse_args()
     with Sandbox(with_prometheus=False) as sandbox, tempfile.TemporaryDirectory() as tmp:
         since = max([m["seq"] for m in sandbox.slack.messages()] or [0])

@@ -31,8 +31,11 @@ def page_all(sandbox: Sandbox, bot: BotProcess, count: int, seed: int = 5) -> di
 
     def send(batch):
         for incident in batch:
-            pd.deliver(f"{bot.url}/pagerduty/webhook", pd.event("incident.triggered", pd.webhook_data(incident)),
-                       PAGERDUTY_WEBHOOK_SECRETS)  # fmt: skip
+            pd.deliver(
+                f"{bot.url}/pagerduty/webhook",
+                pd.event("incident.triggered", pd.webhook_data(incident)),
+                PAGERDUTY_WEBHOOK_SECRETS,
+            )
 
     threads = [threading.Thread(target=send, args=(b,)) for b in by_sender]
     for t in threads:
@@ -49,31 +52,53 @@ def storm(sandbox: Sandbox, bot: BotProcess, count: int) -> int:
     paged = time.time() - started
     time.sleep(max(0.0, 3 - paged))  # the storm is queued; now someone asks for the morning check
     asked = time.time()
-    SlackSender(bot.url, sandbox.signing_secret).slash("status", "U0OPS1", "C0PLATFORM",
-                                                       sandbox.slack.new_response_url("C0PLATFORM", "U0OPS1"))  # fmt: skip
+    SlackSender(bot.url, sandbox.signing_secret).slash(
+        "status", "U0OPS1", "C0PLATFORM", sandbox.slack.new_response_url("C0PLATFORM", "U0OPS1")
+    )
     bot.wait_until(lambda: len(roots(sandbox, since)) >= count and answer(sandbox, since), timeout=1800)
     found = roots(sandbox, since)
-    digest = min(m["at"] for m in sandbox.slack.messages(channel="C0INCIDENT", after=since) if "storm" in (m["text"] or ""))
+    digest = min(
+        m["at"]
+        for m in sandbox.slack.messages(channel="C0INCIDENT", after=since)
+        if "storm" in (m["text"] or "")
+    )
     first = found[:20]
     urgent = sum(severities[_number(m)] in ("P0", "P1") for m in first)
     print(f"{count} incidents paged in {paged:.2f} s")
     print(f"storm digest after {digest - started:.2f} s")
-    print(f"first 20 roots by {first[-1]['at'] - started:.1f} s; {urgent} of them P0/P1 "
-          f"(of {sum(v in ('P0', 'P1') for v in severities.values())} P0/P1 in all)")  # fmt: skip
-    print(f"/llm status in #llm-platform answered {answer(sandbox, since)['at'] - asked:.2f} s after it was asked")
+    print(
+        f"first 20 roots by {first[-1]['at'] - started:.1f} s; {urgent} of them P0/P1 "
+        f"(of {sum(v in ('P0', 'P1') for v in severities.values())} P0/P1 in all)"
+    )
+    print(
+        f"/llm status in #llm-platform answered {answer(sandbox, since)['at'] - asked:.2f} s "
+        "after it was asked"
+    )
     print(f"all {count} roots by {found[-1]['at'] - started:.1f} s")
     return 0
 
 
 def roots(sandbox: Sandbox, since: int) -> list[dict]:
-    return [m for m in sandbox.slack.messages(channel="C0INCIDENT", after=since)
-            if m["kind"] == "post" and m["ok"] and not m.get("thread_ts") and "storm" in (m["text"] or "")
-            and "Incident storm" not in m["text"]]  # fmt: skip
+    return [
+        m
+        for m in sandbox.slack.messages(channel="C0INCIDENT", after=since)
+        if m["kind"] == "post"
+        and m["ok"]
+        and not m.get("thread_ts")
+        and "storm" in (m["text"] or "")
+        and "Incident storm" not in m["text"]
+    ]
 
 
 def answer(sandbox: Sandbox, since: int) -> dict | None:
-    return next((m for m in sandbox.slack.messages(channel="C0PLATFORM", after=since)
-                 if m["kind"] == "post" and "LLM platform status" in (m["text"] or "")), None)  # fmt: skip
+    return next(
+        (
+            m
+            for m in sandbox.slack.messages(channel="C0PLATFORM", after=since)
+            if m["kind"] == "post" and "LLM platform status" in (m["text"] or "")
+        ),
+        None,
+    )
 
 
 def _number(message: dict) -> str:
@@ -93,7 +118,10 @@ def slow_slack(sandbox: Sandbox, bot: BotProcess, seconds: float) -> int:
     posts = [m for m in sandbox.slack.messages(after=since) if m["kind"] == "post"]
     answers = [m for m in posts if m["channel"] == "C0SLOW"]
     storm_roots = [m for m in posts if m["channel"] == "C0INCIDENT" and not m.get("thread_ts")]
-    print(f"Slack slow for {seconds:g} s: {len(answers)} answers for 5 commands, {len(storm_roots)} roots for 5 incidents")
+    print(
+        f"Slack slow for {seconds:g} s: {len(answers)} answers for 5 commands, "
+        f"{len(storm_roots)} roots for 5 incidents"
+    )
     return 0 if len(answers) == 5 and len(storm_roots) == 5 else 1
 
 

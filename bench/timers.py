@@ -2,7 +2,8 @@
 real scheduler on the real clock, each handler returning what an escalation step returns (a state
 write, a thread post, a job and the next timer). Prints lateness p50/p99/max, fired/s, the process's
 CPU seconds and RSS; with --queued-posts, first fills the outbox as a storm would and times the
-outbox's own queries on it. Usage: python bench/timers.py [--timers 10000] [--spread 5] [--queued-posts 50000]"""
+outbox's own queries on it.
+Usage: python bench/timers.py [--timers 10000] [--spread 5] [--queued-posts 50000]"""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ KIND = "bench.escalate"
 
 
 def arm(store: Store, count: int, start: float, spread: float) -> None:
-    timers = [SetTimer(KIND, f"incident-{n}:0", start + spread * n / count, {"level": 0}) for n in range(count)]
+    timers = [
+        SetTimer(KIND, f"incident-{n}:0", start + spread * n / count, {"level": 0}) for n in range(count)
+    ]
     for at in range(0, count, 1000):
         store.commit(Effects.of(*timers[at : at + 1000]), time.time())
 
@@ -33,8 +36,15 @@ def fill_outbox(store: Store, count: int) -> None:
     for n in range(count):
         channel = ("C0INCIDENT", "C0PLATFORM", "C0ALERTS")[n % 3]
         method = "chat.update" if n % 4 == 3 else "chat.postMessage"
-        posts.append(Post(method, channel, {"channel": channel, "text": f"post {n}"}, key=f"msg:{n // 4}:{n % 4}"
-                          if method == "chat.postMessage" else f"msg:{n // 4}:0", priority=n % 4))  # fmt: skip
+        posts.append(
+            Post(
+                method,
+                channel,
+                {"channel": channel, "text": f"post {n}"},
+                key=f"msg:{n // 4}:{n % 4}" if method == "chat.postMessage" else f"msg:{n // 4}:0",
+                priority=n % 4,
+            )
+        )
     for at in range(0, count, 1000):
         store.commit(Effects.of(*posts[at : at + 1000]), time.time())
 
@@ -54,8 +64,10 @@ def time_outbox_queries(store: Store) -> None:
     for item in updates * 5:
         store.stale_update(item)
     stale_ms = (time.perf_counter() - started) / max(len(updates) * 5, 1) * 1000
-    print(f"outbox with {store.pending_count()} queued: due_channels {lanes_ms:.2f} ms, "
-          f"due_in_channel for all {len(lanes)} lanes {lane_ms:.2f} ms, stale_update {stale_ms:.3f} ms")
+    print(
+        f"outbox with {store.pending_count()} queued: due_channels {lanes_ms:.2f} ms, "
+        f"due_in_channel for all {len(lanes)} lanes {lane_ms:.2f} ms, stale_update {stale_ms:.3f} ms"
+    )
 
 
 def handler(fired: list[float]):
@@ -63,7 +75,9 @@ def handler(fired: list[float]):
         fired.append(time.time() - timer.due_at)
         incident = timer.key.split(":")[0]
         return Effects.of(
-            Write("UPDATE timers SET payload=payload WHERE id=?", (timer.id,), expect=None, what="a state write"),
+            Write(
+                "UPDATE timers SET payload=payload WHERE id=?", (timer.id,), expect=None, what="a state write"
+            ),
             Post("chat.postMessage", "C0INCIDENT", {"channel": "C0INCIDENT", "text": f"⏫ {incident}"}),
             NewJob("bench-escalate", {"incident": incident}),
             SetTimer(KIND, f"{incident}:1", time.time() + 3600, {"level": 1}),
@@ -104,7 +118,10 @@ def report(args, fired: list[float], took: float, cpu: float) -> None:
     ordered = sorted(fired)
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else float("nan")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{len(fired)}/{args.timers} timers fired, due over {args.spread:g} s, done {took:.1f} s after the first")
+    print(
+        f"{len(fired)}/{args.timers} timers fired, due over {args.spread:g} s, "
+        f"done {took:.1f} s after the first"
+    )
     print(f"lateness p50 {statistics.median(ordered):.3f} s  p99 {p99:.3f} s  max {ordered[-1]:.3f} s")
     print(f"{len(fired) / max(took, 1e-9):.0f} fired/s  CPU {cpu:.1f} s  peak RSS {rss:.0f} MB")
 

@@ -116,16 +116,19 @@ def _report(args, latencies, codes, seconds, store: Store, unique: int, settled:
     ordered = sorted(latencies)
     roots = [p for p in store.posts() if p.key and p.key.endswith(":root") and p.method == "chat.postMessage"]
     print(
-        f"webhooks sent: {len(codes)} ({unique} unique, {len(codes) - unique} duplicates) from {args.senders} senders"
+        f"webhooks sent: {len(codes)} ({unique} unique, {len(codes) - unique} duplicates) "
+        f"from {args.senders} senders"
     )
     print(f"status codes: {dict(sorted({c: codes.count(c) for c in set(codes)}.items()))}")
     print(f"accepted/s: {len(codes) / seconds:.0f} (wall {seconds:.2f} s)")
     print(
-        f"response ms: p50 {statistics.median(ordered) * 1000:.1f}, p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:.1f},"
+        f"response ms: p50 {statistics.median(ordered) * 1000:.1f}, "
+        f"p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:.1f},"
         f" max {ordered[-1] * 1000:.1f}"
     )
     print(
-        f"applied: {sum(e.state == 'done' for e in store.inbox())}/{unique} events, all within {settled:.1f} s"
+        f"applied: {sum(e.state == 'done' for e in store.inbox())}/{unique} events, "
+        f"all within {settled:.1f} s"
     )
     print(
         f"root posts queued: {len(roots)} for {len({p.key for p in roots})} incidents "

@@ -60,7 +60,10 @@ class Answers:
         posts = [messages.answer(p, spec.render(result), messages.fallback_text(spec, result), key)]
         thread = key
         if p.get("thread_key"):  # asked from a thread: answer there, and the files beside the answer
-            posts, thread = [replace(posts[0], thread_key=p["thread_key"], response_url=None)], p["thread_key"]
+            posts, thread = (
+                [replace(posts[0], thread_key=p["thread_key"], response_url=None)],
+                p["thread_key"],
+            )
         files = spec.files(result) if spec.files else []
         posts += [messages.file_post(p["channel"], f, thread) for f in files]
         return JobResult("ok", Effects.of(*posts))

@@ -1,23 +1,25 @@
-"""The composition root: builds every client, the store, the engines and the runtime once from
-Settings, merges the engines' Plugs (refusing duplicates), and starts and stops them together.
-Nothing else constructs a client. `settle()` runs due timers, jobs and posts in the caller's thread
-until nothing is left, so tests move the clock and settle instead of sleeping."""
+"""The composition root: builds every client (the commands' through bot/clients.py), the store, the
+engines and the runtime once from Settings, merges the engines' Plugs (refusing duplicates), and starts
+and stops them together. Nothing else constructs a client. `settle()` runs due timers, jobs and posts
+in the caller's thread until nothing is left, so tests move the clock and settle instead of sleeping."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from slack_sdk import WebClient
 
 from bot import alerts, calendar, changes, housekeeping, messages, oncall, rbac_groups, watch
 from bot.answers import COMMAND, Answers
+from bot.buttons import Buttons
 from bot.calendar import Calendar
+from bot.clients import build_deps, secret_value
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.http_server import HealthServer, main_server
+from bot.health_server import HealthServer
+from bot.http_server import main_server
 from bot.identity import Identity
 from bot.metrics import Metrics
 from bot.outbox import Outbox
@@ -26,82 +28,15 @@ from bot.rbac import Rbac
 from bot.registry import COMMANDS, RUNTIME, Registry
 from bot.scheduler import Scheduler
 from bot.server import HttpApp
-from bot.slack import Buttons, SlashCommands, build_bolt
+from bot.slack import build_bolt
+from bot.slash import SlashCommands
 from bot.socket_mode import SocketMode
 from bot.state import Effects, Incident, Store
 from bot.worker import Worker
-from commands.deps import Deps
 from integrations.alertmanager import AlertmanagerClient
-from integrations.aws import AwsClient
-from integrations.eks import EksClient
-from integrations.huggingface import HuggingFaceClient
-from integrations.kube import KubeClient
-from integrations.osv import OsvClient
 from integrations.pagerduty import PagerDutyClient
-from integrations.prometheus import PrometheusClient
-from integrations.qdrant import QdrantClient
-from integrations.rag import RagClient
-from integrations.registry import RegistryClient
-from integrations.s3 import S3Client
 
 log = logging.getLogger(__name__)
-
-
-def _secret(value) -> str | None:
-    return value.get_secret_value() if value is not None else None
-
-
-def build_deps(settings: Settings, clock=None, **ports) -> Deps:
-    """The clients every command gets; also what `llmbot status` uses without Slack."""
-    clock = clock or SystemClock()
-    k, p, a = settings.kubernetes, settings.prometheus, settings.aws
-    endpoint = str(a.endpoint_url) if a.endpoint_url else None
-    key, secret = _secret(a.access_key_id), _secret(a.secret_access_key)
-    return Deps(
-        kube=KubeClient(str(k.kubeconfig) if k.kubeconfig else None, k.context, k.timeout_seconds),
-        prom=PrometheusClient(str(p.url), p.timeout_seconds),
-        aws=AwsClient(
-            a.region,
-            endpoint,
-            key,
-            secret,
-            a.timeout_seconds,
-            endpoints={service: str(url) for service, url in a.endpoints.items()},
-        ),
-        eks=EksClient(a.region, endpoint, key, secret, a.timeout_seconds),
-        cluster=a.cluster_name,
-        canary=settings.canary,
-        platform=settings.platform,
-        queries=settings.queries,
-        pool=ThreadPoolExecutor(max_workers=16, thread_name_prefix="backend"),
-        now=clock.now,
-        qdrant=QdrantClient(str(settings.backups.qdrant_url), settings.backups.timeout_seconds),
-        rag=RagClient(str(settings.indexing.rag_url), settings.indexing.timeout_seconds),
-        s3=S3Client(
-            a.region,
-            str(a.endpoints.get("s3") or a.endpoint_url or "") or None,
-            key,
-            secret,
-            max(a.timeout_seconds, 10.0),
-        ),
-        backups=settings.backups,
-        indexing=settings.indexing,
-        cost_filter=a.cost_filter,
-        links=settings.links,
-        **_update_clients(settings),
-        **ports,
-    )
-
-
-def _update_clients(settings: Settings) -> dict:
-    """The monthly model-update check's clients: image tags, OSV advisories, Hugging Face revisions."""
-    u = settings.updates
-    return {
-        "registry": RegistryClient(str(u.registry_url), u.timeout_seconds),
-        "osv": OsvClient(str(u.osv_url), u.timeout_seconds),
-        "huggingface": HuggingFaceClient(str(u.huggingface_url), None, u.timeout_seconds),
-        "updates": u,
-    }
 
 
 def http_paths(method: str) -> list[str]:
@@ -116,13 +51,14 @@ def build_registry() -> Registry:
 
 class Bot:
     """Every part of the running bot, built once, in dependency order; the engines' Plugs are the
-    whole wiring: which job kinds, timer kinds, buttons, in-ack verbs and routes exist, and who handles each."""
+    whole wiring: which job kinds, timer kinds, buttons, in-ack verbs and routes exist, and who handles
+    each."""
 
     def __init__(self, settings: Settings, clock=None):
         self.settings, self.clock = settings, clock or SystemClock()
         self.metrics, self.store, self.rbac = Metrics(), Store(settings.state.db), Rbac(settings.rbac)
         self.slack = WebClient(
-            token=_secret(settings.slack.bot_token),
+            token=secret_value(settings.slack.bot_token),
             base_url=str(settings.slack.api_url),
             timeout=int(max(settings.slack.timeout_seconds, 1)),
         )
@@ -139,7 +75,7 @@ class Bot:
         pd = settings.pagerduty
         self.pagerduty = PagerDutyClient(
             str(pd.api_url),
-            _secret(pd.api_token) or "",
+            secret_value(pd.api_token) or "",
             pd.from_email,
             pd.timeout_seconds,
             str(pd.ca_file) if pd.ca_file else None,
@@ -158,8 +94,14 @@ class Bot:
             settings.server.workers,
             failure=_tell_requester,
         )
-        self.outbox = Outbox(self.store, self.slack, self.metrics, self.clock, settings.slack.pace_seconds,
-                             timeout=settings.slack.timeout_seconds)  # fmt: skip
+        self.outbox = Outbox(
+            self.store,
+            self.slack,
+            self.metrics,
+            self.clock,
+            settings.slack.pace_seconds,
+            timeout=settings.slack.timeout_seconds,
+        )
         self.scheduler = Scheduler(self.store, self.plugs.timers, self.clock, self.metrics)
         self.store.listeners.extend([self._woken])
         self.identity = Identity(self.slack, self.clock)
@@ -168,15 +110,17 @@ class Bot:
         )
         buttons = Buttons(self.store, self.rbac, self.plugs.buttons, self.clock)
         self.bolt = build_bolt(
-            _secret(settings.slack.signing_secret), self.slack, slash, buttons, self.identity.get
+            secret_value(settings.slack.signing_secret), self.slack, slash, buttons, self.identity.get
         )
-        token = _secret(settings.slack.app_token)
-        self.socket = SocketMode(self.bolt, token, self.metrics.registry) if settings.slack.socket_mode else None
+        token = secret_value(settings.slack.app_token)
+        self.socket = (
+            SocketMode(self.bolt, token, self.metrics.registry) if settings.slack.socket_mode else None
+        )
         self.http = HttpApp(
             self.bolt,
             self.store,
             self.metrics,
-            _secret(settings.slack.signing_secret) or "",
+            secret_value(settings.slack.signing_secret) or "",
             self.plugs.routes,
             ready=self._readiness,
             slack_over_http=self.socket is None,
@@ -206,7 +150,9 @@ class Bot:
                 self._escalation_held,
                 find,
             ),
-            calendar.wire(self.store, settings, self.calendar, self.deps, self.clock, ask, self.pagerduty, find),
+            calendar.wire(
+                self.store, settings, self.calendar, self.deps, self.clock, ask, self.pagerduty, find
+            ),
             rbac_groups.wire(self.store, self.rbac, self.slack, self.clock),
             housekeeping.wire(self.store, settings.state.keep_days, self.clock),
             watch.wire(self.store, settings, find),

@@ -36,10 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     # `--config` is also taken after the subcommand (`llmbot serve --config X`), as people type it
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", default=argparse.SUPPRESS, help="YAML config file (default: $LLMBOT_CONFIG)")
+    common.add_argument(
+        "--config", default=argparse.SUPPRESS, help="YAML config file (default: $LLMBOT_CONFIG)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve_cmd = sub.add_parser("serve", parents=[common], help="run the bot's HTTP server")
-    serve_cmd.add_argument("--socket-mode", action="store_true", help="receive Slack over Socket Mode (SLACK_APP_TOKEN)")
+    serve_cmd.add_argument(
+        "--socket-mode", action="store_true", help="receive Slack over Socket Mode (SLACK_APP_TOKEN)"
+    )
     serve_cmd.set_defaults(func=serve)
     sandbox = sub.add_parser("sandbox", parents=[common], help="run the simulated platform on loopback")
     sandbox.add_argument("--config-out", required=True, help="where to write a bot config for the sandbox")
@@ -51,10 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     config.add_parser("check", parents=[common], help="validate the config; list every problem").set_defaults(
         func=config_check
     )
-    status = sub.add_parser("status", parents=[common], help="the morning check in a terminal; exit 0 when all pass")
+    status = sub.add_parser(
+        "status", parents=[common], help="the morning check in a terminal; exit 0 when all pass"
+    )
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=status_cmd)
-    report = sub.add_parser("report", help="reports as Markdown on stdout").add_subparsers(dest="report", required=True)
+    report = sub.add_parser("report", help="reports as Markdown on stdout").add_subparsers(
+        dest="report", required=True
+    )
     report.add_parser("weekly", parents=[common], help="the weekly performance report").set_defaults(
         func=report_weekly
     )
@@ -83,7 +91,9 @@ def serve(args) -> int:
 
     settings = cfg.load(args.config)
     if args.socket_mode:
-        settings = settings.model_copy(update={"slack": settings.slack.model_copy(update={"socket_mode": True})})
+        settings = settings.model_copy(
+            update={"slack": settings.slack.model_copy(update={"socket_mode": True})}
+        )
     problems = cfg.serve_problems(settings)
     if problems:
         print(f"llmbot: cannot start: {problems[0]}", file=sys.stderr)
@@ -98,7 +108,7 @@ def serve(args) -> int:
 
 
 def status_cmd(args) -> int:
-    from bot.app import build_deps
+    from bot.clients import build_deps
     from commands import status
 
     deps = build_deps(cfg.load(args.config))
@@ -110,7 +120,7 @@ def status_cmd(args) -> int:
 
 def report_weekly(args) -> int:
     """The manual's generate-weekly-report.sh: this week against last, as Markdown."""
-    from bot.app import build_deps
+    from bot.clients import build_deps
     from commands import weekly
 
     deps = build_deps(cfg.load(args.config))

@@ -67,17 +67,28 @@ class AlertmanagerSettings(Section):
 class ServerSettings(Section):
     host: str = "0.0.0.0"
     port: int = Field(3000, ge=0, le=65535)
-    threads: int = Field(8, ge=1, le=64, description="unused: acks run on the HTTP loop's own thread; "
-                         "accepted so older config files still load")
+    threads: int = Field(
+        8,
+        ge=1,
+        le=64,
+        description="unused: acks run on the HTTP loop's own thread; "
+        "accepted so older config files still load",
+    )
     workers: int = Field(4, ge=1, le=32, description="threads running commands after the ack")
     health_port: int | None = Field(
-        3001, ge=0, le=65535, description="a listener of its own for /healthz and /readyz (the kubelet's probes); "
-        "null: only on the main port")
+        3001,
+        ge=0,
+        le=65535,
+        description="a listener of its own for /healthz and /readyz (the kubelet's probes); "
+        "null: only on the main port",
+    )
 
 
 class StateSettings(Section):
     db: Path = Path("llmbot.db")
-    keep_days: float = Field(30, gt=0, description="finished jobs, sent posts and applied webhooks kept this long")
+    keep_days: float = Field(
+        30, gt=0, description="finished jobs, sent posts and applied webhooks kept this long"
+    )
 
 
 class KubernetesSettings(Section):
@@ -227,8 +238,11 @@ def serve_problems(settings: Settings) -> list[Problem]:
     """What `llmbot serve` needs beyond a valid document: the Slack secrets (over Socket Mode, the
     app-level token instead of the signing secret, which only signs HTTP requests)."""
     needed = {"bot_token": "SLACK_BOT_TOKEN"}
-    needed.update({"app_token": "SLACK_APP_TOKEN"} if settings.slack.socket_mode else
-                  {"signing_secret": "SLACK_SIGNING_SECRET"})  # fmt: skip
+    needed.update(
+        {"app_token": "SLACK_APP_TOKEN"}
+        if settings.slack.socket_mode
+        else {"signing_secret": "SLACK_SIGNING_SECRET"}
+    )
     problems = [
         Problem(path=f"slack.{key}", message="missing", hint=f"set {env} or slack.{key} in the config")
         for key, env in needed.items()
@@ -236,8 +250,13 @@ def serve_problems(settings: Settings) -> list[Problem]:
     ]
     token = settings.slack.app_token.get_secret_value() if settings.slack.app_token else ""
     if settings.slack.socket_mode and token and not token.startswith("xapp-"):
-        problems.append(Problem(path="slack.app_token", message="not an app-level token",
-                                hint="Socket Mode needs the xapp-… token from the app's Basic Information page"))  # fmt: skip
+        problems.append(
+            Problem(
+                path="slack.app_token",
+                message="not an app-level token",
+                hint="Socket Mode needs the xapp-… token from the app's Basic Information page",
+            )
+        )
     return problems
 
 

@@ -20,8 +20,10 @@ _FINISHED = (
 def wire(store: Store, keep_days: float, clock) -> Plugs:
     def prune(timer, late: float) -> Effects:
         cutoff = clock.time() - keep_days * DAY
-        writes = [Write(f"DELETE FROM {table} WHERE {where}", (cutoff,), expect=None, what=f"prune {table}")
-                  for table, where in _FINISHED]  # fmt: skip
+        writes = [
+            Write(f"DELETE FROM {table} WHERE {where}", (cutoff,), expect=None, what=f"prune {table}")
+            for table, where in _FINISHED
+        ]
         return Effects.of(*writes, SetTimer(TIMER, "daily", clock.time() + DAY))
 
     def arm() -> None:

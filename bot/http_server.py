@@ -11,26 +11,20 @@ import asyncio
 import gc
 import io
 import logging
-import re
 import socket
 import sys
-import threading
 import time
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import unquote
+
+from bot.http_head import MAX_HEAD, Head, Refused, parse_head
 
 log = logging.getLogger(__name__)
 
 REQUEST_SECONDS = 5.0  # head and body must arrive within this; Slack itself waits only 3 s for the ack
 IDLE_SECONDS = 5  # a connection that sends nothing for this long, mid-request or between requests, is closed
 CONNECTIONS = 500  # a connection beyond this many is answered 503 and closed
-MAX_BODY = 1024 * 1024
-MAX_HEAD = 64 * 1024
 LINGER_SECONDS = 2.0  # after a refusal, what the client still sends is read and dropped this long
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # what a header name may be made of
-_KEYS: dict[str, str] = {}  # header name -> its WSGI environ key ("" when dropped), for names seen before
 _REASONS = {
     400: "Bad Request",
     408: "Request Timeout",
@@ -40,15 +34,6 @@ _REASONS = {
     501: "Not Implemented",
     503: "Service Unavailable",
 }
-Head = tuple[str, str, str, dict[str, str], int]  # method, target, version, WSGI header keys, body length
-
-
-class Refused(Exception):
-    """The request is answered with `status` and the connection closed; the app never sees it."""
-
-    def __init__(self, status: int, why: str):
-        super().__init__(why)
-        self.status = status
 
 
 class Server:
@@ -153,7 +138,7 @@ class _Connection(asyncio.Protocol):
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 return self._in_time(now, len(self.buffer) > MAX_HEAD)
-            self.head, self.buffer = _parse_head(self.buffer[:end]), self.buffer[end + 4 :]
+            self.head, self.buffer = parse_head(self.buffer[:end]), self.buffer[end + 4 :]
             if (
                 self.head[3].get("HTTP_EXPECT", "").lower() == "100-continue"
                 and len(self.buffer) < self.head[4]
@@ -228,51 +213,6 @@ def _freeze_heap_once() -> None:
         gc.freeze()
 
 
-def _parse_head(raw: bytes) -> Head:
-    text = raw.lstrip(b"\r\n").decode("latin-1")
-    if not text.count("\r") == text.count("\n") == text.count("\r\n"):
-        raise Refused(400, "a bare CR or LF")  # one line to us, two to a proxy: refused, as waitress does
-    lines = text.split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3 or parts[2] not in ("HTTP/1.1", "HTTP/1.0") or not parts[1].startswith("/"):
-        raise Refused(400, "bad request line")
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, colon, value = line.partition(":")
-        key = _KEYS.get(name) if colon else None
-        if key is None:
-            key = _key(name) if colon else _key("")
-        if key:
-            value = value.strip(" \t")
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
-    return parts[0], parts[1], parts[2], headers, _body_length(headers)
-
-
-def _key(name: str) -> str:
-    """The environ key for a header `name` ("" for one with "_", dropped as waitress does: X_A would
-    pass for X-A); Refused if it is no header name at all (an obsolete folded line included)."""
-    if not _TOKEN.match(name):
-        raise Refused(400, "bad header")
-    key = name.upper().replace("-", "_")
-    key = "" if "_" in name else key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
-    if len(_KEYS) < 1024:  # names repeat from request to request; a client inventing new ones fills no memory
-        _KEYS[name] = key
-    return key
-
-
-def _body_length(headers: dict[str, str]) -> int:
-    if "HTTP_TRANSFER_ENCODING" in headers:
-        if "chunked" in headers["HTTP_TRANSFER_ENCODING"].lower():
-            raise Refused(411, "send the body with a Content-Length")
-        raise Refused(501, "Transfer-Encoding is not supported")
-    length = headers.get("CONTENT_LENGTH", "0")
-    if not (length.isascii() and length.isdigit()):
-        raise Refused(400, "Content-Length is invalid")
-    if int(length) > MAX_BODY:
-        raise Refused(413, "body too large")
-    return int(length)
-
-
 def _call(app, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
     """(status line, headers without Content-Length, body) from the WSGI app; 500 if it raises."""
     answer: list = []
@@ -296,42 +236,3 @@ def main_server(
 ) -> Server:
     """The main listener; the app runs on its event loop's thread."""
     return Server(app, host, port, request_seconds, idle_seconds)
-
-
-Probe = Callable[[], tuple[int, bytes]]
-
-
-class HealthServer:
-    """GET /healthz and /readyz on a port of their own, for the kubelet's probes."""
-
-    def __init__(self, host: str, port: int, probes: dict[str, Probe]):
-        handler = type("ProbeHandler", (_ProbeHandler,), {"probes": probes})
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
-        self.url = f"http://{host}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="health", daemon=True)
-
-    def start(self) -> "HealthServer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-class _ProbeHandler(BaseHTTPRequestHandler):
-    probes: dict[str, Probe] = {}
-    timeout = 2  # a client that sends nothing is dropped, not waited for
-
-    def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
-        probe = self.probes.get(self.path)
-        status, body = probe() if probe else (404, b'{"error": "not found"}')
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args) -> None:  # probes every few seconds: not worth a log line
-        pass

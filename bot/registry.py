@@ -96,7 +96,7 @@ class Registry:
                 self._by_name[name] = spec
 
     def check(self, plugs) -> None:
-        """Every verb has exactly one handler: its own functions, an engine's in-ack verb, or the adapter's."""
+        """Every verb has exactly one handler: its own functions, an engine's in-ack verb or the adapter's."""
         answered = {*plugs.verbs, *(s.name for s in RUNTIME)}
         for spec in self.specs:
             own = bool(spec.run or (spec.plan and spec.apply))

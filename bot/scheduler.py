@@ -76,9 +76,14 @@ class Scheduler:
         crash.point("scheduler.after_commit")
         spent = []
         for timer, result in zip(timers, results, strict=True):
-            if isinstance(result, Exception):  # one broken handler must not stop the others, nor lose its timer
-                log.error("timer handler failed; retrying later", exc_info=result,
-                          extra={"kind": timer.kind, "key": timer.key})  # fmt: skip
+            if isinstance(
+                result, Exception
+            ):  # one broken handler must not stop the others, nor lose its timer
+                log.error(
+                    "timer handler failed; retrying later",
+                    exc_info=result,
+                    extra={"kind": timer.kind, "key": timer.key},
+                )
                 self._store.defer_timer(timer.id, now + RETRY_SECONDS)
             elif result is None:  # its effects were void: the timer is spent all the same, or it would spin
                 log.warning("timer's effects were void", extra={"kind": timer.kind, "key": timer.key})

@@ -126,8 +126,10 @@ class HttpApp:
 
     def probes(self) -> dict[str, Callable[[], tuple[int, bytes]]]:
         """/healthz and /readyz for the probe listener (bot.http_server.HealthServer)."""
-        return {path: (lambda route=route: route({}, b"")[::2]) for path, route in
-                (("/healthz", self.healthz), ("/readyz", self.readyz))}  # fmt: skip
+        return {
+            path: (lambda route=route: route({}, b"")[::2])
+            for path, route in (("/healthz", self.healthz), ("/readyz", self.readyz))
+        }
 
     def metrics(self, headers: dict[str, str], body: bytes) -> Reply:
         self._metrics.outbox_pending.set(self._store.pending_count())

@@ -22,7 +22,9 @@ RETRY_SECONDS = (1, 2, 5, 10, 30)
 class SocketMode:
     def __init__(self, bolt: App, app_token: str, registry):
         self._handler = SocketModeHandler(bolt, app_token=app_token, ping_interval=PING_SECONDS)
-        self._gauge = Gauge("llmbot_socket_connected", "1 while the Socket Mode connection is up", registry=registry)
+        self._gauge = Gauge(
+            "llmbot_socket_connected", "1 while the Socket Mode connection is up", registry=registry
+        )
         self._gauge.set_function(lambda: float(self.connected()))
         self._stop = threading.Event()
 

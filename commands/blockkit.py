@@ -76,7 +76,9 @@ def money(usd: float) -> str:
     return f"${usd:,.0f}" if abs(usd) >= 100 else f"${usd:,.2f}"
 
 
-def button(text: str, action_id: str, value: str, style: str | None = None, confirm: dict | None = None) -> dict:
+def button(
+    text: str, action_id: str, value: str, style: str | None = None, confirm: dict | None = None
+) -> dict:
     """A button; `style` is "primary" or "danger", `confirm` a Block Kit confirmation dialog."""
     found: dict = {"type": "button", "action_id": action_id, "value": value}
     found["text"] = {"type": "plain_text", "text": text[:75]}
@@ -94,7 +96,9 @@ def actions(elements: list[dict], block_id: str | None = None) -> dict:
     return block
 
 
-def checklist(head: str, texts: list[str], key: str, ticks: dict, action_id: str, block_id: str) -> list[dict]:
+def checklist(
+    head: str, texts: list[str], key: str, ticks: dict, action_id: str, block_id: str
+) -> list[dict]:
     """A section saying how many of `texts` are done, a checkbox per text (value `key|index`) with the
     ticked ones (`ticks`: index -> a tick with `ticked_by` and `ticked_at`) ticked for everyone, and a
     line per tick saying who ticked it and when."""

@@ -167,6 +167,7 @@ class OnCallPolicy(Strict):
     action_role: Literal["viewer", "operator", "approver"] = Field(
         "operator", description="role needed for the incident buttons that act in PagerDuty"
     )
+
     @property
     def weekly_severities(self) -> list[str]:
         """The severities whose checklist says to document the incident in the weekly report."""

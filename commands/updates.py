@@ -132,8 +132,6 @@ def _buttons(check: UpdateCheck) -> list[dict]:
     return found
 
 
-
-
 SPEC = CommandSpec(
     name="updates",
     summary="Newer vLLM images, advisories for the running vLLM and newer revisions of the served model",

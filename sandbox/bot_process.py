@@ -40,8 +40,12 @@ class BotProcess:
         if crash_at:
             env[ENV] = crash_at
         with self.log.open("a") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--config", str(self.config)],
-                                            stdout=log, stderr=log, env=env)  # fmt: skip
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "serve", "--config", str(self.config)],
+                stdout=log,
+                stderr=log,
+                env=env,
+            )
         self._wait_ready()
         return self
 

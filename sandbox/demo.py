@@ -114,9 +114,12 @@ def quiet_pagerduty(sandbox: Sandbox) -> None:
     pd = sandbox.pagerduty
     headers = {"Authorization": "Token token=sandbox-pagerduty-token", "From": "ops1@example.com"}
     listed = requests.get(
-        f"{pd.url}/incidents", params={"statuses[]": ["triggered", "acknowledged"]}, headers=headers,
-        verify=pd.ca_file, timeout=5,
-    )  # fmt: skip
+        f"{pd.url}/incidents",
+        params={"statuses[]": ["triggered", "acknowledged"]},
+        headers=headers,
+        verify=pd.ca_file,
+        timeout=5,
+    )
     for incident in listed.json()["incidents"]:
         change = {"incident": {"type": "incident_reference", "status": "resolved"}}
         url = f"{pd.url}/incidents/{incident['id']}"

@@ -22,7 +22,11 @@ from sandbox.slack_faults import ApiFaults
 from sandbox.slack_sender import slash_fields
 from sandbox.slack_socket import SocketModeServer
 
-CHANNELS = {"C0PLATFORM": "llm-platform", "C0INCIDENT": "incident-response", "C0ALERTS": "llm-platform-alerts"}
+CHANNELS = {
+    "C0PLATFORM": "llm-platform",
+    "C0INCIDENT": "incident-response",
+    "C0ALERTS": "llm-platform-alerts",
+}
 USERS = {"U0OPS1": "ops1@example.com", "U0OPS2": "ops2@example.com", "U0VIEW": "viewer@example.com"}
 USERGROUPS = {"S0ONCALL": ["U0OPS1", "U0OPS2"]}
 BOT = {"user_id": "U0BOT", "bot_id": "B0BOT", "team_id": "T0LLM", "team": "LLM Platform", "user": "llmbot"}
@@ -271,7 +275,12 @@ class SlackApiStub(StubServer):
             "file",
             "metadata",
         )
-        record = {"seq": next(self._counter), "kind": kind, "at": time.time(), **{k: fields.get(k) for k in keys}}
+        record = {
+            "seq": next(self._counter),
+            "kind": kind,
+            "at": time.time(),
+            **{k: fields.get(k) for k in keys},
+        }
         record.update(ok=error is None, error=error)
         self._records.append(record)
         return record

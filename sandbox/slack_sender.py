@@ -14,7 +14,11 @@ from urllib.parse import urlencode
 import requests
 
 TEAM = {"team_id": "T0LLMOPS", "team_domain": "llm-ops"}
-CHANNEL_NAMES = {"C0PLATFORM": "llm-platform", "C0INCIDENT": "incident-response", "C0ALERTS": "llm-platform-alerts"}
+CHANNEL_NAMES = {
+    "C0PLATFORM": "llm-platform",
+    "C0INCIDENT": "incident-response",
+    "C0ALERTS": "llm-platform-alerts",
+}
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

@@ -18,7 +18,6 @@ CHANNEL = "C0PLATFORM"
 QUIET = {"backups": {"daily": False}, "maintenance": {"window": {"enabled": False}}}
 
 
-
 def due_soon(sandbox, db, review: str, **overrides):
     """A bot whose only schedule, `<review>-test`, is due two minutes after it starts; the clock is
     moved past it."""

@@ -202,7 +202,8 @@ def test_a_bad_target_is_a_clear_error_and_nothing_is_created(bot, text, message
 def test_a_negative_replica_count_is_refused_in_the_ack(bot):
     text = bot.slash("scale rag-service -1").json()["text"]
     assert text == (
-        "⚠️ &lt;replicas&gt; must be at least 0.\nUsage: `/llm scale &lt;deployment&gt; &lt;replicas&gt; [--dry-run]`"
+        "⚠️ &lt;replicas&gt; must be at least 0.\n"
+        "Usage: `/llm scale &lt;deployment&gt; &lt;replicas&gt; [--dry-run]`"
         "\nExample: `/llm scale rag-service 5`"
     )
 
@@ -297,15 +298,24 @@ def test_an_approval_from_an_older_version_without_its_execute_job_runs_after_re
         second.server.stop()
 
 
-@pytest.mark.parametrize("action_id, value", [("approval:delete", "1"), ("approval:approve", str(10**23)),
-                                              ("approval:approve", "²"), ("approval:approve", "-1")])  # fmt: skip
+@pytest.mark.parametrize(
+    "action_id, value",
+    [
+        ("approval:delete", "1"),
+        ("approval:approve", str(10**23)),
+        ("approval:approve", "²"),
+        ("approval:approve", "-1"),
+    ],
+)
 def test_only_the_exact_button_with_a_real_request_number_does_anything(bot, action_id, value):
     from sandbox.slack_sender import action_body
 
     bot.slash("scale rag-service 4")
     card = card_of(bot)
     url = bot.sandbox.slack.new_response_url("C0PLATFORM", "U0OPS2")
-    assert bot.sender.post(action_body(action_id, value, "U0OPS2", "C0PLATFORM", card, url)).status_code == 200
+    assert (
+        bot.sender.post(action_body(action_id, value, "U0OPS2", "C0PLATFORM", card, url)).status_code == 200
+    )
     bot.settle()
     [reply] = [m["text"] for m in bot.posted() if m["kind"] == "response_url"]
     assert "nothing changed" in reply and "💥" not in reply

@@ -10,16 +10,29 @@ import pytest
 import requests
 
 from sandbox import pagerduty_sender as pd
+from sandbox.bot_process import BotProcess, Died
 from sandbox.platform import PAGERDUTY_WEBHOOK_SECRETS
 from sandbox.slack_sender import SlackSender, action_body
-from sandbox.bot_process import BotProcess, Died
 
 LEVELS = [{"name": "Primary", "pagerduty_level": 1}, {"name": "Secondary", "pagerduty_level": 2}]
 FAST = {"escalation": {s: {"levels": LEVELS, "minutes": 0.02} for s in ("P0", "P1", "P2", "P3")}}
-INCIDENT_POINTS = ["intake.after_store", "incident.after_event@2", "scheduler.after_commit", "worker.before_commit@2",
-                   "worker.after_commit@3", "outbox.before_send@2", "outbox.after_send@3"]  # fmt: skip
-APPROVAL_POINTS = ["worker.after_commit", "execute.after_begin", "execute.after_apply", "worker.before_commit@2",
-                   "outbox.after_send@2", "outbox.after_send@4"]  # fmt: skip
+INCIDENT_POINTS = [
+    "intake.after_store",
+    "incident.after_event@2",
+    "scheduler.after_commit",
+    "worker.before_commit@2",
+    "worker.after_commit@3",
+    "outbox.before_send@2",
+    "outbox.after_send@3",
+]
+APPROVAL_POINTS = [
+    "worker.after_commit",
+    "execute.after_begin",
+    "execute.after_apply",
+    "worker.before_commit@2",
+    "outbox.after_send@2",
+    "outbox.after_send@4",
+]
 
 
 def run(bot: BotProcess, do, until, attempts: int = 4):
@@ -38,8 +51,11 @@ def run(bot: BotProcess, do, until, attempts: int = 4):
 
 
 def thread_texts(sandbox, root_ts: str, since: int) -> list[str]:
-    return [m["text"] for m in sandbox.slack.messages(channel="C0INCIDENT", after=since)
-            if m["kind"] == "post" and m.get("thread_ts") == root_ts]  # fmt: skip
+    return [
+        m["text"]
+        for m in sandbox.slack.messages(channel="C0INCIDENT", after=since)
+        if m["kind"] == "post" and m.get("thread_ts") == root_ts
+    ]
 
 
 @pytest.mark.parametrize("point", INCIDENT_POINTS)
@@ -55,11 +71,16 @@ def test_an_incident_crashed_at_any_point_ends_with_one_root_and_one_line_per_ev
         return lambda: send.send(body, webhook_id=f"{incident['id']}-{kind}").raise_for_status()
 
     def roots():
-        return [m for m in sandbox.slack.messages(channel="C0INCIDENT", after=since)
-                if m["kind"] == "post" and not m.get("thread_ts") and f"#{number} " in (m["text"] or "")]  # fmt: skip
+        return [
+            m
+            for m in sandbox.slack.messages(channel="C0INCIDENT", after=since)
+            if m["kind"] == "post" and not m.get("thread_ts") and f"#{number} " in (m["text"] or "")
+        ]
 
     def said(prefix: str) -> bool:
-        return bool(roots()) and any(t.startswith(prefix) for t in thread_texts(sandbox, roots()[0]["ts"], since))
+        return bool(roots()) and any(
+            t.startswith(prefix) for t in thread_texts(sandbox, roots()[0]["ts"], since)
+        )
 
     try:
         run(bot, deliver("incident.triggered", "triggered"), lambda: said("⏫"))
@@ -74,13 +95,19 @@ def test_an_incident_crashed_at_any_point_ends_with_one_root_and_one_line_per_ev
     for line in ("⏫", "👀 Acknowledged", "✅ Resolved", "📄 Report draft"):
         assert sum(t.startswith(line) for t in texts) == 1, (point, line, texts)
     assert sum("response checklist" in t for t in texts) == 1
-    final = [m for m in sandbox.slack.messages(channel="C0INCIDENT", after=since) if m["ts"] == root["ts"] and m["ok"]]
+    final = [
+        m
+        for m in sandbox.slack.messages(channel="C0INCIDENT", after=since)
+        if m["ts"] == root["ts"] and m["ok"]
+    ]
     assert final[-1]["blocks"][0]["text"]["text"].startswith("🟠 P1")
     assert "✅ Resolved" in str(final[-1]["blocks"][1])
 
 
 @pytest.mark.parametrize("point", APPROVAL_POINTS)
-def test_an_approval_crashed_at_any_point_executes_once_and_ends_its_card(sandbox, tmp_path, restore_rag, point):
+def test_an_approval_crashed_at_any_point_executes_once_and_ends_its_card(
+    sandbox, tmp_path, restore_rag, point
+):
     since = max([m["seq"] for m in sandbox.slack.messages()] or [0])
     channel = f"C0CRASH{APPROVAL_POINTS.index(point)}"
     bot = BotProcess(sandbox, tmp_path).start(crash_at=point)
@@ -94,7 +121,9 @@ def test_an_approval_crashed_at_any_point_executes_once_and_ends_its_card(sandbo
     def slash():
         sender = SlackSender(bot.url, sandbox.signing_secret)
         if card() is None and not _asked(bot):
-            sender.slash("scale rag-service 4", "U0OPS1", channel, sandbox.slack.new_response_url(channel, "U0OPS1"))
+            sender.slash(
+                "scale rag-service 4", "U0OPS1", channel, sandbox.slack.new_response_url(channel, "U0OPS1")
+            )
 
     def click():
         shown = card()
@@ -103,7 +132,9 @@ def test_an_approval_crashed_at_any_point_executes_once_and_ends_its_card(sandbo
         SlackSender(bot.url, sandbox.signing_secret).post(body).raise_for_status()
 
     def outcome():
-        return [m["text"] for m in posted() if m.get("thread_ts") == card()["ts"] and m["text"].startswith("✅")]
+        return [
+            m["text"] for m in posted() if m.get("thread_ts") == card()["ts"] and m["text"].startswith("✅")
+        ]
 
     try:
         run(bot, slash, lambda: card() is not None)

@@ -46,7 +46,8 @@ def test_p0_escalates_to_secondary_after_15_minutes_within_two_seconds(sandbox, 
         assert bot.store.incident("PINC001").level == 1
         pump(bot, lambda: any(t.startswith("📣") for t in replies(bot, parent)))
         assert escalations(bot, parent) == [
-            "⏫ Not acknowledged within 15 min: Primary (Olivia Ops) did not answer. Escalating to *Secondary*."
+            "⏫ Not acknowledged within 15 min: Primary (Olivia Ops) did not answer. "
+            "Escalating to *Secondary*."
         ]
         assert "📣 <@U0OPS2> (Oscar Ops): you are Secondary on-call for #101. Please acknowledge." in replies(
             bot, parent

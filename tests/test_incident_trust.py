@@ -5,7 +5,6 @@ right role and the right click change anything."""
 
 import json
 from datetime import datetime, timezone
-
 from urllib.parse import parse_qs, urlencode
 
 import pytest
@@ -28,7 +27,11 @@ def page(bot, title="vLLM p99 latency above SLO", priority="P1"):
 
 
 def puts(sandbox, incident_id):
-    return [c for c in sandbox.pagerduty.calls() if c["method"] == "PUT" and c["path"] == f"/incidents/{incident_id}"]
+    return [
+        c
+        for c in sandbox.pagerduty.calls()
+        if c["method"] == "PUT" and c["path"] == f"/incidents/{incident_id}"
+    ]
 
 
 def test_a_title_that_tries_to_ping_the_channel_stays_inert_text(bot):
@@ -36,7 +39,9 @@ def test_a_title_that_tries_to_ping_the_channel_stays_inert_text(bot):
     assert "<!channel>" not in parent["text"] and "<@U0OPS1>" not in parent["text"]
     assert "&lt;!channel&gt; &lt;@U0OPS1&gt;" in parent["text"]
     assert not [t for t in mrkdwn(parent["blocks"]) if "<!channel>" in t or "<@U0OPS1>" in t]
-    assert parent["blocks"][0]["text"]["type"] == "plain_text"  # the header shows it as typed, and pings nobody
+    assert (
+        parent["blocks"][0]["text"]["type"] == "plain_text"
+    )  # the header shows it as typed, and pings nobody
 
 
 def mrkdwn(blocks) -> list[str]:
@@ -69,7 +74,10 @@ def test_reassign_to_me_assigns_the_clicker_in_pagerduty(bot, sandbox):
     assert call["from"] == "ops2@example.com"
     [assignment] = call["body"]["incident"]["assignments"]
     assert assignment["assignee"]["type"] == "user_reference"
-    assert sandbox.pagerduty.incident(incident["id"])["assignments"][0]["assignee"]["id"] == assignment["assignee"]["id"]
+    assert (
+        sandbox.pagerduty.incident(incident["id"])["assignments"][0]["assignee"]["id"]
+        == assignment["assignee"]["id"]
+    )
 
 
 def test_the_escalation_timer_never_moves_pagerduty_backwards(sandbox, tmp_path):
@@ -80,7 +88,9 @@ def test_the_escalation_timer_never_moves_pagerduty_backwards(sandbox, tmp_path)
     running = start_bot(sandbox, tmp_path / "db", clock)
     try:
         incident, parent = page(running)
-        running.bot.pagerduty.escalate(incident["id"], 3, "ops2@example.com")  # someone did, by hand, to level 3
+        running.bot.pagerduty.escalate(
+            incident["id"], 3, "ops2@example.com"
+        )  # someone did, by hand, to level 3
         before = len(puts(sandbox, incident["id"]))
         clock.advance(31 * 60)
         running.settle()
@@ -129,7 +139,9 @@ def test_a_checklist_click_naming_no_real_item_is_refused_and_stores_nothing(bot
     url = bot.sandbox.slack.new_response_url(CHANNEL, "U0OPS1")
     form = action_body("checklist:tick", "", "U0OPS1", CHANNEL, box, url)
     payload = json.loads(parse_qs(form.decode())["payload"][0])
-    payload["actions"][0].update(type="checkboxes", selected_options=[{"value": value.format(id=incident["id"])}])
+    payload["actions"][0].update(
+        type="checkboxes", selected_options=[{"value": value.format(id=incident["id"])}]
+    )
     payload["actions"][0].pop("value", None)
     answer = bot.sender.post(urlencode({"payload": json.dumps(payload)}).encode())
     assert answer.status_code == 200
@@ -151,14 +163,46 @@ def test_an_unknown_action_id_is_refused_and_logged(bot, caplog):
 
 
 JUNK = [
-    {"event": {"id": "01JUNK1", "event_type": "incident.triggered", "occurred_at": "2026-11-30T10:00:00Z", "data": [1, 2]}},
-    {"event": {"id": "01JUNK2", "event_type": "incident.triggered", "occurred_at": "2026-11-30T10:00:00Z", "data": "x"}},
-    {"event": {"id": "01JUNK3", "event_type": "incident.annotated", "occurred_at": "2026-11-30T10:00:00Z",
-               "data": {"type": "incident_note", "incident": "Q0STRING", "content": "hi"}}},
-    {"event": {"id": {"x": 1}, "event_type": "incident.triggered", "occurred_at": "2026-11-30T10:00:00Z",
-               "data": {"id": {"x": 1}, "type": "incident", "number": 1, "title": "t"}}},
-    {"event": {"id": "01JUNK5", "event_type": "incident.triggered", "data": {"a": {"b": {"c": [[[[[[[[{}]]]]]]]]}}}}},
-]  # fmt: skip
+    {
+        "event": {
+            "id": "01JUNK1",
+            "event_type": "incident.triggered",
+            "occurred_at": "2026-11-30T10:00:00Z",
+            "data": [1, 2],
+        }
+    },
+    {
+        "event": {
+            "id": "01JUNK2",
+            "event_type": "incident.triggered",
+            "occurred_at": "2026-11-30T10:00:00Z",
+            "data": "x",
+        }
+    },
+    {
+        "event": {
+            "id": "01JUNK3",
+            "event_type": "incident.annotated",
+            "occurred_at": "2026-11-30T10:00:00Z",
+            "data": {"type": "incident_note", "incident": "Q0STRING", "content": "hi"},
+        }
+    },
+    {
+        "event": {
+            "id": {"x": 1},
+            "event_type": "incident.triggered",
+            "occurred_at": "2026-11-30T10:00:00Z",
+            "data": {"id": {"x": 1}, "type": "incident", "number": 1, "title": "t"},
+        }
+    },
+    {
+        "event": {
+            "id": "01JUNK5",
+            "event_type": "incident.triggered",
+            "data": {"a": {"b": {"c": [[[[[[[[{}]]]]]]]]}}},
+        }
+    },
+]
 
 
 @pytest.mark.parametrize("document", JUNK)
@@ -176,7 +220,6 @@ def test_a_signed_event_of_the_wrong_shape_is_stored_and_answered_2xx(bot, docum
 def test_a_deeply_nested_signed_body_is_answered_2xx_not_500(bot):
     body = b'{"event": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     assert sender(bot).send(body).status_code == 202
-
 
 
 def test_two_people_ticking_from_the_same_view_keep_both_ticks(bot):

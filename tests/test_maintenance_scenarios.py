@@ -30,7 +30,6 @@ def restore_platform(sandbox):
         )
 
 
-
 def posts_starting(bot, prefix):
     return [
         m

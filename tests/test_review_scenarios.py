@@ -17,13 +17,14 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 QUIET = {"backups": {"daily": False}, "maintenance": {"window": {"enabled": False}}}
 
 
-
 def test_the_weekly_report_has_real_numbers_this_week_and_says_where_history_starts(sandbox, tmp_path):
     clock = ManualClock(datetime.now(timezone.utc))
     bot = start_bot(sandbox, tmp_path / "db", clock)
     try:
         bot.slash("report weekly")
-        wait_until(lambda: len([m for m in bot.posted("C0PLATFORM") if m["kind"] == "file"]) == 3, clock=clock)
+        wait_until(
+            lambda: len([m for m in bot.posted("C0PLATFORM") if m["kind"] == "file"]) == 3, clock=clock
+        )
         [report] = [
             m for m in bot.posted("C0PLATFORM") if "Weekly performance report" in (m.get("text") or "")
         ]
@@ -65,7 +66,8 @@ def test_the_capacity_review_posts_on_schedule_and_its_button_opens_an_approval(
     try:
         clock.advance(180)
         wait_until(
-            lambda: any("capacity review" in (m.get("text") or "") for m in bot.posted("C0PLATFORM")), clock=clock
+            lambda: any("capacity review" in (m.get("text") or "") for m in bot.posted("C0PLATFORM")),
+            clock=clock,
         )
         [review] = [m for m in bot.posted("C0PLATFORM") if "capacity review" in (m.get("text") or "")]
         assert "scale vllm-llama-3-70b up to 3 replicas" in review["text"]
@@ -220,7 +222,9 @@ def test_the_wednesday_report_lists_the_weeks_p1_and_p2_incidents_and_ticks_thei
         seed_documented(bot, clock)
         before = {i: set(bot.store.ticks(i)) for i in ("PINC201", "PINC202", "PINC204")}
         clock.advance((WEDNESDAY - clock.now()).total_seconds() - 1)
-        wait_until(lambda: _posted(bot, "# Weekly performance report") and _posted(bot, "week-20.md"), clock=clock)
+        wait_until(
+            lambda: _posted(bot, "# Weekly performance report") and _posted(bot, "week-20.md"), clock=clock
+        )
         [report], [upload] = _posted(bot, "# Weekly performance report"), _posted(bot, "week-20.md")
         ticks = {i: bot.store.ticks(i) for i in ("PINC201", "PINC202", "PINC204")}
         items = {i: weekly_item(bot, i) for i in ("PINC201", "PINC202", "PINC204")}

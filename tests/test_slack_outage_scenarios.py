@@ -51,7 +51,9 @@ def test_the_token_is_checked_once_at_start_up_not_per_request(sandbox, tmp_path
 def test_a_post_slack_took_but_answered_too_late_for_is_not_posted_twice(sandbox, tmp_path):
     running = start_bot(sandbox, tmp_path / "db", slack={"timeout_seconds": 1})
     try:
-        sandbox.slack.slow(1.5, calls=1)  # the answer's post lands, its reply arrives after the client gave up
+        sandbox.slack.slow(
+            1.5, calls=1
+        )  # the answer's post lands, its reply arrives after the client gave up
         running.slash("status", channel="C0SLOWPOST")
         running.settle()
         [answer] = [m for m in running.posted("C0SLOWPOST") if m["kind"] == "post"]

@@ -14,7 +14,9 @@ def opened(sandbox) -> int:
     return len(sandbox.slack.calls("apps.connections.open"))
 
 
-def test_scale_is_approved_over_the_socket_and_the_bot_reconnects_after_a_refresh(sandbox, tmp_path, restore_rag):
+def test_scale_is_approved_over_the_socket_and_the_bot_reconnects_after_a_refresh(
+    sandbox, tmp_path, restore_rag
+):
     before = opened(sandbox)
     running = start_bot(sandbox, tmp_path / "db", slack={"socket_mode": True})
     try:

@@ -13,10 +13,14 @@ from tests.support import start_bot
 ORDER = ["P3", "P3", "P2", "P0", "P3", "P1", "P2", "P0"]
 
 
-def test_a_storm_gets_a_digest_first_then_urgent_roots_and_one_line_in_the_platform_channel(sandbox, tmp_path):
+def test_a_storm_gets_a_digest_first_then_urgent_roots_and_one_line_in_the_platform_channel(
+    sandbox, tmp_path
+):
     sandbox.pagerduty.reset()
     clock = ManualClock(datetime.now(timezone.utc))
-    running = start_bot(sandbox, tmp_path / "db", clock, slack={"pace_seconds": 1.0}, oncall={"storm_threshold": 3})
+    running = start_bot(
+        sandbox, tmp_path / "db", clock, slack={"pace_seconds": 1.0}, oncall={"storm_threshold": 3}
+    )
     try:
         send = sender(running)
         paged = [sandbox.pagerduty.page(p, f"storm test {n}") for n, p in enumerate(ORDER)]

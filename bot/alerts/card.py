@@ -136,8 +136,6 @@ def _buttons(group: AlertGroup, silenced: bool, window_end: float | None) -> lis
     return found
 
 
-
-
 def _scope(group: AlertGroup) -> str:
     return "/".join(v for label in ("namespace", "service") if (v := ", ".join(values(group, label))))
 

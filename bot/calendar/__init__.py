@@ -51,8 +51,14 @@ def wire(
     buttons = ReviewButtons(deps, settings.maintenance, clock, request_change, find)
     backup = DailyBackup(store, settings.backups, channel, clock)
     metrics = MetricsCheck(calendar.notices, settings.maintenance, lambda: smoke.metrics_check(deps))
-    hold = PagerDutyHold(store, pagerduty, settings.maintenance.pagerduty_services, settings.pagerduty.from_email,
-                         channel, clock)  # fmt: skip
+    hold = PagerDutyHold(
+        store,
+        pagerduty,
+        settings.maintenance.pagerduty_services,
+        settings.pagerduty.from_email,
+        channel,
+        clock,
+    )
 
     def arm() -> None:
         store.run_step(lambda: calendar.notices.arm() + reviews.arm() + backup.arm(), clock.time())

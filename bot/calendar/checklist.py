@@ -30,7 +30,9 @@ def checklist_key(review_key: str) -> str:
 def render(
     review_key: str, title: str, items: tuple[str, ...], ticks: dict[int, Tick]
 ) -> tuple[str, list[dict]]:
-    blocks = checklist(f"*{escape(title)}*", list(items), review_key, ticks, TICK, f"review-checklist-{review_key}")
+    blocks = checklist(
+        f"*{escape(title)}*", list(items), review_key, ticks, TICK, f"review-checklist-{review_key}"
+    )
     done = sum(1 for i in ticks if i < len(items))
     return f"{title} ({done}/{len(items)} done)", blocks
 

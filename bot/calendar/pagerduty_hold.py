@@ -40,15 +40,38 @@ class PagerDutyHold:
         try:
             ids = self._service_ids()
             until = datetime.fromtimestamp(max(end, now.timestamp() + 60), timezone.utc)
-            pd_id = self._pd.create_maintenance_window(ids, now, until, f"llmbot: maintenance {key}", self._from)
+            pd_id = self._pd.create_maintenance_window(
+                ids, now, until, f"llmbot: maintenance {key}", self._from
+            )
         except IntegrationError as exc:
-            return JobResult("unavailable", Effects.of(self._say(f"⚠️ PagerDuty did not open a maintenance window "
-                                                                 f"({escape(exc.message)}); it may page during this "
-                                                                 "maintenance.")), exc.message)  # fmt: skip
-        row = Write("INSERT OR IGNORE INTO pagerduty_holds (window_key, pd_id, state, opened_at) VALUES (?, ?, 'open', ?)",
-                    (key, pd_id, now.timestamp()), expect=None, what=f"hold {key}")  # fmt: skip
-        return JobResult("ok", Effects.of(row, self._say(f"🔕 PagerDuty holds pages for {len(ids)} service(s) "
-                                                         f"until {until:%H:%M} UTC (maintenance window {pd_id}).")))  # fmt: skip
+            return JobResult(
+                "unavailable",
+                Effects.of(
+                    self._say(
+                        f"⚠️ PagerDuty did not open a maintenance window "
+                        f"({escape(exc.message)}); it may page during this "
+                        "maintenance."
+                    )
+                ),
+                exc.message,
+            )
+        row = Write(
+            "INSERT OR IGNORE INTO pagerduty_holds (window_key, pd_id, state, opened_at) "
+            "VALUES (?, ?, 'open', ?)",
+            (key, pd_id, now.timestamp()),
+            expect=None,
+            what=f"hold {key}",
+        )
+        return JobResult(
+            "ok",
+            Effects.of(
+                row,
+                self._say(
+                    f"🔕 PagerDuty holds pages for {len(ids)} service(s) "
+                    f"until {until:%H:%M} UTC (maintenance window {pd_id})."
+                ),
+            ),
+        )
 
     def close(self, job) -> JobResult:
         hold = self._store.pagerduty_hold(job.payload["window_key"])
@@ -57,10 +80,17 @@ class PagerDutyHold:
         try:
             self._pd.delete_maintenance_window(hold["pd_id"])
         except IntegrationError as exc:
-            return JobResult("unavailable", error=exc.message)  # the worker's job stays failed; the window ends by itself
-        row = Write("UPDATE pagerduty_holds SET state='closed' WHERE window_key=? AND state='open'",
-                    (hold["window_key"],), what=f"hold {hold['window_key']} closed")  # fmt: skip
-        return JobResult("ok", Effects.of(row, self._say("🔔 PagerDuty pages again: its maintenance window ended.")))
+            return JobResult(
+                "unavailable", error=exc.message
+            )  # the worker's job stays failed; the window ends by itself
+        row = Write(
+            "UPDATE pagerduty_holds SET state='closed' WHERE window_key=? AND state='open'",
+            (hold["window_key"],),
+            what=f"hold {hold['window_key']} closed",
+        )
+        return JobResult(
+            "ok", Effects.of(row, self._say("🔔 PagerDuty pages again: its maintenance window ended."))
+        )
 
     def _service_ids(self) -> list[str]:
         """Configured ids as they are; names looked up (PagerDuty ids look like P followed by capitals)."""

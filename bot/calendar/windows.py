@@ -75,9 +75,12 @@ class Calendar:
         if clash:
             raise CommandError(f"That overlaps the window {describe(clash[0])}; cancel it first.")
         row = _row(window, "scheduled", by, source="scheduled")
-        step = lambda: (
-            Effects.of(rows.put_window(row, now.timestamp())) + self.notices.arm_window(window, now, True)
-        )  # noqa: E731
+
+        def step() -> Effects:
+            return Effects.of(rows.put_window(row, now.timestamp())) + self.notices.arm_window(
+                window, now, True
+            )
+
         if self._store.run_step(step, now.timestamp())[1] is None:
             raise CommandError(f"The window {describe(window)} is already scheduled.")
         return window
@@ -108,7 +111,8 @@ class Calendar:
     # --- drain and restore -----------------------------------------------------------------------
     def describe_key(self, key: str) -> str:
         if key.startswith("adhoc-"):
-            return f"unscheduled maintenance (drained {key.removeprefix('adhoc-').replace('T', ' ').rstrip('Z')} UTC)"
+            drained = key.removeprefix("adhoc-").replace("T", " ").rstrip("Z")
+            return f"unscheduled maintenance (drained {drained} UTC)"
         start = datetime.strptime(key, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
         return next((describe(w) for w in self.windows(start, 3) if w.key == key), key)
 
@@ -117,7 +121,9 @@ class Calendar:
         until the window it is for ends (or for a few hours, for a drain outside any window)."""
         now, current = self._clock.time(), self.current(self._clock.now())
         end = current.end.timestamp() if current is not None and current.key == window_key else drain_end(now)
-        self._store.commit(Effects.of(rows.record_drain(window_key, counts, by, now), open_job(window_key, end)), now)
+        self._store.commit(
+            Effects.of(rows.record_drain(window_key, counts, by, now), open_job(window_key, end)), now
+        )
         return self._store.open_drain()
 
     def open_drain(self) -> Drain | None:

@@ -9,8 +9,8 @@ from bot import messages
 from bot.errors import describe
 from bot.state import Approval, CancelTimer, Effects, Job, JobResult, NewJob, SetTimer, Store
 from commands import canary
-from commands.canary_status import CanaryStatusRequest
 from commands.blockkit import escape
+from commands.canary_status import CanaryStatusRequest
 from commands.deps import Deps
 
 TIMER = "canary.watch"

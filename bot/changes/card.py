@@ -14,9 +14,15 @@ RENEW = "approval:renew"  # ask again, planned against the world as it is now
 ROLLBACK = "rollout:rollback"
 
 _STATES = {
-    "approved": "✅ Approved", "executing": "▶️ Executing", "succeeded": "✅ Done", "failed": "💥 Failed",
-    "rejected": "❌ Rejected", "expired": "⌛ Expired", "cancelled": "🚫 Cancelled", "stale": "↩️ Not run",
-}  # fmt: skip
+    "approved": "✅ Approved",
+    "executing": "▶️ Executing",
+    "succeeded": "✅ Done",
+    "failed": "💥 Failed",
+    "rejected": "❌ Rejected",
+    "expired": "⌛ Expired",
+    "cancelled": "🚫 Cancelled",
+    "stale": "↩️ Not run",
+}
 
 
 def key(approval_id: int) -> str:
@@ -73,7 +79,9 @@ def outcome_blocks(outcome: ChangeOutcome) -> tuple[str, list[dict]]:
     body = text + ("\n" + details if details else "")
     blocks = [section(body)]
     if outcome.rollback:
-        blocks.append(actions([button(f"Roll back {outcome.rollback}", ROLLBACK, outcome.rollback, "danger")]))
+        blocks.append(
+            actions([button(f"Roll back {outcome.rollback}", ROLLBACK, outcome.rollback, "danger")])
+        )
     return text, blocks
 
 
@@ -111,16 +119,19 @@ def _status_line(approval: Approval, votes: list[Vote]) -> str:
         return f"Cancelled by {mention(approval.decided_by) if approval.decided_by else 'llmbot'} · {number}"
     if approval.state == "stale":
         return f"Not run: the world moved since it was planned; nothing was changed · {number}"
-    decided = f"{'Rejected' if approval.state == 'rejected' else 'Approved'} by {by or 'policy (no approval needed)'}"
+    verdict = "Rejected" if approval.state == "rejected" else "Approved"
+    decided = f"{verdict} by {by or 'policy (no approval needed)'}"
     return f"{decided} · {number}"
 
 
 def _buttons(approval_id: int) -> dict:
     value = str(approval_id)
-    confirm = {"title": {"type": "plain_text", "text": "Approve this change?"},
-               "text": {"type": "mrkdwn", "text": "It runs in production as soon as enough people approve."},
-               "confirm": {"type": "plain_text", "text": "Approve"},
-               "deny": {"type": "plain_text", "text": "Cancel"}}  # fmt: skip
+    confirm = {
+        "title": {"type": "plain_text", "text": "Approve this change?"},
+        "text": {"type": "mrkdwn", "text": "It runs in production as soon as enough people approve."},
+        "confirm": {"type": "plain_text", "text": "Approve"},
+        "deny": {"type": "plain_text", "text": "Cancel"},
+    }
     approve = button("Approve", APPROVE, value, "primary", confirm)
     return actions([approve, button("Reject", REJECT, value, "danger")], f"approval-{approval_id}")
 

@@ -22,8 +22,14 @@ BOT = "llmbot"
 
 
 class Checklists:
-    def __init__(self, store: Store, thread: Thread, clock, monitoring: Monitoring,
-                 find: Callable[[str], CommandSpec | None]):  # fmt: skip
+    def __init__(
+        self,
+        store: Store,
+        thread: Thread,
+        clock,
+        monitoring: Monitoring,
+        find: Callable[[str], CommandSpec | None],
+    ):
         self._store, self._thread, self._clock, self._find = store, thread, clock, find
         self._monitoring = monitoring
 

@@ -58,11 +58,20 @@ class Inbox:
         try:
             rest = self._pd.incident(event.incident_id)
         except IntegrationError as exc:
-            log.warning("could not read incident from PagerDuty", extra={"incident": event.incident_id,
-                                                                          "error": exc.message})  # fmt: skip
+            log.warning(
+                "could not read incident from PagerDuty",
+                extra={"incident": event.incident_id, "error": exc.message},
+            )
             return event
-        return event.model_copy(update={
-            "number": rest.number, "title": rest.title or event.title, "service": rest.service_name,
-            "service_id": rest.service_id, "priority": rest.priority, "urgency": rest.urgency,
-            "policy_id": rest.policy_id, "assignees": [a.name for a in rest.assignees],
-        })  # fmt: skip
+        return event.model_copy(
+            update={
+                "number": rest.number,
+                "title": rest.title or event.title,
+                "service": rest.service_name,
+                "service_id": rest.service_id,
+                "priority": rest.priority,
+                "urgency": rest.urgency,
+                "policy_id": rest.policy_id,
+                "assignees": [a.name for a in rest.assignees],
+            }
+        )

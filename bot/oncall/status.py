@@ -64,9 +64,11 @@ class StatusMoves:
             REPORT_JOB, {"incident_id": incident.id}, key=f"report:{incident.id}:{int(incident.resolved_at)}"
         )
         return Effects.of(
-            self._escalation.stop(incident.id), self._thread.reply(incident.id, line),
-            self._chase.reminder(incident), report,
-        ) + self._ticked(incident, "resolved", ticks, who)  # fmt: skip
+            self._escalation.stop(incident.id),
+            self._thread.reply(incident.id, line),
+            self._chase.reminder(incident),
+            report,
+        ) + self._ticked(incident, "resolved", ticks, who)
 
     def _reopened(self, incident: Incident, who: str, opened: bool, ticks: dict) -> Effects:
         line = f"🔁 Reopened{by(who)}: escalation starts again at {self._thread.level_name(incident)}."

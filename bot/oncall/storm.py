@@ -63,8 +63,12 @@ def _where(update: str, params: tuple, keys: list[str], what: str) -> Write | No
     if not keys:
         return None
     marks = ",".join("?" * len(keys))
-    return Write(f"{update} WHERE state='pending' AND method='chat.postMessage' AND msg_key IN ({marks})",
-                 (*params, *keys), expect=None, what=f"storm: {what}")  # fmt: skip
+    return Write(
+        f"{update} WHERE state='pending' AND method='chat.postMessage' AND msg_key IN ({marks})",
+        (*params, *keys),
+        expect=None,
+        what=f"storm: {what}",
+    )
 
 
 def _post(channel: str, key: str, text: str, blocks: list[dict] | None):
@@ -81,8 +85,10 @@ def _urgent(members: list[Incident]) -> bool:
 
 def pointer_text(members: list[Incident], channel: str) -> str:
     p0 = sum(i.severity == "P0" for i in members)
-    return (f"🌩️ Incident storm: {len(members)} incidents, {p0} of them P0. "
-            f"Follow them in <#{channel}>; the digest there lists them all.")  # fmt: skip
+    return (
+        f"🌩️ Incident storm: {len(members)} incidents, {p0} of them P0. "
+        f"Follow them in <#{channel}>; the digest there lists them all."
+    )
 
 
 def digest(members: list[Incident]) -> tuple[str, list[dict]]:

@@ -52,8 +52,10 @@ class Commits:
         with self._transaction() as conn:
             for step in steps:
                 results.append(self._savepoint(conn, step, now))
-        merged = Committed([i for r in results if isinstance(r, Committed) for i in r.jobs],
-                           [i for r in results if isinstance(r, Committed) for i in r.posts])  # fmt: skip
+        merged = Committed(
+            [i for r in results if isinstance(r, Committed) for i in r.jobs],
+            [i for r in results if isinstance(r, Committed) for i in r.posts],
+        )
         for listener in self.listeners:
             listener(merged)
         return results

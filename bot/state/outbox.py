@@ -120,9 +120,20 @@ class OutboxRows:
             "INSERT OR IGNORE INTO outbox (job_id, method, channel, payload, state, attempts, not_before, "
             "created_at, error, result, msg_key, thread_key, version, priority, lane) "
             "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, '', '', ?, ?, ?, ?, ?)",
-            (job_id, post.method, post.channel, payload, now, now, post.key, post.thread_key, version,
-             post.priority, lane),
-        )  # fmt: skip
+            (
+                job_id,
+                post.method,
+                post.channel,
+                payload,
+                now,
+                now,
+                post.key,
+                post.thread_key,
+                version,
+                post.priority,
+                lane,
+            ),
+        )
         return int(cursor.lastrowid) if cursor.rowcount == 1 else None
 
     def enqueue(self, post: Post, now: float) -> int | None:

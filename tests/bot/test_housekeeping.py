@@ -13,8 +13,15 @@ START = datetime(2026, 11, 1, tzinfo=timezone.utc)
 def test_old_finished_rows_go_and_pending_or_recent_ones_stay(tmp_path):
     store, clock = Store(tmp_path / "s.db"), ManualClock(START)
     plugs = housekeeping.wire(store, keep_days=30, clock=clock)
-    store.commit(Effects.of(NewJob("old"), NewJob("waiting"), Post("chat.postMessage", "C1", {"text": "old"}),
-                            Post("chat.postMessage", "C1", {"text": "unsent"})), clock.time())  # fmt: skip
+    store.commit(
+        Effects.of(
+            NewJob("old"),
+            NewJob("waiting"),
+            Post("chat.postMessage", "C1", {"text": "old"}),
+            Post("chat.postMessage", "C1", {"text": "unsent"}),
+        ),
+        clock.time(),
+    )
     old_job = store.claim_next_job(clock.time())
     store.commit(Effects.of(store.finish_job_write(old_job.id, "done", clock.time())), clock.time())
     sent = store.posts("pending")[0]

@@ -11,7 +11,8 @@ import time
 import pytest
 import requests
 
-from bot.http_server import HealthServer, main_server
+from bot.health_server import HealthServer
+from bot.http_server import main_server
 from sandbox.slack_sender import action_body, signed_headers, slash_body
 
 
@@ -29,13 +30,19 @@ def post(bot, body: bytes, headers: dict) -> requests.Response:
     return requests.post(f"{bot.url}/slack/events", data=body, headers=headers, timeout=5)
 
 
-@pytest.mark.parametrize("body, headers", [
-    (b"command=%2Fllm&text=status", {"X-Slack-Request-Timestamp": "abc"}),
-    (b"payload=x", {}),
-    (b"[1, 2, 3]", {"Content-Type": "application/json"}),
-    (b"command=%2Fllm&text=status", {"X-Slack-Request-Timestamp": "1", "X-Slack-Signature": "v0=" + "0" * 64}),
-    (b"\xff\xfe junk", {"X-Slack-Signature": "v0=zz"}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "body, headers",
+    [
+        (b"command=%2Fllm&text=status", {"X-Slack-Request-Timestamp": "abc"}),
+        (b"payload=x", {}),
+        (b"[1, 2, 3]", {"Content-Type": "application/json"}),
+        (
+            b"command=%2Fllm&text=status",
+            {"X-Slack-Request-Timestamp": "1", "X-Slack-Signature": "v0=" + "0" * 64},
+        ),
+        (b"\xff\xfe junk", {"X-Slack-Signature": "v0=zz"}),
+    ],
+)
 def test_unsigned_or_forged_slack_requests_are_401_and_leave_one_log_line(bot, caplog, body, headers):
     answer = post(bot, body, headers)
     assert (answer.status_code, answer.json()) == (401, {"error": "invalid request"})
@@ -69,6 +76,7 @@ def test_a_signed_slash_command_and_click_still_work_after_junk(bot):
 @pytest.fixture
 def tiny():
     """A guarded server around an app that says how many bytes it got, with short limits."""
+
     def app(environ, start_response):
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         start_response("200 OK", [("Content-Type", "text/plain")])
@@ -125,7 +133,9 @@ def test_the_probes_answer_on_their_own_port_while_the_main_port_is_full_of_slow
 
 
 def test_a_health_server_answers_only_its_two_paths():
-    health = HealthServer("127.0.0.1", 0, {"/healthz": lambda: (200, json.dumps({"status": "ok"}).encode())}).start()
+    health = HealthServer(
+        "127.0.0.1", 0, {"/healthz": lambda: (200, json.dumps({"status": "ok"}).encode())}
+    ).start()
     try:
         assert requests.get(f"{health.url}/healthz", timeout=2).json() == {"status": "ok"}
         assert requests.get(f"{health.url}/metrics", timeout=2).status_code == 404

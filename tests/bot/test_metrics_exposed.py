@@ -26,9 +26,11 @@ def test_every_metric_the_rules_use_is_exported_with_its_labels(bot):
 
 def test_the_series_the_rules_watch_are_at_zero_before_anything_happens(bot):
     text = requests.get(f"{bot.url}/metrics", timeout=5).text
-    for series in ('llmbot_pagerduty_webhooks_total{outcome="forged"} 0.0',
-                   'llmbot_slack_requests_rejected_total{reason="bad_signature"} 0.0',
-                   'llmbot_outbox_posts_total{outcome="ratelimited"} 0.0',
-                   'llmbot_alertmanager_webhooks_total{outcome="unauthorized"} 0.0',
-                   'llmbot_timer_lateness_seconds_count{kind="incident.escalate"} 0.0'):  # fmt: skip
+    for series in (
+        'llmbot_pagerduty_webhooks_total{outcome="forged"} 0.0',
+        'llmbot_slack_requests_rejected_total{reason="bad_signature"} 0.0',
+        'llmbot_outbox_posts_total{outcome="ratelimited"} 0.0',
+        'llmbot_alertmanager_webhooks_total{outcome="unauthorized"} 0.0',
+        'llmbot_timer_lateness_seconds_count{kind="incident.escalate"} 0.0',
+    ):
         assert series in text, series

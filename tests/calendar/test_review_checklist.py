@@ -29,8 +29,9 @@ def checklists(store):
 
 
 def click(selected=(), before=(), role="operator", user="U0OPS1") -> Click:
-    return Click(TICK, "", user, "C0PLATFORM", None, selected=tuple(selected), role=role,
-                 ticked_before=tuple(before))  # fmt: skip
+    return Click(
+        TICK, "", user, "C0PLATFORM", None, selected=tuple(selected), role=role, ticked_before=tuple(before)
+    )
 
 
 @pytest.mark.parametrize(

@@ -42,8 +42,16 @@ def test_err_image_pull_and_image_pull_back_off_are_one_problem_naming_the_image
 
 def test_a_pods_problems_belong_to_its_deployment_and_a_lone_pod_to_itself():
     assert workload(pod(suffix="abcde", app="vllm-llama-3-70b")) == ("Deployment", "vllm-llama-3-70b")
-    lone = PodInfo(name="qdrant-0", phase="Running", ready=True, reason=None, restarts=0, node=None,
-                   labels={"app": "qdrant"}, images=[])  # fmt: skip
+    lone = PodInfo(
+        name="qdrant-0",
+        phase="Running",
+        ready=True,
+        reason=None,
+        restarts=0,
+        node=None,
+        labels={"app": "qdrant"},
+        images=[],
+    )
     assert workload(lone) == ("Pod", "qdrant-0")
 
 

@@ -106,4 +106,6 @@ def test_threads_resuming_from_a_version_the_server_forgot_relist_and_resolve_wh
     running.start()
     eventually(lambda: problem(store, "CrashLoopBackOff").state == "resolved")
     assert ("GET", f"/api/v1/namespaces/{NS}/pods") in list(kube.stub.seen)
-    assert [p.key for p in store.posts()].count(problem(store, "CrashLoopBackOff").key) >= 2  # post, then edit
+    assert [p.key for p in store.posts()].count(
+        problem(store, "CrashLoopBackOff").key
+    ) >= 2  # post, then edit
