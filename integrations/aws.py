@@ -10,11 +10,11 @@ import threading
 import urllib.parse
 from datetime import date, datetime, timedelta, timezone
 
-import boto3
 from botocore.config import Config
 
 from integrations import aws_costs
 from integrations.aws_calls import SYSTEM, call, pages
+from integrations.aws_calls import session as boto_session
 from integrations.aws_models import (
     EC2_COMPUTE,
     CostBreakdown,
@@ -46,9 +46,7 @@ class AwsClient:
         timeout_seconds: float = 2.0,
         endpoints: dict[str, str] | None = None,
     ):
-        self._session = boto3.session.Session(
-            aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key, region_name=region
-        )
+        self._session = boto_session(region, access_key_id, secret_access_key)
         self._config = Config(
             connect_timeout=timeout_seconds,
             read_timeout=timeout_seconds,

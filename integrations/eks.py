@@ -6,12 +6,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Literal
 
-import boto3
 import botocore.exceptions
 from botocore.config import Config
 from pydantic import BaseModel
 
 from integrations.aws import SYSTEM, _call
+from integrations.aws_calls import session as boto_session
 from integrations.errors import IntegrationError, NotFound
 
 API = "EKS"
@@ -60,9 +60,7 @@ class EksClient:
         secret_access_key: str | None = None,
         timeout_seconds: float = 2.0,
     ):
-        session = boto3.session.Session(
-            aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key, region_name=region
-        )
+        session = boto_session(region, access_key_id, secret_access_key)
         config = Config(
             connect_timeout=timeout_seconds,
             read_timeout=timeout_seconds,

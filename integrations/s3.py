@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable, Iterable, Iterator
 
-import boto3
 import botocore.exceptions
 from botocore.config import Config
 from pydantic import BaseModel
 
 from integrations.aws import _call as aws_call
+from integrations.aws_calls import session as boto_session
 from integrations.errors import NotFound, Unavailable
 
 SYSTEM = "aws"
@@ -42,9 +42,9 @@ class S3Client:
             read_timeout=timeout_seconds,
             retries={"total_max_attempts": 2, "mode": "standard"},
         )
-        self._s3 = boto3.session.Session(
-            aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key, region_name=region
-        ).client("s3", endpoint_url=endpoint_url, config=config)
+        self._s3 = boto_session(region, access_key_id, secret_access_key).client(
+            "s3", endpoint_url=endpoint_url, config=config
+        )
 
     def list(self, bucket: str, prefix: str) -> list[S3Object]:
         found, request = [], {"Bucket": bucket, "Prefix": prefix}
