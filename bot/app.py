@@ -15,7 +15,7 @@ from bot import alerts, calendar, changes, housekeeping, messages, oncall, rbac_
 from bot.answers import COMMAND, Answers
 from bot.buttons import Buttons
 from bot.calendar import Calendar
-from bot.clients import build_deps, secret_value
+from bot.clients import build_deps, close_clients, secret_value
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.health_server import HealthServer
@@ -212,7 +212,10 @@ class Bot:
         self.outbox.stop()
         self.identity.stop()
         self.watch.stop()
-        self.deps.pool.shutdown(wait=True, cancel_futures=True)
+        close_clients(self.deps)
+        self.pagerduty.close()
+        if self.alertmanager is not None:
+            self.alertmanager.close()
         self.store.close()
 
 
@@ -221,8 +224,8 @@ def _tell_requester(job, text: str) -> Effects:
 
 
 class RunningServer:
-    """`llmbot serve` in a thread: the bot, waitress on the configured (or a free) port, and the probe
-    listener on its own port."""
+    """`llmbot serve` in a thread: the bot, its HTTP server on the configured (or a free) port, and
+    the probe listener on its own port."""
 
     def __init__(self, bot: Bot, host: str = "127.0.0.1", port: int = 0):
         self.bot = bot
@@ -246,7 +249,7 @@ class RunningServer:
     def _serve(self) -> None:
         try:
             self.server.run()
-        except OSError:  # closing the listening socket under waitress's poll loop ends it this way
+        except OSError:  # a listening socket closed before the loop started ends it this way
             if not self._closing:
                 raise
 

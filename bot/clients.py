@@ -20,6 +20,13 @@ from integrations.registry import RegistryClient
 from integrations.s3 import S3Client
 
 
+def close_clients(deps: Deps) -> None:
+    """Stops the commands' thread pool and closes the clients that hold connections open."""
+    deps.pool.shutdown(wait=True, cancel_futures=True)
+    for client in (deps.kube, deps.prom):
+        client.close()
+
+
 def secret_value(value) -> str | None:
     """A SecretStr's text, or None; the only place a secret leaves its wrapper."""
     return value.get_secret_value() if value is not None else None

@@ -5,6 +5,7 @@ clicks, and read back what it posted to the Slack stand-in."""
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -123,4 +124,4 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30, clock=None) -
     raise AssertionError("condition not met in time")
 
 
-_LIVE: set[BotUnderTest] = set()
+_LIVE: weakref.WeakSet[BotUnderTest] = weakref.WeakSet()  # a stopped bot is not kept alive by it
