@@ -96,7 +96,14 @@ class Bot:
         )
         self.outbox = Outbox(
             self.store,
-            self.slack,
+            # the outbox is the only writer, and it owns every resend: slack_sdk's own retry of a reset
+            # connection would post again without looking first whether Slack had taken the post
+            WebClient(
+                token=self.slack.token,
+                base_url=self.slack.base_url,
+                timeout=self.slack.timeout,
+                retry_handlers=[],
+            ),
             self.metrics,
             self.clock,
             settings.slack.pace_seconds,

@@ -2,12 +2,15 @@
 429 Retry-After honoured), channels take turns, and inside a channel pages and answers to people go
 before thread details. Edits of one message send only their newest version; replies wait for the
 message they belong to. A post is marked "sending" before the call and carries metadata naming its
-row, so after a timeout or a crash it is looked up in Slack before it is ever sent again."""
+row, so after a timeout or a crash it is looked up in Slack before it is ever sent again; while Slack
+cannot answer that lookup either, the post stays "unsure" and is never resent blindly."""
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
+import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_sdk import WebClient
@@ -124,6 +127,8 @@ class Outbox:
             self._wake.set()
 
     def _send_once(self, item: OutboxItem) -> int:
+        if item.state == "unsure" and self._settle_ambiguous(item, "an earlier send got no answer"):
+            return 0  # found in Slack, or Slack still not answering: nothing to send now
         if not self._store.mark_sending(item.id):
             return 0
         crash.point("outbox.before_send")
@@ -131,8 +136,11 @@ class Outbox:
             result = slack_calls.send(self._client, item, self._timeout)
         except SlackApiError as exc:
             return self._failed(item, exc)
-        except Exception as exc:  # timeout or network: Slack may have taken it
-            self._settle_ambiguous(item, type(exc).__name__)
+        except Exception as exc:
+            if _never_reached(exc):
+                self._retry(item, f"{type(exc).__name__}: Slack was not reached")
+            else:  # a timeout or a connection lost mid-call: Slack may have taken it
+                self._settle_ambiguous(item, type(exc).__name__)
             return 0
         crash.point("outbox.after_send")
         if result.get("channel"):
@@ -141,23 +149,30 @@ class Outbox:
         self._metrics.outbox.labels("sent").inc()
         return 1
 
-    def _settle_ambiguous(self, item: OutboxItem, why: str) -> None:
+    def _settle_ambiguous(self, item: OutboxItem, why: str) -> bool:
+        """A post whose answer never came: look for it in Slack. Found: it is sent. Slack not answering
+        the lookup either: it stays unsure and is looked up again later, never resent blindly. Not
+        there: it is queued again (True only when it is settled or left unsure, not when queued)."""
         if item.method == "chat.postMessage":
             try:
                 parent = self._store.message(item.thread_key) if item.thread_key else None
                 found = find_posted(self._client, item, parent, self._channel_ids.get(item.channel))
-            except Exception as exc:  # Slack still not answering: look again on the next attempt
+            except Exception as exc:
                 log.info(
                     "could not look up an ambiguous post",
                     extra={"outbox_id": item.id, "error": type(exc).__name__},
                 )
-                found = None
+                self._retry(item, f"{why}; Slack has not said whether it took it", unsure=True)
+                return True
             if found is not None:
                 log.info("an ambiguous post had reached Slack", extra={"outbox_id": item.id})
                 self._store.mark_sent(item.id, self._clock.time(), found)
                 self._metrics.outbox.labels("found").inc()
-                return
+                return True
+            if item.state == "unsure":
+                return False  # not there: the caller sends it now
         self._retry(item, f"{why}; not found in Slack, sending again")
+        return False
 
     def _resolve_keys(self, item: OutboxItem) -> bool:
         """Fill in the ts of the message this post edits or replies to; False while it is unknown."""
@@ -176,7 +191,7 @@ class Outbox:
 
     def _wait_for_parent(self, item: OutboxItem, key: str) -> bool:
         """The message it belongs to is still queued: wait (it goes first); never posted: give up."""
-        if self._store.key_state(key) not in ("pending", "sending"):
+        if self._store.key_state(key) not in ("pending", "sending", "unsure"):
             self._store.fail_post(item.id, f"message {key} was never posted")
         return False
 
@@ -211,10 +226,17 @@ class Outbox:
         self._store.mark_sent(item.id, self._clock.time(), result)
         return 1
 
-    def _retry(self, item: OutboxItem, error: str) -> None:
+    def _retry(self, item: OutboxItem, error: str, unsure: bool = False) -> None:
         delay = min(2**item.attempts, MAX_BACKOFF_SECONDS)
-        self._store.defer_post(item.id, self._clock.time() + delay, error)
+        self._store.defer_post(item.id, self._clock.time() + delay, error, unsure=unsure)
         self._metrics.outbox.labels("retry").inc()
+
+
+def _never_reached(exc: Exception) -> bool:
+    """The connection was refused or the name did not resolve: nothing was sent, so nothing can be
+    in Slack and a plain retry is safe."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return isinstance(reason, (ConnectionRefusedError, socket.gaierror))
 
 
 def lane_of(item: OutboxItem) -> str:

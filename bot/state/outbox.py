@@ -147,18 +147,25 @@ class OutboxRows:
             "WITH RECURSIVE lanes(lane) AS (SELECT MIN(lane) FROM outbox WHERE state='pending' UNION ALL "
             "SELECT (SELECT MIN(lane) FROM outbox WHERE state='pending' AND lane > lanes.lane) FROM lanes "
             "WHERE lane IS NOT NULL) SELECT lane FROM lanes WHERE lane IS NOT NULL AND EXISTS (SELECT 1 FROM "
-            "outbox WHERE state='pending' AND lane=lanes.lane AND not_before<=?)",
-            (now,),
+            "outbox WHERE state='pending' AND lane=lanes.lane AND not_before<=?) "
+            "UNION SELECT DISTINCT lane FROM outbox WHERE state='unsure' AND not_before<=?",
+            (now, now),
         )
-        return [r["lane"] for r in rows]
+        return sorted(r["lane"] for r in rows)
 
     def due_in_channel(self, lane: str, now: float, limit: int = 20) -> list[OutboxItem]:
-        """A lane's due posts, pages and answers first, then in the order they were queued."""
+        """A lane's due posts: any whose delivery is unsure first (they went out before the others), then
+        pages and answers, then in the order they were queued."""
         rows = self._rows(
+            "SELECT * FROM outbox INDEXED BY outbox_lane_due "
+            "WHERE state='unsure' AND lane=? AND not_before<=? ORDER BY id LIMIT ?",
+            (lane, now, limit),
+        )
+        rows += self._rows(
             # walk the lane in delivery order and skip what is not due yet: no sort of the whole backlog
             "SELECT * FROM outbox INDEXED BY outbox_lane WHERE state='pending' AND lane=? AND not_before<=? "
             "ORDER BY priority, id LIMIT ?",
-            (lane, now, limit),
+            (lane, now, limit - len(rows)),
         )
         return [_item(row) for row in rows]
 
@@ -175,7 +182,7 @@ class OutboxRows:
         with self._transaction() as conn:
             cursor = conn.execute(
                 "UPDATE outbox SET state='sent', sent_at=?, result=?, attempts=attempts+1 "
-                "WHERE id=? AND state IN ('pending', 'sending')",
+                "WHERE id=? AND state IN ('pending', 'sending', 'unsure')",
                 (now, json.dumps(result), item_id),
             )
             row = conn.execute(
@@ -201,7 +208,7 @@ class OutboxRows:
         """About to call Slack: a crash from here on leaves the post 'sending', which means ambiguous."""
         return (
             self._write(
-                "UPDATE outbox SET state='sending' WHERE id=? AND state='pending'", (item_id,)
+                "UPDATE outbox SET state='sending' WHERE id=? AND state IN ('pending', 'unsure')", (item_id,)
             ).rowcount
             == 1
         )
@@ -209,17 +216,21 @@ class OutboxRows:
     def ambiguous_posts(self) -> list[OutboxItem]:
         return [_item(r) for r in self._rows("SELECT * FROM outbox WHERE state='sending' ORDER BY id")]
 
-    def defer_post(self, item_id: int, not_before: float, error: str, count_attempt: bool = True) -> None:
+    def defer_post(
+        self, item_id: int, not_before: float, error: str, count_attempt: bool = True, unsure: bool = False
+    ) -> None:
+        """Try again at `not_before`. `unsure`: Slack may have it (the call's answer was lost and looking
+        it up failed too), so the next attempt looks it up before it sends."""
         self._write(
-            "UPDATE outbox SET state='pending', not_before=?, error=?, attempts=attempts+? "
-            "WHERE id=? AND state IN ('pending', 'sending')",
-            (not_before, error, 1 if count_attempt else 0, item_id),
+            "UPDATE outbox SET state=?, not_before=?, error=?, attempts=attempts+? "
+            "WHERE id=? AND state IN ('pending', 'sending', 'unsure')",
+            ("unsure" if unsure else "pending", not_before, error, 1 if count_attempt else 0, item_id),
         )
 
     def fail_post(self, item_id: int, error: str, state: str = "failed") -> None:
         self._write(
             "UPDATE outbox SET state=?, error=?, attempts=attempts+1 "
-            "WHERE id=? AND state IN ('pending', 'sending')",
+            "WHERE id=? AND state IN ('pending', 'sending', 'unsure')",
             (state, error, item_id),
         )
 
@@ -227,7 +238,7 @@ class OutboxRows:
         """A newer edit of the same message is queued, or Slack already shows a newer one."""
         newer = self._rows(
             "SELECT 1 FROM outbox WHERE msg_key=? AND version>? AND method='chat.update' "
-            "AND state IN ('pending', 'sending', 'sent') LIMIT 1",
+            "AND state IN ('pending', 'sending', 'unsure', 'sent') LIMIT 1",
             (item.key, item.version),
         )
         return bool(newer)
@@ -243,7 +254,7 @@ class OutboxRows:
         return rows[0]["key"] if rows else None
 
     def key_state(self, key: str) -> str | None:
-        """The state of the post that creates the message `key` (pending, sending, sent, failed)."""
+        """The state of the post that creates the message `key` (pending, sending, unsure, sent, failed)."""
         rows = self._rows("SELECT state FROM outbox WHERE msg_key=? AND method='chat.postMessage'", (key,))
         return rows[0]["state"] if rows else None
 
@@ -253,4 +264,6 @@ class OutboxRows:
         return [_item(r) for r in self._rows("SELECT * FROM outbox WHERE state=? ORDER BY id", (state,))]
 
     def pending_count(self) -> int:
-        return self._rows("SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'sending')")[0]["n"]
+        return self._rows("SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'sending', 'unsure')")[
+            0
+        ]["n"]

@@ -27,8 +27,10 @@ def clock():
     return ManualClock(datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
 
 
-def outbox_for(store, url, clock):
-    return Outbox(store, WebClient(token=BOT_TOKEN, base_url=url), Metrics(), clock)
+def outbox_for(store, url, clock, timeout=None):
+    """An outbox on a client made as the bot makes it: no retries of its own (the outbox owns resends)."""
+    client = WebClient(token=BOT_TOKEN, base_url=url, timeout=int(timeout or 30), retry_handlers=[])
+    return Outbox(store, client, Metrics(), clock, timeout=timeout or 5.0)
 
 
 def post(store, clock, channel="C0PLATFORM", text="hello", blocks=None):
@@ -255,12 +257,39 @@ def test_every_post_names_its_outbox_row_in_message_metadata(tmp_path, slack, cl
 
 def test_a_post_whose_answer_timed_out_is_found_in_slack_and_not_sent_twice(tmp_path, slack, clock):
     store = Store(tmp_path / "s.db")
-    outbox = Outbox(
-        store, WebClient(token=BOT_TOKEN, base_url=slack.api_url, timeout=1), Metrics(), clock, timeout=1
-    )
+    outbox = outbox_for(store, slack.api_url, clock, timeout=1)
     slack.slow(1.5, calls=1)  # Slack takes the post but answers after the client gave up
     post(store, clock, text="slow but landed")
     assert outbox.deliver_due() == 0
     [item] = store.posts()
     assert item.state == "sent"
     assert [m["text"] for m in slack.messages() if m["kind"] == "post"] == ["slow but landed"]
+
+
+def test_a_timed_out_post_is_never_resent_while_slack_cannot_say_whether_it_has_it(tmp_path, slack, clock):
+    store = Store(tmp_path / "s.db")
+    outbox = outbox_for(store, slack.api_url, clock, timeout=1)
+    slack.slow(1.5, calls=2)  # the post lands late, and the lookup for it answers too late as well
+    post(store, clock, text="slow twice")
+    assert outbox.deliver_due() == 0
+    [item] = store.posts()
+    assert item.state == "unsure"
+    clock.advance(60)  # past the back-off: Slack answers again, so the next attempt looks it up first
+    outbox.deliver_due()
+    assert [p.state for p in store.posts()] == ["sent"]
+    assert [m["text"] for m in slack.messages() if m["kind"] == "post"] == ["slow twice"]
+    assert store.pending_count() == 0
+
+
+def test_an_unsure_post_that_slack_never_took_is_sent_once_slack_says_so(tmp_path, slack, clock):
+    store = Store(tmp_path / "s.db")
+    outbox = outbox_for(store, slack.api_url, clock, timeout=1)
+    slack.down(failure="reset", for_calls=2)  # the post and the lookup both die on the wire
+    post(store, clock, text="lost on the wire")
+    assert outbox.deliver_due() == 0
+    assert [p.state for p in store.posts()] == ["unsure"]
+    assert [m for m in slack.messages() if m["kind"] == "post"] == []
+    clock.advance(60)
+    outbox.deliver_due()
+    assert [p.state for p in store.posts()] == ["sent"]
+    assert [m["text"] for m in slack.messages() if m["kind"] == "post"] == ["lost on the wire"]
