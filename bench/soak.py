@@ -96,7 +96,11 @@ def report(
     store = Store(bot.db)
     rows = {i.id: i for i in store.incidents(("triggered", "acknowledged", "resolved"))}
     stuck = len(
-        store.jobs("pending") + store.jobs("running") + store.posts("pending") + store.posts("sending")
+        store.jobs("pending")
+        + store.jobs("running")
+        + store.posts("pending")
+        + store.posts("sending")
+        + store.posts("unsure")
     )
     stuck += sum(e.state == "pending" for e in store.inbox())
     store.close()

@@ -25,17 +25,16 @@ class Storm:
 
     def raging(self, now: float) -> bool:
         """True when the incident opening now is one more than the threshold within a minute."""
-        return len(self._store.opened_since(now - WINDOW_SECONDS)) >= self._threshold
+        return self._store.opened_count_since(now - WINDOW_SECONDS) >= self._threshold
 
     def opened(self, incident: Incident, now: float) -> Effects:
-        if not self.raging(now):
+        if not self.raging(now):  # a count on an index: every incident of a storm asks
             return Effects()
         current = self._store.storm(now - QUIET_SECONDS)
-        started = (
-            current["started_at"] if current else self._store.opened_since(now - WINDOW_SECONDS)[0].opened_at
-        )
+        members = [*self._store.opened_since(current["started_at"] if current else now - WINDOW_SECONDS)]
+        started = current["started_at"] if current else members[0].opened_at
         key = current["key"] if current else f"storm:{int(started)}"
-        members = [*self._store.opened_since(started), incident]
+        members.append(incident)
         text, blocks = digest(members)
         say = _update if current else _post
         pointer = pointer_text(members, self._thread.channel)  # #llm-platform gets one line, not one per P0

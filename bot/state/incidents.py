@@ -198,6 +198,9 @@ class IncidentRows:
             sql, params = sql + " AND created_at>=?", [*params, since]
         return [_incident(r) for r in self._rows(sql + " ORDER BY created_at", params)]
 
+    def opened_count_since(self, since: float) -> int:
+        return self._rows("SELECT COUNT(*) AS n FROM incidents WHERE opened_at>=?", (since,))[0]["n"]
+
     def opened_since(self, since: float) -> list[Incident]:
         rows = self._rows("SELECT * FROM incidents WHERE opened_at>=? ORDER BY opened_at", (since,))
         return [_incident(r) for r in rows]
