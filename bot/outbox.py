@@ -152,18 +152,23 @@ class Outbox:
     def _settle_ambiguous(self, item: OutboxItem, why: str) -> bool:
         """A post whose answer never came: look for it in Slack. Found: it is sent. Slack not answering
         the lookup either: it stays unsure and is looked up again later, never resent blindly. Not
-        there: it is queued again (True only when it is settled or left unsure, not when queued)."""
+        there, or Slack refuses to be read back: it is queued again (True only when it is settled or left
+        unsure, not when queued)."""
         if item.method == "chat.postMessage":
             try:
                 parent = self._store.message(item.thread_key) if item.thread_key else None
                 found = find_posted(self._client, item, parent, self._channel_ids.get(item.channel))
-            except Exception as exc:
-                log.info(
-                    "could not look up an ambiguous post",
-                    extra={"outbox_id": item.id, "error": type(exc).__name__},
+            except SlackApiError as exc:
+                if slack_calls.refusal(exc, False).kind != "permanent":  # 429, 5xx: ask again later
+                    return self._unsure(item, why, exc.response.get("error") or "error")
+                # Slack will never let us read it back (a channel by name, a missing scope): send again
+                log.warning(
+                    "cannot look up an ambiguous post; sending it again",
+                    extra={"outbox_id": item.id, "error": exc.response.get("error")},
                 )
-                self._retry(item, f"{why}; Slack has not said whether it took it", unsure=True)
-                return True
+                found = None
+            except Exception as exc:
+                return self._unsure(item, why, type(exc).__name__)
             if found is not None:
                 log.info("an ambiguous post had reached Slack", extra={"outbox_id": item.id})
                 self._store.mark_sent(item.id, self._clock.time(), found)
@@ -173,6 +178,11 @@ class Outbox:
                 return False  # not there: the caller sends it now
         self._retry(item, f"{why}; not found in Slack, sending again")
         return False
+
+    def _unsure(self, item: OutboxItem, why: str, error: str) -> bool:
+        log.info("could not look up an ambiguous post", extra={"outbox_id": item.id, "error": error})
+        self._retry(item, f"{why}; Slack has not said whether it took it", unsure=True)
+        return True
 
     def _resolve_keys(self, item: OutboxItem) -> bool:
         """Fill in the ts of the message this post edits or replies to; False while it is unknown."""

@@ -293,3 +293,17 @@ def test_an_unsure_post_that_slack_never_took_is_sent_once_slack_says_so(tmp_pat
     outbox.deliver_due()
     assert [p.state for p in store.posts()] == ["sent"]
     assert [m["text"] for m in slack.messages() if m["kind"] == "post"] == ["lost on the wire"]
+
+
+def test_a_rate_limited_lookup_leaves_the_post_unsure_rather_than_sending_it_again(tmp_path, slack, clock):
+    store = Store(tmp_path / "s.db")
+    outbox = outbox_for(store, slack.api_url, clock, timeout=1)
+    slack.slow(1.5, calls=1)  # the post lands, its answer comes too late
+    slack.ratelimit("conversations.history", 1, retry_after=1)  # and reading the channel back is refused
+    post(store, clock, text="rate limited lookup")
+    outbox.deliver_due()
+    assert [p.state for p in store.posts()] == ["unsure"]
+    clock.advance(60)
+    outbox.deliver_due()
+    assert [p.state for p in store.posts()] == ["sent"]
+    assert [m["text"] for m in slack.messages() if m["kind"] == "post"] == ["rate limited lookup"]
