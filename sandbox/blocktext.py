@@ -45,7 +45,10 @@ def render(message: dict, channel: str, buttons: list[Button], indent: str = "")
 
 
 def _text(obj: dict | None) -> str:
-    return mrkdwn(obj.get("text", "")) if obj else ""
+    """mrkdwn as Slack renders it; plain_text as written (Slack turns no `<!channel>` in it into a ping)."""
+    if not obj:
+        return ""
+    return mrkdwn(obj.get("text", "")) if obj.get("type") == "mrkdwn" else obj.get("text", "")
 
 
 def _block(block: dict, message: dict, channel: str, buttons: list[Button]) -> list[str]:

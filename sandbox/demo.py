@@ -128,9 +128,10 @@ def quiet_pagerduty(sandbox: Sandbox) -> None:
 
 def run(user: str = "U0OPS1") -> int:
     files = FILES.resolve()
-    with tempfile.TemporaryDirectory(prefix="llmbot-demo-") as tmp, Sandbox() as sandbox:
+    with tempfile.TemporaryDirectory(prefix="llmbot-demo-") as tmp:
         log = Path(tmp) / "bot.log"
-        with log.open("w") as stream:
+        # the log file outlives the sandbox: its servers log while they stop
+        with log.open("w") as stream, Sandbox() as sandbox:
             logs.configure([], level=logging.INFO, stream=stream)  # the chat stays readable
             demo = Demo(sandbox, Path(tmp), files, user)
             try:
@@ -141,6 +142,7 @@ def run(user: str = "U0OPS1") -> int:
                 repl(demo.chat)
             finally:
                 demo.stop()
+        logging.getLogger().handlers.clear()  # a daemon thread's last line must not hit a closed file
     return 0
 
 

@@ -186,7 +186,7 @@ def button(text: str, action_id: str, value: str) -> dict:
 def test_llmbot_demo_runs_a_command_and_stops_cleanly_on_end_of_input(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo"],
-        input="/llm status\n",
+        input="/llm status\n:page P1 vLLM down <!channel>\n",
         capture_output=True,
         text=True,
         timeout=120,
@@ -195,3 +195,7 @@ def test_llmbot_demo_runs_a_command_and_stops_cleanly_on_end_of_input(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "sandbox and bot are up" in result.stdout
     assert "LLM platform status" in result.stdout and "✅ Pods: 6/6 Running and Ready" in result.stdout
+    # the card's header is plain_text: Slack shows the title as written, and so does the demo
+    assert "🟠 P1 · #" in result.stdout and "vLLM down <!channel>" in result.stdout
+    assert "@channel" not in result.stdout
+    assert "Traceback" not in result.stderr  # nothing logs into the closed bot log while stopping
