@@ -60,6 +60,10 @@ class BotUnderTest:
         url = self.sandbox.slack.new_response_url(message["channel"], user)
         return self.sender.post(action_body(action_id, value, user, message["channel"], message, url))
 
+    def rejected(self) -> list[dict]:
+        """Calls Slack refused since this bot started (the session's sandbox outlives every test)."""
+        return [m for m in self.posted() if not m["ok"]]
+
     def posted(self, channel: str | None = None) -> list[dict]:
         return self.sandbox.slack.messages(channel=channel, after=self.since)
 

@@ -101,7 +101,7 @@ def test_a_firing_group_posts_one_message_in_the_alerts_channel(bot):
     message = fired(bot, alert())
     assert message["blocks"][0]["text"]["text"] == "🔴 CRITICAL · VLLMHighErrorRate"
     assert [b["action_id"] for b in message["blocks"][-1]["elements"]] == [card.SILENCE_1H, card.SILENCE_4H]
-    assert bot.sandbox.slack.rejected() == []
+    assert bot.rejected() == []
 
 
 def test_an_unchanged_resend_changes_nothing(bot):

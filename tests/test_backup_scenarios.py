@@ -63,7 +63,7 @@ def test_backup_streams_a_checksum_verified_snapshot_to_s3_in_parts(march_bot, s
     assert len(body) == 300 * 1024
     assert progress_texts(march_bot)[-1] == f"▶️ Copying {name} to S3: 300.0 KiB of 300.0 KiB (100%)"
     assert "uploaded in parts" in text_of(done)
-    assert sandbox.slack.rejected() == []
+    assert march_bot.rejected() == []
 
 
 def test_qdrant_dying_mid_transfer_leaves_no_backup_and_deletes_nothing(march_bot, sandbox):
@@ -128,7 +128,7 @@ def test_restore_waits_for_approval_then_recovers_the_collection_and_checks_its_
         == "✅ enterprise_knowledge restored from qdrant-20250301.snapshot: 48,213 points, as backed up."
     )
     assert sandbox.qdrant.collection("enterprise_knowledge")["points_count"] == 48_213
-    assert sandbox.slack.rejected() == []
+    assert march_bot.rejected() == []
 
 
 def test_restore_of_a_backup_that_does_not_exist_says_how_to_find_one(bot):

@@ -24,7 +24,7 @@ def test_cost_counts_only_the_platforms_tag_and_says_so(bot, sandbox):
     assert f"*By service*\n• EC2 compute: ${compute:,.0f} ({compute / total:.0%})\n• EC2 - Other:" in text
     assert "Unblended cost of tag Project = llm-platform from Cost Explorer" in text
     assert sandbox.cost_explorer.calls[-1][1]["Filter"] == PLATFORM_FILTER
-    assert sandbox.slack.rejected() == []
+    assert bot.rejected() == []
 
 
 def test_cost_over_seven_days_is_judged_against_seven_daily_budgets(bot):
@@ -74,7 +74,7 @@ def test_cost_month_shows_last_month_whole_by_service_against_its_budget(bot, sa
     assert f"*By service*\n• Amazon Elastic Compute Cloud - Compute: ${compute:,.0f} (" in text
     request = sandbox.cost_explorer.calls[-1][1]
     assert (request["Granularity"], request["Filter"]) == ("MONTHLY", PLATFORM_FILTER)
-    assert sandbox.slack.rejected() == []
+    assert bot.rejected() == []
 
 
 def test_cost_month_takes_a_month(bot):
@@ -134,7 +134,7 @@ def test_waste_lists_volumes_old_snapshots_and_unused_load_balancers_and_not_spo
     assert f"`{aws.IDLE_LOAD_BALANCER}`: application, no targets, ~$16.43/month" in text
     assert "spot" not in text.split("Estimates from list prices")[0].lower()
     assert text.splitlines()[1] == "⚠️ 4 item(s) costing about $101 a month; 1 load balancer(s) down (below)"
-    assert sandbox.slack.rejected() == []
+    assert bot.rejected() == []
 
 
 def test_a_load_balancer_with_no_healthy_target_is_reported_as_an_outage_with_its_reasons(bot):

@@ -43,7 +43,7 @@ def test_gpu_lists_sixteen_gpus_by_node_and_flags_the_one_running_hot(sandbox, t
     ]
     hot_line = node_blocks[1].splitlines()[1 + workload.HOT_GPU[1]]
     assert re.fullmatch(r"GPU 5: \d+% · \d+\.\d/79\.6 GiB · \d+ °C · \d+ W 🔥 hot", hot_line), hot_line
-    assert sandbox.slack.rejected() == []
+    assert running.rejected() == []
 
 
 def test_gpu_export_uploads_an_nvidia_smi_style_csv_in_the_answers_thread(bot, sandbox):

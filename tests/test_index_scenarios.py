@@ -29,7 +29,7 @@ def test_index_sends_the_handbook_in_batches_of_a_thousand_with_progress_in_one_
     assert len(sandbox.rag.documents()) == 2500
     assert progress_texts(bot)[-1] == "▶️ Indexing handbook.jsonl: batch 3 of 3 sent, 2,500 of 2,500 documents"
     assert len({m["ts"] for m in bot.posted() if (m["text"] or "").startswith("▶️ Indexing")}) == 1
-    assert sandbox.slack.rejected() == []
+    assert bot.rejected() == []
 
 
 def test_a_batch_the_rag_service_rejects_is_sent_again_and_indexed_once(bot, sandbox):

@@ -24,7 +24,7 @@ def test_guardrails_counts_violations_by_risk_high_first_with_the_trend(bot, san
     )
     rows = re.findall(r"• \*(high|medium|low)\* (\w+): [\d,]+ \(", text)
     assert len(rows) == 12 and [r for r, _ in rows] == ["high"] * 4 + ["medium"] * 4 + ["low"] * 4
-    assert sandbox.slack.rejected() == []
+    assert bot.rejected() == []
 
 
 def test_guardrails_export_uploads_the_rag_services_safety_violation_lines(bot, sandbox):
@@ -99,7 +99,7 @@ def test_logs_errors_groups_vllm_error_lines_by_pod_and_pattern(bot, sandbox):
         r"`api_server: Request cmpl-&lt;n&gt; timed out after &lt;n&gt;s waiting for the engine`", text
     )
     assert f"• {pod}: " in text
-    assert sandbox.slack.rejected() == []
+    assert bot.rejected() == []
 
 
 def test_logs_errors_keep_deployment_names_whole_in_their_patterns(bot, sandbox):
@@ -154,7 +154,7 @@ def test_security_audit_flags_the_public_load_balancer_iam_wildcards_in_backtick
     assert re.search(r"✅ Container images: all \d+ pods use `vllm/`, `ghcr.io/example/`, `qdrant/`", text)
     assert re.search(r"\*❌ Image vulnerabilities: \d+ critical and \d+ high across \d+ image\(s\)", text)
     assert "• ❌ `vllm/vllm-openai:v0.3.0`: 1 critical, 2 high" in text
-    assert sandbox.slack.rejected() == []
+    assert bot.rejected() == []
 
 
 def test_security_audit_flags_images_from_outside_the_allowed_registries(sandbox, tmp_path):
