@@ -137,8 +137,8 @@ def check_start(plan: ChangePlan, deps: Deps) -> list[str]:
         moved.append(f"{data.production} runs {stable.image} now, planned against {data.production_image}")
     if stable.replicas != data.production_replicas:
         moved.append(
-            f"{data.production} has {stable.replicas} replicas now, planned against "
-            f"{data.production_replicas}: the canary would get {share_of(data.replicas, stable.replicas)}"
+            pre.replicas_moved(data.production, stable.replicas, data.production_replicas)
+            + f": the canary would get {share_of(data.replicas, stable.replicas)}"
         )
     return moved
 

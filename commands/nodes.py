@@ -101,10 +101,15 @@ def check(plan: ChangePlan, deps: Deps) -> list[str]:
         return [f"node group {data.nodegroup} no longer exists"]
     if now in (data.was, (data.desired, data.min, data.max)):
         return []
-    return [
-        f"{data.nodegroup} has desired {now[0]} (min {now[1]}, max {now[2]}) now, "
-        f"planned against desired {data.was[0]} (min {data.was[1]}, max {data.was[2]})"
-    ]
+    return [sizes_moved(data.nodegroup, now, data.was)]
+
+
+def sizes_moved(nodegroup: str, now: tuple[int, int, int], planned: tuple[int, int, int]) -> str:
+    """What moved in a node group's (desired, min, max) since a change was planned against it."""
+    return (
+        f"{nodegroup} has desired {now[0]} (min {now[1]}, max {now[2]}) now, "
+        f"planned against desired {planned[0]} (min {planned[1]}, max {planned[2]})"
+    )
 
 
 def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:

@@ -45,6 +45,10 @@ def health_after(deps: Deps, name: str, revision: bool = False) -> list[str]:
     return [line + (f", revision {info.revision}" if revision and info.revision else "")]
 
 
+def replicas_moved(name: str, now: int, planned: int) -> str:
+    return f"{name} has {now} replicas now, planned against {planned}"
+
+
 def moved_counts(now: dict[str, int], planned: dict[str, int], target: dict[str, int]) -> list[str]:
     """One sentence per Deployment whose replicas are neither as planned nor at the target yet."""
     moved = []
@@ -52,7 +56,7 @@ def moved_counts(now: dict[str, int], planned: dict[str, int], target: dict[str,
         if name not in now:
             moved.append(gone(name))
         elif not as_planned(now[name], count, target[name]):
-            moved.append(f"{name} has {now[name]} replicas now, planned against {count}")
+            moved.append(replicas_moved(name, now[name], count))
     return moved
 
 

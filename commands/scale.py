@@ -79,7 +79,7 @@ def check(plan: ChangePlan, deps: Deps) -> list[str]:
         return [pre.gone(data.deployment)]
     if pre.as_planned(current.replicas, data.was, data.replicas):
         return []
-    return [f"{data.deployment} has {current.replicas} replicas now, planned against {data.was}"]
+    return [pre.replicas_moved(data.deployment, current.replicas, data.was)]
 
 
 def apply(plan: ChangePlan, deps: Deps, progress: Progress) -> ChangeOutcome:

@@ -13,7 +13,7 @@ from commands import scale_down_fit as fits
 from commands.change import Change, ChangeOutcome, ChangePlan, Progress
 from commands.deps import Deps
 from commands.errors import CommandError
-from commands.nodes import after, group_of, sizes_of
+from commands.nodes import after, group_of, sizes_moved, sizes_of
 from commands.spec import DRY_RUN, Arg, ChangeRequest, CommandSpec
 from integrations.eks import NodeGroup, Scaling
 
@@ -91,13 +91,10 @@ def check(plan: ChangePlan, deps: Deps) -> list[str]:
         return [pre.gone(d.deployment)]
     moved = []
     if not pre.as_planned(current.replicas, d.was_replicas, d.replicas):
-        moved.append(f"{d.deployment} has {current.replicas} replicas now, planned against {d.was_replicas}")
+        moved.append(pre.replicas_moved(d.deployment, current.replicas, d.was_replicas))
     sizes = sizes_of(deps.eks.nodegroup(deps.cluster, d.nodegroup))
     if sizes[0] not in (d.was_sizes[0], d.nodes) or sizes[1:] != d.was_sizes[1:]:
-        moved.append(
-            f"{d.nodegroup} has desired {sizes[0]} (min {sizes[1]}, max {sizes[2]}) now, planned against "
-            f"desired {d.was_sizes[0]} (min {d.was_sizes[1]}, max {d.was_sizes[2]})"
-        )
+        moved.append(sizes_moved(d.nodegroup, sizes, d.was_sizes))
     return moved
 
 
